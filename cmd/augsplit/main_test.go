@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// augsplitBin builds the command once per test binary run.
+var augsplitBin string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if augsplitBin != "" {
+		os.RemoveAll(filepath.Dir(augsplitBin))
+	}
+	os.Exit(code)
+}
+
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	if augsplitBin != "" {
+		return augsplitBin
+	}
+	dir, err := os.MkdirTemp("", "augsplit-bin-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "augsplit")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	augsplitBin = bin
+	return bin
+}
+
+func runCLI(args ...string) (stdout, stderr string, code int) {
+	var o, e bytes.Buffer
+	ctx := context.Background()
+	err := run(ctx, args, &o, &e)
+	return o.String(), e.String(), exitCode(ctx, err)
+}
+
+func TestExitCodes(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"no command", nil, 2},
+		{"unknown command", []string{"frobnicate"}, 2},
+		{"bad flag", []string{"generate", "--no-such-flag"}, 2},
+		{"missing in/out", []string{"generate"}, 2},
+		{"bad val", []string{"generate", "--in", "x", "--out", "y", "--val", "1.5"}, 2},
+		{"bad size", []string{"generate", "--in", "x", "--out", "y", "--size", "0x4"}, 2},
+		{"missing input folder", []string{"generate", "--in", "/nonexistent/augsplit", "--out", "/tmp/nonexistent-augsplit-out"}, 1},
+		{"verify missing", []string{"verify", "/nonexistent/augsplit"}, 1},
+		{"help", []string{"help"}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, stderr, code := runCLI(tc.args...)
+			if code != tc.want {
+				t.Errorf("exit code %d, want %d (stderr: %s)", code, tc.want, stderr)
+			}
+		})
+	}
+}
+
+func TestPrintConfigToStdout(t *testing.T) {
+	stdout, _, code := runCLI("generate", "--print-config", "--per-source", "7", "--size", "48")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"per_source: 7", "size: \"48\"", "pipeline:", "rotate"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("printed config lacks %q:\n%s", want, stdout)
+		}
+	}
+}
+
+func TestGenerateVerifyTamper(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	_, stderr, code := runCLI("generate", "--in", "../../testdata/cells", "--out", out, "--per-source", "5", "--size", "32", "--quiet")
+	if code != 0 {
+		t.Fatalf("generate exit %d: %s", code, stderr)
+	}
+	stdout, stderr, code := runCLI("verify", out)
+	if code != 0 {
+		t.Fatalf("verify of a fresh dataset: exit %d\n%s%s", code, stdout, stderr)
+	}
+	// Change one byte of one PNG: verify must fail naming it.
+	var victim string
+	_ = filepath.WalkDir(filepath.Join(out, "val"), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && victim == "" {
+			victim = p
+		}
+		return nil
+	})
+	b, err := os.ReadFile(victim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0x01
+	if err := os.WriteFile(victim, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code = runCLI("verify", out)
+	if code != 1 {
+		t.Fatalf("verify after tampering: exit %d, want 1", code)
+	}
+	if !strings.Contains(stdout+stderr, filepath.Base(victim)) {
+		t.Errorf("verify output does not name %s:\n%s%s", filepath.Base(victim), stdout, stderr)
+	}
+}
+
+// Ctrl-C part-way: the workers stop, no temporary files remain, no manifest,
+// exit 130 (143 for SIGTERM).
+func TestSignalStopsCleanly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	if runtime.GOOS == "windows" {
+		t.Skip("signals")
+	}
+	bin := buildBinary(t)
+	for _, tc := range []struct {
+		sig  syscall.Signal
+		want int
+	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
+		t.Run(tc.sig.String(), func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			cmd := exec.Command(bin, "generate", "--in", "../../testdata/cells", "--out", out,
+				"--per-source", "3000", "--size", "96", "--workers", "2")
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			// Wait until samples are being written, then interrupt.
+			deadline := time.Now().Add(60 * time.Second)
+			for time.Now().Before(deadline) {
+				if n := countFiles(filepath.Join(out, "train")); n > 20 {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			_ = cmd.Process.Signal(tc.sig)
+			err := cmd.Wait()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != tc.want {
+				t.Fatalf("exit: %v, want code %d; stderr:\n%s", err, tc.want, stderr.String())
+			}
+			_ = filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+				if err != nil || d.IsDir() {
+					return nil
+				}
+				base := d.Name()
+				if base == "manifest.jsonl" || base == "dataset.json" {
+					t.Errorf("interrupted run wrote %s", base)
+				}
+				if strings.Contains(base, ".tmp") || (strings.HasPrefix(base, ".") && base != ".augsplit-partial") {
+					t.Errorf("temporary file left behind: %s", p)
+				}
+				return nil
+			})
+		})
+	}
+}
+
+func countFiles(dir string) int {
+	n := 0
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			n++
+		}
+		return nil
+	})
+	return n
+}

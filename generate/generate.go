@@ -1,0 +1,514 @@
+package generate
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/augsplit/augsplit/augment"
+	"github.com/augsplit/augsplit/dataset"
+	"github.com/augsplit/augsplit/split"
+	"github.com/augsplit/augsplit/writer"
+)
+
+// ErrUpToDate means OUT already holds the finished result of this exact run;
+// nothing was written.
+var ErrUpToDate = writer.ErrUpToDate
+
+// Options are the run's side channels: none of them changes an output byte.
+type Options struct {
+	// Log receives warnings and notes (stderr in the CLI).
+	Log io.Writer
+	// Progress, if set, is called once per committed sample with the number
+	// committed so far and the total, from a single goroutine.
+	Progress func(done, total int)
+	// FS is the writer's file-system seam (tests inject failures); nil = OS.
+	FS writer.FS
+}
+
+// job is one sample to make: a source and a variant number (0 = original).
+type job struct {
+	seq     int // position in the output order
+	src     int // index into tree.Sources
+	variant int
+	split   string
+}
+
+// result is a made sample waiting for its turn to be committed.
+type result struct {
+	sample *writer.Sample
+	err    error
+}
+
+// Run executes the generate pipeline and returns the committed card.
+func Run(ctx context.Context, cfg Config, opts Options) (*writer.Card, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	logw := opts.Log
+	if logw == nil {
+		logw = io.Discard
+	}
+	if err := dataset.CheckSeparate(cfg.In, cfg.Out); err != nil {
+		return nil, err
+	}
+	tree, err := dataset.Scan(ctx, cfg.In, dataset.ScanOptions{
+		MaxPixels: cfg.MaxPixels, SkipBad: cfg.SkipBad, FollowSymlinks: cfg.FollowSymlinks,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range tree.Warnings {
+		fmt.Fprintf(logw, "warning: %s\n", w)
+	}
+	classes := classList(tree)
+
+	plan, jobs, err := planJobs(tree, cfg)
+	if err != nil {
+		return nil, err
+	}
+	pw := planWarnings(plan, cfg)
+	for _, w := range pw {
+		fmt.Fprintf(logw, "warning: %s\n", w)
+	}
+	warnings := append(append([]string(nil), tree.Warnings...), pw...)
+
+	cfgJSON, err := cfg.effectiveJSON()
+	if err != nil {
+		return nil, err
+	}
+	card := &writer.Card{
+		Tool:      "augsplit",
+		Version:   Version,
+		Command:   "generate",
+		Seed:      cfg.Seed,
+		Config:    cfgJSON,
+		Classes:   classes,
+		NonImages: tree.NonImages,
+		Skipped:   tree.Skipped,
+		Renamed:   tree.Renamed,
+		Warnings:  warnings,
+	}
+	card.Fingerprint = fingerprint(card, tree)
+	fillCounts(card, tree, plan, jobs)
+	card.Sources = sourceInfo(tree, jobs)
+
+	splitCounts := map[string]int{}
+	for _, j := range jobs {
+		splitCounts[j.split]++
+	}
+	out, err := writer.Open(ctx, cfg.Out, writer.Options{
+		Formats:     cfg.Formats,
+		ShardSize:   cfg.ShardSize,
+		ShardBytes:  cfg.ShardBytes,
+		Force:       cfg.Force,
+		Fingerprint: card.Fingerprint,
+		FS:          opts.FS,
+		Splits:      card.Splits,
+		SplitCounts: splitCounts,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := produce(ctx, cfg, tree, jobs, classes, out, opts.Progress); err != nil {
+		out.Abort()
+		return nil, err
+	}
+	if err := out.Commit(card); err != nil {
+		out.Abort()
+		return nil, err
+	}
+	return card, nil
+}
+
+// planJobs turns sources into items, plans the split and lays out the jobs in
+// the planned (shuffled) output order.
+func planJobs(tree *dataset.Tree, cfg Config) (*split.Result, []job, error) {
+	items := make([]split.Item, 0, len(tree.Sources)*cfg.PerSource)
+	type ref struct{ src, variant int }
+	refs := make([]ref, 0, cap(items))
+	for si, s := range tree.Sources {
+		for v := 1; v <= cfg.PerSource; v++ {
+			items = append(items, split.Item{Class: s.Class, Group: s.SHA256})
+			refs = append(refs, ref{si, v})
+		}
+	}
+	plan, err := split.Plan(items, split.Fractions{Val: cfg.Val, Test: cfg.Test}, cfg.Seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	level := map[string]string{}
+	for _, c := range plan.Classes {
+		level[c.Class] = c.Level
+	}
+	jobs := make([]job, 0, len(items))
+	for _, idx := range plan.Order {
+		r := refs[idx]
+		sp := plan.Assign[idx]
+		if cfg.ValOriginals && sp != writer.Train && level[tree.Sources[r.src].Class] == "source" {
+			// Augment only what you train on: a held-out source appears
+			// once, as itself, where its first variant would have been.
+			if r.variant != 1 {
+				continue
+			}
+			r.variant = 0
+		}
+		jobs = append(jobs, job{seq: len(jobs), src: r.src, variant: r.variant, split: sp})
+	}
+	return plan, jobs, nil
+}
+
+func planWarnings(plan *split.Result, cfg Config) []string {
+	var shared []string
+	for _, c := range plan.Classes {
+		if c.Level == "variant" {
+			shared = append(shared, c.Class)
+		}
+	}
+	var out []string
+	if len(shared) > 0 {
+		out = append(out, fmt.Sprintf("%d of %d classes have fewer sources than splits, so their variants were split at variant level and train and val share sources (near-duplicates: val accuracy will be optimistic): %s; add more source images per class to split by source",
+			len(shared), len(plan.Classes), strings.Join(shared, ", ")))
+		if cfg.ValOriginals {
+			out = append(out, "--val-originals applies only to classes split by source; it changed nothing for: "+strings.Join(shared, ", "))
+		}
+	}
+	return out
+}
+
+func classList(tree *dataset.Tree) []string {
+	seen := map[string]bool{}
+	var classes []string
+	for _, s := range tree.Sources {
+		if !seen[s.Class] {
+			seen[s.Class] = true
+			classes = append(classes, s.Class)
+		}
+	}
+	sort.Strings(classes)
+	return classes
+}
+
+// fingerprint identifies a run's output: tool version, effective config and
+// the exact source bytes. Same fingerprint, same bytes.
+func fingerprint(card *writer.Card, tree *dataset.Tree) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00", card.Tool, card.Version, card.Command)
+	h.Write(card.Config)
+	for _, s := range tree.Sources {
+		fmt.Fprintf(h, "\x00%s\x00%s\x00%s", s.Class, s.Path, s.SHA256)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func fillCounts(card *writer.Card, tree *dataset.Tree, plan *split.Result, jobs []job) {
+	card.Counts = map[string]map[string]int{}
+	card.SplitLevel = map[string]string{}
+	for _, c := range plan.Classes {
+		card.SplitLevel[c.Class] = c.Level
+		card.Counts[c.Class] = map[string]int{}
+	}
+	present := map[string]bool{}
+	for _, j := range jobs {
+		present[j.split] = true
+		card.Counts[tree.Sources[j.src].Class][j.split]++
+	}
+	for _, s := range []string{writer.Train, writer.Val, writer.Test} {
+		if present[s] {
+			card.Splits = append(card.Splits, s)
+		}
+	}
+	card.Total = len(jobs)
+}
+
+func sourceInfo(tree *dataset.Tree, jobs []job) []writer.Source {
+	where := make([]map[string]bool, len(tree.Sources))
+	for _, j := range jobs {
+		if where[j.src] == nil {
+			where[j.src] = map[string]bool{}
+		}
+		where[j.src][j.split] = true
+	}
+	out := make([]writer.Source, len(tree.Sources))
+	for i, s := range tree.Sources {
+		out[i] = writer.Source{Path: s.Path, Class: s.Class, SHA256: s.SHA256, Width: s.Width, Height: s.Height}
+		if len(where[i]) == 1 {
+			for sp := range where[i] {
+				out[i].Split = sp
+			}
+		}
+	}
+	return out
+}
+
+// produce runs the workers and commits their samples in job order. A window
+// of in-flight jobs bounds memory to about window x one encoded image,
+// whatever the number of variants.
+func produce(ctx context.Context, cfg Config, tree *dataset.Tree, jobs []job, classes []string, out *writer.Out, progress func(int, int)) error {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	// Cancel first so the feeder and workers see it, then wait for them: no
+	// goroutine outlives the call, and none is left blocked.
+	defer func() { cancel(); wg.Wait() }()
+
+	classIndex := map[string]int{}
+	for i, c := range classes {
+		classIndex[c] = i
+	}
+	ids := sampleIDs(tree, jobs)
+	cache := newSourceCache(tree, cfg, 256<<20)
+	enc := &png.Encoder{CompressionLevel: pngLevels[cfg.PNGCompression], BufferPool: &pngPool{}}
+
+	window := 4 * cfg.Workers
+	slots := make([]chan result, window)
+	for i := range slots {
+		slots[i] = make(chan result, 1)
+	}
+	work := make(chan job)
+	for w := 0; w < cfg.Workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range work {
+				s, err := makeSample(ctx, cfg, cache, enc, j, ids[j.seq], classIndex)
+				slots[j.seq%window] <- result{s, err}
+			}
+		}()
+	}
+	// The feeder may run at most `window` jobs ahead of the committer: job
+	// i+window reuses job i's slot only after i was committed.
+	free := make(chan struct{}, window)
+	for i := 0; i < window; i++ {
+		free <- struct{}{}
+	}
+	go func() {
+		defer close(work)
+		for _, j := range jobs {
+			select {
+			case <-free:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case work <- j:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for i := range jobs {
+		var r result
+		select {
+		case r = <-slots[i%window]:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if r.err != nil {
+			return r.err
+		}
+		if err := out.Put(ctx, r.sample); err != nil {
+			return err
+		}
+		free <- struct{}{}
+		if progress != nil {
+			progress(i+1, len(jobs))
+		}
+	}
+	return nil
+}
+
+func makeSample(ctx context.Context, cfg Config, cache *sourceCache, enc *png.Encoder, j job, id string, classIndex map[string]int) (*writer.Sample, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	src := cache.tree.Sources[j.src]
+	img, err := cache.get(ctx, j.src)
+	if err != nil {
+		return nil, err
+	}
+	params := json.RawMessage("[]")
+	if j.variant > 0 {
+		r := augment.NewRand(cfg.Seed, src.SHA256, j.variant)
+		var applied []augment.Applied
+		img, applied = cfg.Pipeline.Apply(img, r)
+		if params, err = json.Marshal(applied); err != nil {
+			return nil, fmt.Errorf("record parameters of %s: %w", id, err)
+		}
+		if len(applied) == 0 {
+			params = json.RawMessage("[]")
+		}
+	}
+	var buf bytes.Buffer
+	if err := enc.Encode(&buf, img); err != nil {
+		return nil, fmt.Errorf("encode %s: %w", id, err)
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	ch, depth := pixelFormat(img)
+	b := img.Bounds()
+	return &writer.Sample{
+		Record: writer.Record{
+			ID:           id,
+			Split:        j.split,
+			Class:        src.Class,
+			ClassIndex:   classIndex[src.Class],
+			Source:       src.Path,
+			SourceSHA256: src.SHA256,
+			Variant:      j.variant,
+			Params:       params,
+			Width:        b.Dx(),
+			Height:       b.Dy(),
+			Channels:     ch,
+			BitDepth:     depth,
+			SHA256:       hex.EncodeToString(sum[:]),
+		},
+		Data: buf.Bytes(),
+	}, nil
+}
+
+func pixelFormat(img image.Image) (channels, depth int) {
+	switch img.(type) {
+	case *image.Gray:
+		return 1, 8
+	case *image.Gray16:
+		return 1, 16
+	default:
+		return 3, 8
+	}
+}
+
+// sampleIDs names samples "<class>_<stem>_<variant>": stable, readable,
+// unique (Scan makes stems unique) and free of dots, so they are valid
+// WebDataset keys.
+func sampleIDs(tree *dataset.Tree, jobs []job) []string {
+	ids := make([]string, len(jobs))
+	for _, j := range jobs {
+		src := tree.Sources[j.src]
+		ids[j.seq] = fmt.Sprintf("%s_%s_%04d", src.Class, src.Stem, j.variant)
+	}
+	return ids
+}
+
+var pngLevels = map[string]png.CompressionLevel{
+	"default": png.DefaultCompression,
+	"speed":   png.BestSpeed,
+	"best":    png.BestCompression,
+	"none":    png.NoCompression,
+}
+
+// pngPool lets the encoder reuse its zlib and row buffers across samples.
+type pngPool struct{ p sync.Pool }
+
+func (p *pngPool) Get() *png.EncoderBuffer {
+	b, _ := p.p.Get().(*png.EncoderBuffer)
+	return b
+}
+func (p *pngPool) Put(b *png.EncoderBuffer) { p.p.Put(b) }
+
+// sourceCache keeps decoded, resized sources so a shuffled order does not
+// decode the same file again and again; it is bounded in bytes.
+type sourceCache struct {
+	tree  *dataset.Tree
+	cfg   Config
+	limit int
+
+	mu      sync.Mutex
+	entries map[int]*cacheEntry
+	order   []int // insertion order, for eviction
+	size    int
+}
+
+type cacheEntry struct {
+	once sync.Once
+	img  image.Image
+	err  error
+	size int
+}
+
+func newSourceCache(tree *dataset.Tree, cfg Config, limit int) *sourceCache {
+	return &sourceCache{tree: tree, cfg: cfg, limit: limit, entries: map[int]*cacheEntry{}}
+}
+
+func (c *sourceCache) get(ctx context.Context, i int) (image.Image, error) {
+	c.mu.Lock()
+	e, ok := c.entries[i]
+	if !ok {
+		e = &cacheEntry{}
+		c.entries[i] = e
+		c.order = append(c.order, i)
+	}
+	c.mu.Unlock()
+	e.once.Do(func() {
+		e.img, e.err = c.load(ctx, i)
+		if e.err == nil {
+			b := e.img.Bounds()
+			e.size = b.Dx() * b.Dy() * bytesPerPixel(e.img)
+			c.mu.Lock()
+			c.size += e.size
+			c.evict(i)
+			c.mu.Unlock()
+		}
+	})
+	return e.img, e.err
+}
+
+// evict drops the oldest entries (never keep) once over the limit. Callers
+// holding an evicted image keep using it; only the cache forgets it.
+func (c *sourceCache) evict(keep int) {
+	for c.size > c.limit && len(c.order) > 1 {
+		old := c.order[0]
+		if old == keep {
+			c.order = append(c.order[1:], old)
+			continue
+		}
+		c.order = c.order[1:]
+		if e := c.entries[old]; e != nil {
+			c.size -= e.size
+		}
+		delete(c.entries, old)
+	}
+}
+
+func (c *sourceCache) load(ctx context.Context, i int) (image.Image, error) {
+	src := c.tree.Sources[i]
+	img, err := c.tree.Load(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	if c.cfg.Color != "keep" {
+		if img, err = dataset.Convert(img, c.cfg.Color); err != nil {
+			return nil, fmt.Errorf("source %s: %w", src.Path, err)
+		}
+	}
+	if c.cfg.Size.W > 0 {
+		b := img.Bounds()
+		if b.Dx() != c.cfg.Size.W || b.Dy() != c.cfg.Size.H {
+			if img, err = dataset.Resize(img, c.cfg.Size.W, c.cfg.Size.H); err != nil {
+				return nil, fmt.Errorf("source %s: %w", src.Path, err)
+			}
+		}
+	}
+	return img, nil
+}
+
+func bytesPerPixel(img image.Image) int {
+	switch img.(type) {
+	case *image.Gray:
+		return 1
+	case *image.Gray16:
+		return 2
+	}
+	return 4
+}
+
+// IsUpToDate reports whether err says OUT already held this run's result.
+func IsUpToDate(err error) bool { return errors.Is(err, writer.ErrUpToDate) }

@@ -1,0 +1,421 @@
+package generate
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"image"
+	"image/color"
+	"image/png"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/augsplit/augsplit/split"
+	"github.com/augsplit/augsplit/writer"
+)
+
+const cells = "../testdata/cells"
+
+// small is a fast version of the user's scenario: every source, few
+// variants, small images.
+func small(t *testing.T, in string, workers int) Config {
+	t.Helper()
+	cfg := Defaults()
+	cfg.In = in
+	cfg.Out = filepath.Join(t.TempDir(), "out")
+	cfg.PerSource = 10
+	cfg.Size = Size{W: 32, H: 32}
+	cfg.Workers = workers
+	cfg.PNGCompression = "speed"
+	return cfg
+}
+
+// tree reads every file under dir into a map of relative path -> bytes.
+func tree(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	files := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		files[filepath.ToSlash(rel)] = b
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+func readManifest(t *testing.T, dir string) []writer.Record {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, "manifest.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var recs []writer.Record
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var r writer.Record
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("manifest line %d: %v", len(recs)+1, err)
+		}
+		recs = append(recs, r)
+	}
+	return recs
+}
+
+func TestByteIdenticalForAnyWorkers(t *testing.T) {
+	var want map[string][]byte
+	for _, w := range []int{1, 2, 8} {
+		cfg := small(t, cells, w)
+		cfg.Formats = []string{"folder", "webdataset", "tfrecord"}
+		cfg.ShardSize = 17 // several shards per split
+		if _, err := Run(context.Background(), cfg, Options{}); err != nil {
+			t.Fatalf("workers %d: %v", w, err)
+		}
+		got := tree(t, cfg.Out)
+		if want == nil {
+			want = got
+			if len(want) < 100 {
+				t.Fatalf("only %d files written", len(want))
+			}
+			continue
+		}
+		if len(got) != len(want) {
+			t.Fatalf("workers %d wrote %d files, workers 1 wrote %d", w, len(got), len(want))
+		}
+		for name, b := range want {
+			if !bytes.Equal(got[name], b) {
+				t.Errorf("workers %d: %s differs from workers 1", w, name)
+			}
+		}
+	}
+}
+
+func TestTenImageScenario(t *testing.T) {
+	cfg := small(t, cells, 2)
+	cfg.PerSource = 20
+	var log bytes.Buffer
+	card, err := Run(context.Background(), cfg, Options{Log: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(card.Classes) != 10 {
+		t.Fatalf("classes = %d, want 10", len(card.Classes))
+	}
+	for _, c := range card.Classes {
+		if got := card.Counts[c]; got["train"] != 16 || got["val"] != 4 {
+			t.Errorf("class %s counts = %v, want train 16 val 4", c, got)
+		}
+		if card.SplitLevel[c] != "variant" {
+			t.Errorf("class %s split level = %q, want variant (one source)", c, card.SplitLevel[c])
+		}
+	}
+	if !strings.Contains(log.String(), "variant level") || !strings.Contains(log.String(), "share sources") {
+		t.Errorf("no single-source warning on the log:\n%s", log.String())
+	}
+	if len(card.Warnings) == 0 {
+		t.Error("card records no warning about shared sources")
+	}
+	recs := readManifest(t, cfg.Out)
+	if len(recs) != 200 {
+		t.Fatalf("manifest has %d lines, want 200", len(recs))
+	}
+	// The manifest order is shuffled: the first 20 lines hold many classes,
+	// where a class-ordered list would hold one.
+	first := map[string]bool{}
+	for _, r := range recs[:20] {
+		first[r.Class] = true
+	}
+	if len(first) < 5 {
+		t.Errorf("first 20 manifest lines hold %d classes: not shuffled", len(first))
+	}
+	for _, r := range recs {
+		if _, err := os.Stat(filepath.Join(cfg.Out, filepath.FromSlash(r.Path))); err != nil {
+			t.Errorf("manifest path %s: %v", r.Path, err)
+		}
+		if r.Variant < 1 || string(r.Params) == "" || r.SHA256 == "" {
+			t.Errorf("record %s incomplete: %+v", r.ID, r)
+		}
+	}
+}
+
+// The story: a class-ordered list cut Keras's way misses classes; augsplit's
+// split of the same items has every class in val.
+func TestClassOrderedLastSliceVersusPlan(t *testing.T) {
+	cfg := small(t, cells, 2)
+	if _, err := Run(context.Background(), cfg, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	recs := readManifest(t, cfg.Out)
+	ordered := append([]writer.Record(nil), recs...)
+	sort.SliceStable(ordered, func(i, j int) bool { return ordered[i].ClassIndex < ordered[j].ClassIndex })
+	trainIdx, valIdx := split.LastFraction(len(ordered), 0.2)
+	inTrain := map[string]bool{}
+	for _, i := range trainIdx {
+		inTrain[ordered[i].Class] = true
+	}
+	unseen := map[string]bool{}
+	for _, i := range valIdx {
+		if !inTrain[ordered[i].Class] {
+			unseen[ordered[i].Class] = true
+		}
+	}
+	if len(unseen) != 2 {
+		t.Errorf("last-20%% slice: %d val classes unseen in train, want 2", len(unseen))
+	}
+	valClasses := map[string]bool{}
+	for _, r := range recs {
+		if r.Split == "val" {
+			valClasses[r.Class] = true
+		}
+	}
+	if len(valClasses) != 10 {
+		t.Errorf("augsplit val holds %d classes, want 10", len(valClasses))
+	}
+}
+
+// makeSources writes a class tree of small grey PNGs: n sources per class.
+func makeSources(t *testing.T, classes []string, n int) string {
+	t.Helper()
+	dir := t.TempDir()
+	for ci, c := range classes {
+		if err := os.MkdirAll(filepath.Join(dir, c), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < n; i++ {
+			img := image.NewGray(image.Rect(0, 0, 16, 16))
+			for p := range img.Pix {
+				img.Pix[p] = uint8(ci*40 + i*7 + p%13)
+			}
+			img.SetGray(i, ci, color.Gray{Y: 255})
+			var buf bytes.Buffer
+			if err := png.Encode(&buf, img); err != nil {
+				t.Fatal(err)
+			}
+			name := filepath.Join(dir, c, "src"+string(rune('a'+i))+".png")
+			if err := os.WriteFile(name, buf.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return dir
+}
+
+func TestNoSourceStraddlesWhenEnoughSources(t *testing.T) {
+	in := makeSources(t, []string{"alpha", "beta", "gamma"}, 5)
+	cfg := small(t, in, 2)
+	cfg.Size = Size{}
+	card, err := Run(context.Background(), cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for c, lvl := range card.SplitLevel {
+		if lvl != "source" {
+			t.Errorf("class %s split level %q, want source", c, lvl)
+		}
+	}
+	where := map[string]string{}
+	for _, r := range readManifest(t, cfg.Out) {
+		if s, ok := where[r.SourceSHA256]; ok && s != r.Split {
+			t.Errorf("source %s straddles %s and %s", r.Source, s, r.Split)
+		}
+		where[r.SourceSHA256] = r.Split
+	}
+	for _, s := range card.Sources {
+		if s.Split == "" {
+			t.Errorf("card source %s has no split recorded", s.Path)
+		}
+	}
+}
+
+func TestValOriginals(t *testing.T) {
+	in := makeSources(t, []string{"alpha", "beta"}, 5)
+	cfg := small(t, in, 2)
+	cfg.Size = Size{}
+	cfg.ValOriginals = true
+	if _, err := Run(context.Background(), cfg, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range readManifest(t, cfg.Out) {
+		if r.Split == "val" && (r.Variant != 0 || string(r.Params) != "[]") {
+			t.Errorf("val sample %s is variant %d with params %s, want the original", r.ID, r.Variant, r.Params)
+		}
+		if r.Split == "train" && r.Variant == 0 {
+			t.Errorf("train sample %s is an original", r.ID)
+		}
+	}
+}
+
+func TestImpossibleSplitIsTypedError(t *testing.T) {
+	in := makeSources(t, []string{"alpha", "beta"}, 1)
+	cfg := small(t, in, 1)
+	cfg.PerSource = 2
+	cfg.Val, cfg.Test = 0.2, 0.2
+	_, err := Run(context.Background(), cfg, Options{})
+	var ce *split.ClassError
+	if !errors.As(err, &ce) {
+		t.Fatalf("err = %v, want *split.ClassError", err)
+	}
+	if !strings.Contains(err.Error(), "alpha") {
+		t.Errorf("error %q does not name the class", err)
+	}
+	if _, statErr := os.Stat(filepath.Join(cfg.Out, "manifest.jsonl")); statErr == nil {
+		t.Error("a manifest was written for an impossible split")
+	}
+}
+
+func TestCorruptSourceNamesFileAndWritesNothing(t *testing.T) {
+	in := makeSources(t, []string{"alpha", "beta"}, 2)
+	bad := filepath.Join(in, "beta", "broken.png")
+	good, _ := os.ReadFile(filepath.Join(in, "beta", "srca.png"))
+	if err := os.WriteFile(bad, good[:len(good)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := small(t, in, 2)
+	_, err := Run(context.Background(), cfg, Options{})
+	if err == nil || !strings.Contains(err.Error(), "broken.png") {
+		t.Fatalf("err = %v, want an error naming broken.png", err)
+	}
+	if entries, _ := os.ReadDir(cfg.Out); len(entries) != 0 {
+		t.Errorf("OUT holds %d entries after a failed scan, want none", len(entries))
+	}
+
+	// --skip-bad goes on and lists it in the card.
+	cfg.SkipBad = true
+	card, err := Run(context.Background(), cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(card.Skipped) != 1 || !strings.Contains(card.Skipped[0].Path, "broken.png") {
+		t.Errorf("card.Skipped = %+v, want broken.png", card.Skipped)
+	}
+}
+
+func TestRerunChangesNothingAndOtherRunRefused(t *testing.T) {
+	cfg := small(t, cells, 2)
+	cfg.PerSource = 3
+	if _, err := Run(context.Background(), cfg, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	before := tree(t, cfg.Out)
+	if _, err := Run(context.Background(), cfg, Options{}); !IsUpToDate(err) {
+		t.Fatalf("re-run err = %v, want up to date", err)
+	}
+	after := tree(t, cfg.Out)
+	if len(after) != len(before) {
+		t.Fatalf("re-run changed the file count %d -> %d", len(before), len(after))
+	}
+	other := cfg
+	other.Seed = 2
+	if _, err := Run(context.Background(), other, Options{}); err == nil || IsUpToDate(err) {
+		t.Fatalf("a different run into a finished OUT: err = %v, want a refusal", err)
+	}
+	other.Force = true
+	if _, err := Run(context.Background(), other, Options{}); err != nil {
+		t.Fatalf("--force: %v", err)
+	}
+}
+
+func TestCancelLeavesNoTempFilesAndNoManifest(t *testing.T) {
+	cfg := small(t, cells, 2)
+	cfg.PerSource = 200
+	ctx, cancel := context.WithCancel(context.Background())
+	_, err := Run(ctx, cfg, Options{Progress: func(done, total int) {
+		if done == 50 {
+			cancel()
+		}
+	}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	for name := range tree(t, cfg.Out) {
+		base := filepath.Base(name)
+		if name == "manifest.jsonl" || name == "dataset.json" {
+			t.Errorf("%s written by a cancelled run", name)
+		}
+		if strings.Contains(base, ".tmp") || strings.HasPrefix(base, ".") && base != ".augsplit-partial" {
+			t.Errorf("temporary file left behind: %s", name)
+		}
+	}
+}
+
+func TestConfigFile(t *testing.T) {
+	cfg := Defaults()
+	err := cfg.ApplyFile("c.yaml", []byte("per_source: 7\nval: 0.25\nsize: 48x32\nformats: [folder, tfrecord]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.PerSource != 7 || cfg.Val != 0.25 || cfg.Size != (Size{48, 32}) || len(cfg.Formats) != 2 {
+		t.Errorf("config = %+v", cfg)
+	}
+	y, err := cfg.YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := Defaults()
+	back.Pipeline = nil
+	if err := back.ApplyFile("printed.yaml", y); err != nil {
+		t.Fatalf("printed config does not read back: %v\n%s", err, y)
+	}
+	if back.PerSource != 7 || back.Size != cfg.Size || back.Pipeline == nil || len(back.Pipeline.Steps) != len(cfg.Pipeline.Steps) {
+		t.Errorf("round trip lost settings:\n%s", y)
+	}
+
+	for _, tc := range []struct{ name, src, want string }{
+		{"unknown key", "per_source: 3\nvall: 0.2\n", "c.yaml:2: vall: unknown key"},
+		{"wrong type", "seed: lots\n", "c.yaml:1: seed"},
+		{"bad size", "size: 0x9\n", "c.yaml:1: size"},
+		{"not yaml", "val: [\n", "not valid YAML"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Defaults()
+			err := c.ApplyFile("c.yaml", []byte(tc.src))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestSplitCommandCopiesAndGroups(t *testing.T) {
+	in := makeSources(t, []string{"alpha", "beta"}, 6)
+	out := filepath.Join(t.TempDir(), "out")
+	card, err := Split(context.Background(), SplitConfig{In: in, Out: out, Val: 0.34, Seed: 3, GroupRegex: `^(src[a-c])`}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := readManifest(t, out)
+	if len(recs) != 12 || card.Total != 12 {
+		t.Fatalf("%d records, card total %d, want 12", len(recs), card.Total)
+	}
+	for _, r := range recs {
+		got, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(r.Path)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := os.ReadFile(filepath.Join(in, filepath.FromSlash(r.Source)))
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s is not a copy of %s", r.Path, r.Source)
+		}
+	}
+	for _, c := range card.Classes {
+		if card.Counts[c]["val"] == 0 || card.Counts[c]["train"] == 0 {
+			t.Errorf("class %s counts %v: a split is empty", c, card.Counts[c])
+		}
+	}
+}

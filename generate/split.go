@@ -1,0 +1,184 @@
+package generate
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/augsplit/augsplit/dataset"
+	"github.com/augsplit/augsplit/split"
+	"github.com/augsplit/augsplit/writer"
+)
+
+// SplitConfig is `augsplit split`: the same guarantees for a folder of real
+// images, without augmentation.
+type SplitConfig struct {
+	In             string  `json:"in"`
+	Out            string  `json:"-"`
+	Val            float64 `json:"val"`
+	Test           float64 `json:"test"`
+	Seed           uint64  `json:"seed"`
+	GroupRegex     string  `json:"group_regex"`
+	Link           bool    `json:"link"`
+	SkipBad        bool    `json:"skip_bad"`
+	MaxPixels      int     `json:"max_pixels"`
+	FollowSymlinks bool    `json:"follow_symlinks"`
+	Force          bool    `json:"-"`
+}
+
+// Split copies (or hard-links) every source image into OUT/<split>/<class>/,
+// split stratified and by group, and writes manifest and card.
+func Split(ctx context.Context, cfg SplitConfig, opts Options) (*writer.Card, error) {
+	logw := opts.Log
+	if logw == nil {
+		logw = io.Discard
+	}
+	if cfg.MaxPixels <= 0 {
+		cfg.MaxPixels = defaultMaxPixels
+	}
+	var re *regexp.Regexp
+	if cfg.GroupRegex != "" {
+		var err error
+		if re, err = regexp.Compile(cfg.GroupRegex); err != nil {
+			return nil, fmt.Errorf("--group-regex %q: %w", cfg.GroupRegex, err)
+		}
+		if re.NumSubexp() < 1 {
+			return nil, fmt.Errorf("--group-regex %q has no capture group: mark the group part of the file name with ( ), e.g. '^(patient\\d+)_'", cfg.GroupRegex)
+		}
+	}
+	if err := dataset.CheckSeparate(cfg.In, cfg.Out); err != nil {
+		return nil, err
+	}
+	tree, err := dataset.Scan(ctx, cfg.In, dataset.ScanOptions{
+		MaxPixels: cfg.MaxPixels, SkipBad: cfg.SkipBad, FollowSymlinks: cfg.FollowSymlinks,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range tree.Warnings {
+		fmt.Fprintf(logw, "warning: %s\n", w)
+	}
+	items := make([]split.Item, len(tree.Sources))
+	var ungrouped []string
+	for i, s := range tree.Sources {
+		g := s.Path // default: each file its own group
+		if re != nil {
+			if m := re.FindStringSubmatch(path.Base(s.Path)); m != nil {
+				g = s.Class + "\x00" + m[1]
+			} else {
+				ungrouped = append(ungrouped, s.Path)
+			}
+		}
+		items[i] = split.Item{Class: s.Class, Group: g}
+	}
+	if len(ungrouped) > 0 {
+		fmt.Fprintf(logw, "warning: --group-regex matched no group in %d file names (each is its own group), e.g. %s\n", len(ungrouped), ungrouped[0])
+	}
+	plan, err := split.Plan(items, split.Fractions{Val: cfg.Val, Test: cfg.Test}, cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	cfgJSON, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("record config: %w", err)
+	}
+	pw := planWarnings(plan, Config{})
+	for _, w := range pw {
+		fmt.Fprintf(logw, "warning: %s\n", w)
+	}
+	classes := classList(tree)
+	card := &writer.Card{
+		Tool: "augsplit", Version: Version, Command: "split", Seed: cfg.Seed, Config: cfgJSON,
+		Classes: classes, NonImages: tree.NonImages, Skipped: tree.Skipped, Renamed: tree.Renamed,
+		Warnings: append(append([]string(nil), tree.Warnings...), pw...),
+	}
+	card.Fingerprint = fingerprint(card, tree)
+	jobs := make([]job, len(plan.Order))
+	for seq, idx := range plan.Order {
+		jobs[seq] = job{seq: seq, src: idx, split: plan.Assign[idx]}
+	}
+	fillCounts(card, tree, plan, jobs)
+	card.Sources = sourceInfo(tree, jobs)
+	splitCounts := map[string]int{}
+	for _, j := range jobs {
+		splitCounts[j.split]++
+	}
+	out, err := writer.Open(ctx, cfg.Out, writer.Options{
+		Formats: []string{"folder"}, Force: cfg.Force, Fingerprint: card.Fingerprint,
+		FS: opts.FS, Splits: card.Splits, SplitCounts: splitCounts,
+	})
+	if err != nil {
+		return nil, err
+	}
+	classIndex := map[string]int{}
+	for i, c := range classes {
+		classIndex[c] = i
+	}
+	for i, j := range jobs {
+		if err := ctx.Err(); err != nil {
+			out.Abort()
+			return nil, err
+		}
+		s := tree.Sources[j.src]
+		full := filepath.Join(tree.Root, filepath.FromSlash(s.Path))
+		data, err := os.ReadFile(full)
+		if err != nil {
+			out.Abort()
+			return nil, fmt.Errorf("read %s: %w", full, err)
+		}
+		sum := sha256.Sum256(data)
+		channels, depth := 3, 8
+		if cfgImg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil {
+			channels, depth = modelFormat(cfgImg.ColorModel)
+		}
+		id := s.Class + "_" + s.Stem
+		sample := &writer.Sample{
+			Record: writer.Record{
+				ID: id, Split: j.split, Class: s.Class, ClassIndex: classIndex[s.Class],
+				Source: s.Path, SourceSHA256: s.SHA256, Variant: 0, Params: json.RawMessage("[]"),
+				Width: s.Width, Height: s.Height, Channels: channels, BitDepth: depth,
+				Path:   path.Join(j.split, s.Class, id+strings.ToLower(path.Ext(s.Path))),
+				SHA256: hex.EncodeToString(sum[:]),
+			},
+			Data: data,
+		}
+		if cfg.Link {
+			sample.LinkFrom = full
+		}
+		if err := out.Put(ctx, sample); err != nil {
+			out.Abort()
+			return nil, err
+		}
+		if opts.Progress != nil {
+			opts.Progress(i+1, len(jobs))
+		}
+	}
+	if err := out.Commit(card); err != nil {
+		out.Abort()
+		return nil, err
+	}
+	return card, nil
+}
+
+// modelFormat reports channels and bit depth for a decoded colour model, as
+// recorded in the manifest (the copy keeps the file's own format).
+func modelFormat(m color.Model) (channels, depth int) {
+	switch m {
+	case color.GrayModel:
+		return 1, 8
+	case color.Gray16Model:
+		return 1, 16
+	}
+	return 3, 8
+}

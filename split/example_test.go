@@ -1,0 +1,44 @@
+package split_test
+
+import (
+	"fmt"
+
+	"github.com/augsplit/augsplit/split"
+)
+
+// One class with a single source can only be split by variant; one with
+// three sources keeps each source whole.
+func ExamplePlan() {
+	var items []split.Item
+	for v := range 10 {
+		items = append(items, split.Item{Class: "round", Group: "r1"})
+		items = append(items, split.Item{Class: "spiky", Group: fmt.Sprintf("s%d", v%3)})
+	}
+	res, err := split.Plan(items, split.Fractions{Val: 0.2}, 1)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, c := range res.Classes {
+		fmt.Printf("%s: level %s, %d groups, train %d, val %d\n", c.Class, c.Level, c.Groups, c.Counts[split.Train], c.Counts[split.Val])
+	}
+	// Output:
+	// round: level variant, 1 groups, train 8, val 2
+	// spiky: level source, 3 groups, train 7, val 3
+}
+
+func ExamplePlan_classError() {
+	items := []split.Item{{Class: "round", Group: "r1"}, {Class: "round", Group: "r1"}}
+	_, err := split.Plan(items, split.Fractions{Val: 0.2, Test: 0.1}, 1)
+	fmt.Println(err)
+	// Output:
+	// class "round": 2 samples, but splits train/val/test need at least 1 each (3): add more samples or sources to "round", or drop --test
+}
+
+// The last 20% of a class-ordered list is what Keras validates on.
+func ExampleLastFraction() {
+	train, val := split.LastFraction(10, 0.2)
+	fmt.Println(train, val)
+	// Output:
+	// [0 1 2 3 4 5 6 7] [8 9]
+}

@@ -1,0 +1,79 @@
+// Command benchrun measures `augsplit generate` as a whole process: images
+// per second, images per CPU-second and peak RSS, at several sizes. It reads
+// CPU time and max RSS from the child's rusage, so it needs no GNU time.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	bin := flag.String("bin", "bin/augsplit", "augsplit binary")
+	in := flag.String("in", "testdata/cells", "source folder")
+	runs := flag.String("runs", "128:300,128:3000,512:300", "comma-separated size:variants-per-source runs (128 at 300 and 3000 shows memory is flat in the variant count)")
+	level := flag.String("png", "speed", "png compression")
+	workers := flag.Int("workers", 0, "workers (0: all CPUs)")
+	flag.Parse()
+
+	tmp, err := os.MkdirTemp("", "augsplit-bench-")
+	if err != nil {
+		fail(err)
+	}
+	defer os.RemoveAll(tmp)
+
+	fmt.Printf("%-6s %-10s %8s %9s %9s %12s %10s\n", "size", "per-src", "images", "wall s", "img/s", "img/CPU-s", "peak MiB")
+	for _, run := range strings.Split(*runs, ",") {
+		size, n, ok := strings.Cut(run, ":")
+		if !ok {
+			fail(fmt.Errorf("run %q: want size:variants", run))
+		}
+		{
+			out := filepath.Join(tmp, size+"-"+n)
+			args := []string{"generate", "--in", *in, "--out", out, "--size", size,
+				"--per-source", n, "--png-compression", *level, "--quiet"}
+			if *workers > 0 {
+				args = append(args, "--workers", strconv.Itoa(*workers))
+			}
+			cmd := exec.Command(*bin, args...)
+			cmd.Stderr = os.Stderr
+			start := time.Now()
+			if err := cmd.Run(); err != nil {
+				fail(fmt.Errorf("%s %s: %w", *bin, strings.Join(args, " "), err))
+			}
+			wall := time.Since(start).Seconds()
+			ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+			cpu := tv(ru.Utime) + tv(ru.Stime)
+			count, _ := strconv.Atoi(n)
+			images := count * countSources(*in)
+			fmt.Printf("%-6s %-10s %8d %9.2f %9.0f %12.0f %10.1f\n", size, n, images, wall,
+				float64(images)/wall, float64(images)/cpu, float64(ru.Maxrss)/1024)
+			os.RemoveAll(out)
+		}
+	}
+}
+
+func tv(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+
+func countSources(dir string) int {
+	n := 0
+	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && !strings.HasPrefix(d.Name(), ".") {
+			n++
+		}
+		return nil
+	})
+	return n
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "benchrun:", err)
+	os.Exit(1)
+}

@@ -419,3 +419,24 @@ func TestSplitCommandCopiesAndGroups(t *testing.T) {
 		}
 	}
 }
+
+func TestSplitLinkSharesInode(t *testing.T) {
+	in := makeSources(t, []string{"alpha", "beta"}, 3)
+	out := filepath.Join(t.TempDir(), "out")
+	if _, err := Split(context.Background(), SplitConfig{In: in, Out: out, Val: 0.34, Seed: 1, Link: true}, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range readManifest(t, out) {
+		a, err := os.Stat(filepath.Join(out, filepath.FromSlash(r.Path)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.Stat(filepath.Join(in, filepath.FromSlash(r.Source)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !os.SameFile(a, b) {
+			t.Errorf("%s is not a hard link of %s", r.Path, r.Source)
+		}
+	}
+}

@@ -14,7 +14,6 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
-	"strings"
 
 	"github.com/augsplit/augsplit/dataset"
 	"github.com/augsplit/augsplit/split"
@@ -148,10 +147,10 @@ func Split(ctx context.Context, cfg SplitConfig, opts Options) (*writer.Card, er
 				ID: id, Split: j.split, Class: s.Class, ClassIndex: classIndex[s.Class],
 				Source: s.Path, SourceSHA256: s.SHA256, Variant: 0, Params: json.RawMessage("[]"),
 				Width: s.Width, Height: s.Height, Channels: channels, BitDepth: depth,
-				Path:   path.Join(j.split, s.Class, id+strings.ToLower(path.Ext(s.Path))),
 				SHA256: hex.EncodeToString(sum[:]),
 			},
 			Data: data,
+			Ext:  extFor(s.Format),
 		}
 		if cfg.Link {
 			sample.LinkFrom = full
@@ -181,4 +180,18 @@ func modelFormat(m color.Model) (channels, depth int) {
 		return 1, 16
 	}
 	return 3, 8
+}
+
+// extFor names a copied file by its sniffed format, not by whatever
+// extension it had, so "x.PNG" and a JPEG saved as ".png" both come out right.
+func extFor(format string) string {
+	switch format {
+	case "jpeg":
+		return ".jpg"
+	case "tiff":
+		return ".tif"
+	case "":
+		return ".png"
+	}
+	return "." + format
 }

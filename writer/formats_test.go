@@ -1,0 +1,287 @@
+package writer
+
+import (
+	"archive/tar"
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestWebDatasetMembers(t *testing.T) {
+	samples := makeSamples(25)
+	dir := t.TempDir()
+	card := write(t, dir, Options{Formats: []string{FormatWebDataset}, ShardSize: 4}, samples)
+	byID := map[string]Sample{}
+	for _, s := range samples {
+		byID[s.ID] = s
+	}
+	seen := map[string]string{} // key -> shard
+	for _, sh := range card.Shards {
+		data, err := os.ReadFile(filepath.Join(dir, sh.Path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(data)%512 != 0 {
+			t.Errorf("%s: %d bytes, not a whole number of tar blocks", sh.Path, len(data))
+		}
+		if !bytes.Equal(data[len(data)-1024:], make([]byte, 1024)) {
+			t.Errorf("%s: does not end with two zero blocks", sh.Path)
+		}
+		// The raw first header: USTAR magic and version, as Python's
+		// tarfile and GNU tar expect.
+		if got := string(data[257:265]); got != "ustar\x0000" {
+			t.Errorf("%s: magic+version = %q, want %q", sh.Path, got, "ustar\x0000")
+		}
+		tr := tar.NewReader(bytes.NewReader(data))
+		var names []string
+		for {
+			h, err := tr.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", sh.Path, err)
+			}
+			body, err := io.ReadAll(tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			names = append(names, h.Name)
+			checkHeader(t, sh.Path, h)
+			key, ext, _ := strings.Cut(h.Name, ".")
+			s, ok := byID[key]
+			if !ok {
+				t.Errorf("%s: member %s has unknown key %q", sh.Path, h.Name, key)
+				continue
+			}
+			switch ext {
+			case "png":
+				if !bytes.Equal(body, s.Data) {
+					t.Errorf("%s: %s differs from the sample data", sh.Path, h.Name)
+				}
+			case "cls":
+				if got, want := string(body), strconv.Itoa(s.ClassIndex); got != want {
+					t.Errorf("%s: %s = %q, want %q", sh.Path, h.Name, got, want)
+				}
+			case "json":
+				var m map[string]any
+				if err := json.Unmarshal(body, &m); err != nil {
+					t.Fatalf("%s: %s: %v", sh.Path, h.Name, err)
+				}
+				if m["class"] != s.Class || m["class_index"] != float64(s.ClassIndex) || m["source"] != s.Source || m["variant"] != float64(s.Variant) || m["params"] == nil {
+					t.Errorf("%s: %s = %s, want class/class_index/source/variant/params of %s", sh.Path, h.Name, body, s.ID)
+				}
+			default:
+				t.Errorf("%s: unexpected member %s", sh.Path, h.Name)
+			}
+		}
+		// Adjacency: members come in runs of three with one key.
+		if len(names)%3 != 0 || len(names)/3 != sh.Samples {
+			t.Fatalf("%s: %d members for %d samples", sh.Path, len(names), sh.Samples)
+		}
+		for i := 0; i < len(names); i += 3 {
+			key := strings.TrimSuffix(names[i], ".png")
+			want := []string{key + ".png", key + ".cls", key + ".json"}
+			if got := names[i : i+3]; fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%s: members %v, want adjacent %v", sh.Path, got, want)
+			}
+			if prev, dup := seen[key]; dup {
+				t.Errorf("key %s in %s and %s", key, prev, sh.Path)
+			}
+			seen[key] = sh.Path
+		}
+	}
+	if len(seen) != len(samples) {
+		t.Errorf("shards hold %d keys, want %d", len(seen), len(samples))
+	}
+}
+
+func checkHeader(t *testing.T, shard string, h *tar.Header) {
+	t.Helper()
+	want := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	if h.Typeflag != tar.TypeReg || h.Mode != 0o644 || h.Uid != 0 || h.Gid != 0 || h.Uname != "" || h.Gname != "" || !h.ModTime.Equal(want) || h.Format != tar.FormatUSTAR {
+		t.Errorf("%s: %s header = type %c mode %o uid %d gid %d uname %q gname %q mtime %v format %v; want regular 0644 0 0 \"\" \"\" %v USTAR",
+			shard, h.Name, h.Typeflag, h.Mode, h.Uid, h.Gid, h.Uname, h.Gname, h.ModTime, h.Format, want)
+	}
+}
+
+// readTFRecords parses a TFRecord file with the framing rules written out
+// again here (not the writer's code), checking both CRCs.
+func readTFRecords(t *testing.T, path string) [][]byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mask := func(c uint32) uint32 { return (c>>15 | c<<17) + 0xa282ead8 }
+	var recs [][]byte
+	for off := 0; off < len(data); {
+		if len(data)-off < 12 {
+			t.Fatalf("%s: truncated header at offset %d", path, off)
+		}
+		n := binary.LittleEndian.Uint64(data[off:])
+		if got, want := binary.LittleEndian.Uint32(data[off+8:]), mask(bitwiseCRC32C(data[off:off+8])); got != want {
+			t.Fatalf("%s: length crc at offset %d = %#x, want %#x", path, off, got, want)
+		}
+		start := off + 12
+		end := start + int(n)
+		if end+4 > len(data) {
+			t.Fatalf("%s: truncated record at offset %d", path, off)
+		}
+		if got, want := binary.LittleEndian.Uint32(data[end:]), mask(bitwiseCRC32C(data[start:end])); got != want {
+			t.Fatalf("%s: data crc at offset %d = %#x, want %#x", path, off, got, want)
+		}
+		recs = append(recs, data[start:end])
+		off = end + 4
+	}
+	return recs
+}
+
+// parseExample decodes the few protobuf shapes a tf.train.Example uses,
+// independently of the encoder: key -> raw list values.
+func parseExample(t *testing.T, b []byte) map[string][][]byte {
+	t.Helper()
+	fields := func(b []byte) [][2][]byte { // (tag varint as bytes, body)
+		var out [][2][]byte
+		for len(b) > 0 {
+			tag, n := binary.Uvarint(b)
+			if n <= 0 || tag&7 != 2 {
+				t.Fatalf("unexpected wire data %x", b)
+			}
+			l, m := binary.Uvarint(b[n:])
+			body := b[n+m : n+m+int(l)]
+			out = append(out, [2][]byte{{byte(tag >> 3)}, body})
+			b = b[n+m+int(l):]
+		}
+		return out
+	}
+	ex := fields(b)
+	if len(ex) != 1 || ex[0][0][0] != 1 {
+		t.Fatalf("Example has fields %v, want one features field", ex)
+	}
+	out := map[string][][]byte{}
+	for _, entry := range fields(ex[0][1]) {
+		var key string
+		var value [][]byte
+		for _, f := range fields(entry[1]) {
+			switch f[0][0] {
+			case 1:
+				key = string(f[1])
+			case 2:
+				kind := fields(f[1])
+				for _, list := range kind {
+					value = append(value, []byte{list[0][0]}) // kind first
+					for _, v := range fields(list[1]) {
+						value = append(value, v[1])
+					}
+				}
+			}
+		}
+		out[key] = value
+	}
+	return out
+}
+
+func TestTFRecordContents(t *testing.T) {
+	samples := makeSamples(20)
+	dir := t.TempDir()
+	card := write(t, dir, Options{Formats: []string{FormatTFRecord}, ShardSize: 3, SplitCounts: splitCounts(samples)}, samples)
+	var got []Sample
+	for _, sh := range card.Shards {
+		recs := readTFRecords(t, filepath.Join(dir, sh.Path))
+		if len(recs) != sh.Samples {
+			t.Errorf("%s: %d records, card says %d", sh.Path, len(recs), sh.Samples)
+		}
+		for _, r := range recs {
+			f := parseExample(t, r)
+			varint := func(key string) int {
+				v := f[key]
+				if len(v) != 2 || v[0][0] != 3 {
+					t.Fatalf("%s = %v, want one int64", key, v)
+				}
+				x, _ := binary.Uvarint(v[1])
+				return int(x)
+			}
+			bytesOf := func(key string) []byte {
+				v := f[key]
+				if len(v) != 2 || v[0][0] != 1 {
+					t.Fatalf("%s = %v, want one bytes value", key, v)
+				}
+				return v[1]
+			}
+			if len(f) != 9 {
+				t.Errorf("example has %d features, want 9", len(f))
+			}
+			got = append(got, Sample{
+				Record: Record{
+					ID: string(bytesOf("image/source_id")), Class: string(bytesOf("image/class/text")),
+					ClassIndex: varint("image/class/label"), Width: varint("image/width"), Height: varint("image/height"),
+					Channels: varint("image/channels"), Params: bytesOf("augsplit/params"), Split: sh.Split,
+				},
+				Data: bytesOf("image/encoded"),
+			})
+			if string(bytesOf("image/format")) != "png" {
+				t.Errorf("image/format = %q, want png", bytesOf("image/format"))
+			}
+		}
+	}
+	if len(got) != len(samples) {
+		t.Fatalf("read %d examples, want %d", len(got), len(samples))
+	}
+	want := map[string]Sample{}
+	for _, s := range samples {
+		if len(s.Params) == 0 {
+			s.Params = json.RawMessage("[]")
+		}
+		want[s.ID] = s
+	}
+	for _, g := range got {
+		w := want[g.ID]
+		if g.Class != w.Class || g.ClassIndex != w.ClassIndex || g.Width != w.Width || g.Height != w.Height ||
+			g.Channels != w.Channels || string(g.Params) != string(w.Params) || g.Split != w.Split || !bytes.Equal(g.Data, w.Data) {
+			t.Errorf("example %s = %+v, want %+v", g.ID, g.Record, w.Record)
+		}
+	}
+}
+
+func TestShardsMixClasses(t *testing.T) {
+	// The Put order is the planned, shuffled order; shards cut it into
+	// consecutive runs, so each shard of several samples mixes classes.
+	samples := makeSamples(30)
+	dir := t.TempDir()
+	card := write(t, dir, Options{Formats: []string{FormatWebDataset}, ShardSize: 5}, samples)
+	for _, sh := range card.Shards {
+		if sh.Samples < 2 {
+			continue
+		}
+		f, err := os.Open(filepath.Join(dir, sh.Path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		classes := map[string]bool{}
+		tr := tar.NewReader(f)
+		for {
+			h, err := tr.Next()
+			if err != nil {
+				break
+			}
+			if strings.HasSuffix(h.Name, ".cls") {
+				b, _ := io.ReadAll(tr)
+				classes[string(b)] = true
+			}
+		}
+		f.Close()
+		if len(classes) < 2 {
+			t.Errorf("%s: %d samples of a single class", sh.Path, sh.Samples)
+		}
+	}
+}

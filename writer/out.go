@@ -1,0 +1,600 @@
+package writer
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// Output formats.
+const (
+	FormatFolder     = "folder"
+	FormatWebDataset = "webdataset"
+	FormatTFRecord   = "tfrecord"
+)
+
+// Names of the files and folders augsplit owns inside OUT.
+const (
+	ManifestName = "manifest.jsonl"
+	CardName     = "dataset.json"
+	ClassesName  = "classes.txt"
+	MarkerName   = ".augsplit-partial"
+
+	dirWebDataset = "webdataset"
+	dirTFRecord   = "tfrecord"
+)
+
+// DefaultShardSize is the number of samples per shard when Options leaves it 0.
+const DefaultShardSize = 1000
+
+// MaxIDLen bounds Record.ID: the longest WebDataset member name,
+// "<id>.json", must fit the 100-byte name field of a USTAR header.
+const MaxIDLen = 95
+
+// owned lists the entries of OUT that augsplit writes, and so the only ones
+// Force may remove.
+var owned = []string{Train, Val, Test, dirWebDataset, dirTFRecord, ManifestName, CardName, ClassesName, MarkerName}
+
+// Options configures Open.
+type Options struct {
+	Formats     []string // FormatFolder, FormatWebDataset, FormatTFRecord; default folder
+	ShardSize   int      // samples per shard; 0 means DefaultShardSize
+	ShardBytes  int64    // bytes per shard, 0 for no limit; whichever limit is reached first
+	Force       bool     // remove augsplit's own entries of OUT first
+	Fingerprint string   // required: identifies the run, for up-to-date and resume checks
+	FS          FS       // nil means OS
+	Splits      []string // allowed split names; nil means train, val, test
+	// SplitCounts is the planned number of samples per split. With it (and
+	// no ShardBytes) TFRecord shards get their "-of-N" names as soon as they
+	// are closed; without it they keep temporary names until Commit.
+	SplitCounts map[string]int
+}
+
+// Out is an output folder being written. Its methods are not safe for
+// concurrent use: Put is called from one goroutine, in the planned order.
+type Out struct {
+	fs   FS
+	dir  string
+	opts Options
+
+	formats     []string
+	seqs        map[string]*shardSeq // key: format + "/" + split
+	seqOrder    []*shardSeq
+	madeDirs    map[[2]string]bool // (split, class) folders already created
+	shardDirs   map[string]bool
+	shards      []Shard
+	manifest    File
+	manTmp      string
+	manBuf      *bufio.Writer
+	manHash     hash.Hash
+	manEnc      *json.Encoder
+	manRenamed  bool
+	jsonBuf     bytes.Buffer
+	jsonEnc     *json.Encoder
+	exBuf       []byte
+	copyBuf     []byte
+	clsBuf      []byte
+	err         error // first failure: every later call returns it
+	done        bool
+	hashScratch [sha256.Size]byte
+}
+
+// Open prepares dir for writing a dataset identified by opts.Fingerprint.
+//
+//   - dir missing or empty: created, and a new run starts.
+//   - a finished dataset (dataset.json) with the same fingerprint: ErrUpToDate.
+//   - an unfinished run (marker file) with the same fingerprint: resumed;
+//     files are rewritten atomically and identical sample files reused.
+//   - anything else: *NotEmptyError, unless opts.Force, which first removes
+//     augsplit's own entries (never other files) and starts afresh.
+//
+// The marker is written before anything else, so an interrupted run is
+// always recognisable as unfinished.
+func Open(ctx context.Context, dir string, opts Options) (*Out, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	o, err := newOut(dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := o.fs.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create output folder: %w", err)
+	}
+	if opts.Force {
+		if err := o.removeOwned(); err != nil {
+			return nil, err
+		}
+	}
+	if err := o.checkState(); err != nil {
+		return nil, err
+	}
+	if err := WriteFileAtomic(o.fs, o.path(MarkerName), []byte(opts.Fingerprint+"\n")); err != nil {
+		return nil, err
+	}
+	f, err := o.fs.CreateTemp(dir, tempPrefix+ManifestName+"-*")
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", o.path(ManifestName), err)
+	}
+	o.manifest, o.manTmp = f, f.Name()
+	o.manHash = sha256.New()
+	o.manBuf = bufio.NewWriterSize(io.MultiWriter(f, o.manHash), 64<<10)
+	o.manEnc = json.NewEncoder(o.manBuf)
+	return o, nil
+}
+
+func newOut(dir string, opts Options) (*Out, error) {
+	if opts.Fingerprint == "" {
+		return nil, errors.New("writer options need a fingerprint")
+	}
+	if strings.ContainsAny(opts.Fingerprint, "\n\r") {
+		return nil, errors.New("writer fingerprint must be one line")
+	}
+	if opts.ShardSize < 0 || opts.ShardBytes < 0 {
+		return nil, fmt.Errorf("shard size %d and shard bytes %d must not be negative", opts.ShardSize, opts.ShardBytes)
+	}
+	if opts.ShardSize == 0 {
+		opts.ShardSize = DefaultShardSize
+	}
+	if opts.FS == nil {
+		opts.FS = OS
+	}
+	if len(opts.Splits) == 0 {
+		opts.Splits = []string{Train, Val, Test}
+	}
+	for _, s := range opts.Splits {
+		if err := checkName("split", s); err != nil {
+			return nil, err
+		}
+	}
+	o := &Out{
+		fs:        opts.FS,
+		dir:       dir,
+		opts:      opts,
+		seqs:      map[string]*shardSeq{},
+		madeDirs:  map[[2]string]bool{},
+		shardDirs: map[string]bool{},
+		copyBuf:   make([]byte, 32<<10),
+	}
+	if len(opts.Formats) == 0 {
+		opts.Formats = []string{FormatFolder}
+	}
+	// Canonical order, duplicates dropped: the card must not depend on how
+	// the user spelled --format.
+	for _, want := range []string{FormatFolder, FormatWebDataset, FormatTFRecord} {
+		if slices.Contains(opts.Formats, want) {
+			o.formats = append(o.formats, want)
+		}
+	}
+	for _, f := range opts.Formats {
+		if f != FormatFolder && f != FormatWebDataset && f != FormatTFRecord {
+			return nil, fmt.Errorf("unknown output format %q (valid: folder, webdataset, tfrecord)", f)
+		}
+	}
+	o.jsonEnc = json.NewEncoder(&o.jsonBuf)
+	return o, nil
+}
+
+func (o *Out) path(name string) string { return filepath.Join(o.dir, name) }
+
+// checkState decides between new, resumed, up to date and refused.
+func (o *Out) checkState() error {
+	fp := o.opts.Fingerprint
+	card, err := o.fs.ReadFile(o.path(CardName))
+	switch {
+	case err == nil:
+		var c struct {
+			Fingerprint string `json:"fingerprint"`
+		}
+		if json.Unmarshal(card, &c) == nil && c.Fingerprint == fp {
+			// A run killed between writing the card and removing the
+			// marker is finished; the stale marker is all that is left.
+			if err := o.fs.Remove(o.path(MarkerName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("remove stale marker: %w", err)
+			}
+			return ErrUpToDate
+		}
+		return &NotEmptyError{Dir: o.dir, Reason: "holds a finished dataset made with other inputs or settings"}
+	case !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("read dataset card: %w", err)
+	}
+	marker, err := o.fs.ReadFile(o.path(MarkerName))
+	switch {
+	case err == nil:
+		if strings.TrimSpace(string(marker)) != fp {
+			return &NotEmptyError{Dir: o.dir, Reason: "holds an unfinished run made with other inputs or settings"}
+		}
+		// Shards are streamed again from the first sample on resume, so
+		// old ones are never reused; removing them guarantees no stale
+		// shard survives next to the new set.
+		for _, d := range []string{dirWebDataset, dirTFRecord} {
+			if err := o.fs.RemoveAll(o.path(d)); err != nil {
+				return fmt.Errorf("resume: %w", err)
+			}
+		}
+		return o.removeTemps(o.dir, true)
+	case !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("read run marker: %w", err)
+	}
+	if o.opts.Force {
+		// Only augsplit's own entries were removed; the user's stay, and
+		// --force means writing next to them.
+		return nil
+	}
+	entries, err := o.fs.ReadDir(o.dir)
+	if err != nil {
+		return fmt.Errorf("list output folder: %w", err)
+	}
+	if len(entries) > 0 {
+		return &NotEmptyError{Dir: o.dir, Reason: fmt.Sprintf("holds files augsplit did not write (%s, ...)", entries[0].Name())}
+	}
+	return nil
+}
+
+// removeOwned deletes augsplit's entries of OUT and nothing else.
+func (o *Out) removeOwned() error {
+	for _, name := range owned {
+		if err := o.fs.RemoveAll(o.path(name)); err != nil {
+			return fmt.Errorf("force: %w", err)
+		}
+	}
+	return o.removeTemps(o.dir, false)
+}
+
+// removeTemps deletes the temporary files a killed run left in dir and,
+// when deep, in augsplit's folders below it.
+func (o *Out) removeTemps(dir string, deep bool) error {
+	entries, err := o.fs.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("clean up temporary files: %w", err)
+	}
+	top := dir == o.dir
+	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
+		switch {
+		case IsTemp(e.Name()):
+			if err := o.fs.RemoveAll(p); err != nil {
+				return fmt.Errorf("clean up temporary files: %w", err)
+			}
+		case deep && e.IsDir() && (!top || slices.Contains(owned, e.Name()) || slices.Contains(o.opts.Splits, e.Name())):
+			if err := o.removeTemps(p, true); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// checkName refuses names that could leave OUT or collide with the layout.
+func checkName(what, s string) error {
+	if s == "" || s == "." || s == ".." || strings.ContainsAny(s, "/\\\x00") {
+		return fmt.Errorf("invalid %s name %q", what, s)
+	}
+	return nil
+}
+
+func checkID(id string) error {
+	if id == "" || len(id) > MaxIDLen {
+		return fmt.Errorf("invalid sample id %q: want 1 to %d characters", id, MaxIDLen)
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return fmt.Errorf("invalid sample id %q: only A-Z a-z 0-9 _ - are allowed", id)
+		}
+	}
+	return nil
+}
+
+func (o *Out) mkdir(dir string) error {
+	if o.shardDirs[dir] {
+		return nil
+	}
+	if err := o.fs.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create folder: %w", err)
+	}
+	o.shardDirs[dir] = true
+	return nil
+}
+
+// Put writes one sample to every chosen format and appends its manifest
+// line. It fills s.Path (folder format), s.SHA256 when empty (a non-empty
+// one must be the sha256 of s.Data and is not recomputed) and, for an
+// original with no parameters, s.Params ("[]"). After an error the Out is unusable:
+// call Abort.
+func (o *Out) Put(ctx context.Context, s *Sample) error {
+	if o.err != nil {
+		return o.err
+	}
+	if o.done {
+		return errors.New("put after commit or abort")
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := o.put(s); err != nil {
+		o.err = err
+		return err
+	}
+	return nil
+}
+
+func (o *Out) put(s *Sample) error {
+	if err := checkID(s.ID); err != nil {
+		return err
+	}
+	if !slices.Contains(o.opts.Splits, s.Split) {
+		return fmt.Errorf("sample %s: unknown split %q (valid: %s)", s.ID, s.Split, strings.Join(o.opts.Splits, ", "))
+	}
+	if err := checkName("class", s.Class); err != nil {
+		return fmt.Errorf("sample %s: %w", s.ID, err)
+	}
+	if len(s.Params) == 0 {
+		s.Params = json.RawMessage("[]")
+	}
+	// A sha256 the caller already computed (while encoding) is trusted
+	// rather than hashed again: verify recomputes every one from the files.
+	if s.SHA256 == "" {
+		o.hashScratch = sha256.Sum256(s.Data)
+		s.SHA256 = hex.EncodeToString(o.hashScratch[:])
+	} else if len(s.SHA256) != 2*sha256.Size {
+		return fmt.Errorf("sample %s: malformed sha256 %q", s.ID, s.SHA256)
+	} else if _, err := hex.Decode(o.hashScratch[:], []byte(s.SHA256)); err != nil {
+		return fmt.Errorf("sample %s: malformed sha256 %q", s.ID, s.SHA256)
+	}
+	s.Path = ""
+	for _, f := range o.formats {
+		var err error
+		switch f {
+		case FormatFolder:
+			err = o.putFolder(s)
+		case FormatWebDataset:
+			err = o.putWebDataset(s)
+		case FormatTFRecord:
+			err = o.putTFRecord(s)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if err := o.manEnc.Encode(&s.Record); err != nil {
+		return fmt.Errorf("write %s: %w", o.path(ManifestName), err)
+	}
+	return nil
+}
+
+// putFolder writes OUT/<split>/<class>/<id>.png, reusing an identical file
+// left by an interrupted run of the same fingerprint.
+func (o *Out) putFolder(s *Sample) error {
+	ext := s.Ext
+	if ext == "" {
+		ext = ".png"
+	}
+	if err := checkExt(ext); err != nil {
+		return fmt.Errorf("sample %s: %w", s.ID, err)
+	}
+	rel := path.Join(s.Split, s.Class, s.ID+ext)
+	full := filepath.Join(o.dir, filepath.FromSlash(rel))
+	key := [2]string{s.Split, s.Class}
+	if !o.madeDirs[key] {
+		if err := o.fs.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			return fmt.Errorf("create folder: %w", err)
+		}
+		o.madeDirs[key] = true
+	}
+	same, err := o.sameFile(full, s.Data)
+	if err != nil {
+		return err
+	}
+	switch {
+	case same:
+	case s.LinkFrom != "":
+		if err := o.linkAtomic(s.LinkFrom, full); err != nil {
+			return err
+		}
+	default:
+		if err := writeFileAtomic(o.fs, full, s.Data, false); err != nil {
+			return err
+		}
+	}
+	s.Path = rel
+	return nil
+}
+
+// linkAtomic hard-links src at a temporary name beside dst, then renames it
+// into place, so dst is either absent or complete.
+func (o *Out) linkAtomic(src, dst string) error {
+	tmp := filepath.Join(filepath.Dir(dst), tempPrefix+"link-"+filepath.Base(dst))
+	_ = o.fs.Remove(tmp)
+	if err := o.fs.Link(src, tmp); err != nil {
+		return fmt.Errorf("hard-link %s to %s (hard links need one file system; drop --link to copy): %w", src, dst, err)
+	}
+	if err := o.fs.Rename(tmp, dst); err != nil {
+		_ = o.fs.Remove(tmp)
+		return fmt.Errorf("write %s: %w", dst, err)
+	}
+	return nil
+}
+
+// checkExt accepts a short extension of letters and digits, such as ".jpg".
+func checkExt(ext string) error {
+	if len(ext) < 2 || len(ext) > 6 || ext[0] != '.' {
+		return fmt.Errorf("bad file extension %q", ext)
+	}
+	for _, r := range ext[1:] {
+		if !('a' <= r && r <= 'z' || '0' <= r && r <= '9') {
+			return fmt.Errorf("bad file extension %q: want lower-case letters and digits", ext)
+		}
+	}
+	return nil
+}
+
+// sameFile reports whether path already holds exactly data (size, then
+// sha256), which makes resuming a long run cheap.
+func (o *Out) sameFile(path string, data []byte) (bool, error) {
+	fi, err := o.fs.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() != int64(len(data)) {
+		return false, nil
+	}
+	r, err := o.fs.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer r.Close()
+	h := sha256.New()
+	if _, err := io.CopyBuffer(h, struct{ io.Reader }{r}, o.copyBuf); err != nil {
+		return false, fmt.Errorf("read %s: %w", path, err)
+	}
+	var got [sha256.Size]byte
+	return bytes.Equal(h.Sum(got[:0]), o.hashScratch[:]), nil
+}
+
+func (o *Out) seq(format, split string) *shardSeq {
+	key := format + "/" + split
+	if q, ok := o.seqs[key]; ok {
+		return q
+	}
+	q := &shardSeq{o: o, format: format, split: split}
+	if format == FormatWebDataset {
+		q.trailer = 1024
+	}
+	if format == FormatTFRecord && o.opts.ShardBytes == 0 {
+		if n := o.opts.SplitCounts[split]; n > 0 {
+			q.planned = (n + o.opts.ShardSize - 1) / o.opts.ShardSize
+		}
+	}
+	o.seqs[key] = q
+	o.seqOrder = append(o.seqOrder, q)
+	return q
+}
+
+// Commit finishes the dataset: it closes the shards, renames the manifest
+// into place, writes classes.txt and then the card, which is written last
+// so that a dataset.json on disk always means a complete dataset. It fills
+// card.Formats, card.Shards (sorted by format, then path) and
+// card.ManifestSHA256, and card.Fingerprint when empty. The marker is
+// removed at the very end.
+func (o *Out) Commit(card *Card) error {
+	if o.err != nil {
+		return fmt.Errorf("commit after a failed write: %w", o.err)
+	}
+	if o.done {
+		return errors.New("commit after commit or abort")
+	}
+	if err := o.commit(card); err != nil {
+		o.err = err
+		return err
+	}
+	o.done = true
+	return nil
+}
+
+func (o *Out) commit(card *Card) error {
+	switch card.Fingerprint {
+	case "":
+		card.Fingerprint = o.opts.Fingerprint
+	case o.opts.Fingerprint:
+	default:
+		return fmt.Errorf("card fingerprint %q differs from the run's %q", card.Fingerprint, o.opts.Fingerprint)
+	}
+	for _, q := range o.seqOrder {
+		if err := q.finish(); err != nil {
+			return err
+		}
+	}
+	manifest := o.path(ManifestName)
+	if err := o.manBuf.Flush(); err != nil {
+		return fmt.Errorf("write %s: %w", manifest, err)
+	}
+	if err := o.manifest.Chmod(fileMode); err != nil {
+		return fmt.Errorf("write %s: %w", manifest, err)
+	}
+	if err := o.manifest.Sync(); err != nil {
+		return fmt.Errorf("write %s: %w", manifest, err)
+	}
+	f := o.manifest
+	o.manifest = nil
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", manifest, err)
+	}
+	var classes bytes.Buffer
+	for _, c := range card.Classes {
+		classes.WriteString(c)
+		classes.WriteByte('\n')
+	}
+	if err := WriteFileAtomic(o.fs, o.path(ClassesName), classes.Bytes()); err != nil {
+		return err
+	}
+	if err := o.fs.Rename(o.manTmp, manifest); err != nil {
+		return fmt.Errorf("write %s: %w", manifest, err)
+	}
+	o.manTmp = ""
+	o.manRenamed = true
+
+	card.Formats = slices.Clone(o.formats)
+	card.Shards = slices.Clone(o.shards)
+	slices.SortFunc(card.Shards, func(a, b Shard) int {
+		if c := strings.Compare(a.Format, b.Format); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Path, b.Path)
+	})
+	card.ManifestSHA256 = hex.EncodeToString(o.manHash.Sum(nil))
+	data, err := json.MarshalIndent(card, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode dataset card: %w", err)
+	}
+	data = append(data, '\n')
+	if err := WriteFileAtomic(o.fs, o.path(CardName), data); err != nil {
+		return err
+	}
+	if err := o.fs.Remove(o.path(MarkerName)); err != nil {
+		return fmt.Errorf("remove run marker: %w", err)
+	}
+	return nil
+}
+
+// Abort stops the run: open shards and every temporary file are removed
+// and no manifest or card is written. Finished sample files and shards are
+// kept, as is the marker, so that re-running the same command resumes
+// cheaply. Abort after Commit does nothing.
+func (o *Out) Abort() {
+	if o.done {
+		return
+	}
+	o.done = true
+	for _, q := range o.seqOrder {
+		q.abort()
+	}
+	if o.manifest != nil {
+		_ = o.manifest.Close()
+		o.manifest = nil
+	}
+	if o.manTmp != "" {
+		_ = o.fs.Remove(o.manTmp)
+		o.manTmp = ""
+	}
+	if o.manRenamed {
+		// Commit failed after the manifest was in place but before the
+		// card: a manifest without a card must not be left to look final.
+		_ = o.fs.Remove(o.path(ManifestName))
+	}
+}

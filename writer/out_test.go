@@ -1,0 +1,902 @@
+package writer
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+var testClasses = []string{"amoeba", "bacillus", "coccus"}
+
+// makeSamples returns n samples in a planned order: classes interleaved,
+// the first 70% train, then val, then test (Put order need not be by split).
+// Data is arbitrary bytes of varying length: the writer never decodes it.
+func makeSamples(n int) []Sample {
+	out := make([]Sample, n)
+	for i := range out {
+		split := Train
+		switch {
+		case i >= n*9/10:
+			split = Test
+		case i >= n*7/10:
+			split = Val
+		}
+		ci := (i * 7) % len(testClasses)
+		data := bytes.Repeat([]byte{byte(i), byte(ci), 0x89}, 40+(i*37)%300)
+		out[i] = Sample{
+			Record: Record{
+				ID:           fmt.Sprintf("src%d_v%03d", i%4, i),
+				Split:        split,
+				Class:        testClasses[ci],
+				ClassIndex:   ci,
+				Source:       fmt.Sprintf("%s/src%d.png", testClasses[ci], i%4),
+				SourceSHA256: strings.Repeat("ab", 32),
+				Variant:      i,
+				Params:       json.RawMessage(fmt.Sprintf(`[{"name":"rotate","params":{"angle":%d.5}}]`, i)),
+				Width:        16 + i%5,
+				Height:       12,
+				Channels:     1,
+				BitDepth:     8,
+			},
+			Data: data,
+		}
+	}
+	out[0].Params = nil // an original: Params becomes "[]"
+	return out
+}
+
+func splitCounts(samples []Sample) map[string]int {
+	m := map[string]int{}
+	for _, s := range samples {
+		m[s.Split]++
+	}
+	return m
+}
+
+func testCard() *Card {
+	return &Card{
+		Tool:    "augsplit",
+		Version: "test",
+		Command: "generate",
+		Seed:    1,
+		Config:  json.RawMessage(`{}`),
+		Classes: slices.Clone(testClasses),
+		Splits:  []string{Train, Val, Test},
+	}
+}
+
+// write runs Open, Put for every sample (copies, so the caller's samples
+// are not filled in) and Commit.
+func write(t testing.TB, dir string, opts Options, samples []Sample) *Card {
+	t.Helper()
+	if opts.Fingerprint == "" {
+		opts.Fingerprint = "fp1"
+	}
+	o, err := Open(context.Background(), dir, opts)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	for i := range samples {
+		s := samples[i]
+		if err := o.Put(context.Background(), &s); err != nil {
+			o.Abort()
+			t.Fatalf("Put %s: %v", s.ID, err)
+		}
+	}
+	card := testCard()
+	if err := o.Commit(card); err != nil {
+		o.Abort()
+		t.Fatalf("Commit: %v", err)
+	}
+	return card
+}
+
+// snapshot maps every file below dir (slash path) to its contents.
+func snapshot(t testing.TB, dir string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return m
+	}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		m[filepath.ToSlash(rel)] = string(b)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// tempFiles lists leftovers of the writer's temporary files below dir.
+func tempFiles(t testing.TB, dir string) []string {
+	var tmp []string
+	for _, k := range sortedKeys(snapshot(t, dir)) {
+		if IsTemp(filepath.Base(k)) {
+			tmp = append(tmp, k)
+		}
+	}
+	return tmp
+}
+
+func readManifest(t testing.TB, dir string) []Record {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, ManifestName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []Record
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		var r Record
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("manifest line %q: %v", sc.Text(), err)
+		}
+		recs = append(recs, r)
+	}
+	return recs
+}
+
+func TestFolderOutput(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out") // Open creates it
+	samples := makeSamples(20)
+	card := write(t, dir, Options{}, samples)
+	files := snapshot(t, dir)
+
+	recs := readManifest(t, dir)
+	if len(recs) != len(samples) {
+		t.Fatalf("manifest has %d lines, want %d", len(recs), len(samples))
+	}
+	for i, r := range recs {
+		s := samples[i]
+		if r.ID != s.ID {
+			t.Errorf("manifest line %d id = %s, want %s (Put order)", i, r.ID, s.ID)
+		}
+		wantPath := s.Split + "/" + s.Class + "/" + s.ID + ".png"
+		if r.Path != wantPath {
+			t.Errorf("%s: path = %q, want %q", s.ID, r.Path, wantPath)
+		}
+		if got := files[wantPath]; got != string(s.Data) {
+			t.Errorf("%s: file holds %d bytes, want the sample's %d", wantPath, len(got), len(s.Data))
+		}
+		sum := sha256.Sum256(s.Data)
+		if r.SHA256 != hex.EncodeToString(sum[:]) {
+			t.Errorf("%s: sha256 = %s, want %x", s.ID, r.SHA256, sum)
+		}
+	}
+	if got := string(recs[0].Params); got != "[]" {
+		t.Errorf("original's params = %s, want []", got)
+	}
+	if got, want := files[ClassesName], "amoeba\nbacillus\ncoccus\n"; got != want {
+		t.Errorf("classes.txt = %q, want %q", got, want)
+	}
+	manSum := sha256.Sum256([]byte(files[ManifestName]))
+	if card.ManifestSHA256 != hex.EncodeToString(manSum[:]) {
+		t.Errorf("card manifest_sha256 = %s, want %x", card.ManifestSHA256, manSum)
+	}
+	if !slices.Equal(card.Formats, []string{FormatFolder}) {
+		t.Errorf("card formats = %v, want [folder]", card.Formats)
+	}
+	if card.Fingerprint != "fp1" {
+		t.Errorf("card fingerprint = %q, want fp1", card.Fingerprint)
+	}
+	var onDisk Card
+	if err := json.Unmarshal([]byte(files[CardName]), &onDisk); err != nil {
+		t.Fatalf("dataset.json: %v", err)
+	}
+	if onDisk.ManifestSHA256 != card.ManifestSHA256 || !strings.HasSuffix(files[CardName], "}\n") {
+		t.Errorf("dataset.json does not hold the committed card with a trailing newline")
+	}
+	if _, ok := files[MarkerName]; ok {
+		t.Errorf("marker %s left after Commit", MarkerName)
+	}
+	if tmp := tempFiles(t, dir); len(tmp) > 0 {
+		t.Errorf("temporary files left: %v", tmp)
+	}
+	fi, err := os.Stat(filepath.Join(dir, recs[1].Path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fi.Mode().Perm(); got != 0o644 {
+		t.Errorf("sample file mode = %v, want 0644", got)
+	}
+}
+
+func TestNoFolderFormatLeavesPathEmpty(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, Options{Formats: []string{FormatTFRecord}}, makeSamples(5))
+	for _, r := range readManifest(t, dir) {
+		if r.Path != "" {
+			t.Errorf("%s: path = %q, want empty without the folder format", r.ID, r.Path)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, Train)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("train/ exists without the folder format (stat err %v)", err)
+	}
+}
+
+func TestDeterministicBytes(t *testing.T) {
+	samples := makeSamples(40)
+	opts := Options{
+		Formats:     []string{FormatTFRecord, FormatWebDataset, FormatFolder, FormatTFRecord},
+		ShardSize:   7,
+		SplitCounts: splitCounts(samples),
+	}
+	a, b := t.TempDir(), t.TempDir()
+	write(t, a, opts, samples)
+	write(t, b, opts, samples)
+	sa, sb := snapshot(t, a), snapshot(t, b)
+	if !slices.Equal(sortedKeys(sa), sortedKeys(sb)) {
+		t.Fatalf("file lists differ:\n%v\n%v", sortedKeys(sa), sortedKeys(sb))
+	}
+	for k, v := range sa {
+		if sb[k] != v {
+			t.Errorf("%s differs between two identical runs", k)
+		}
+	}
+	var card Card
+	if err := json.Unmarshal([]byte(sa[CardName]), &card); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{FormatFolder, FormatWebDataset, FormatTFRecord}; !slices.Equal(card.Formats, want) {
+		t.Errorf("card formats = %v, want %v (canonical order, no duplicates)", card.Formats, want)
+	}
+}
+
+func TestShardRolling(t *testing.T) {
+	samples := makeSamples(30) // 21 train, 6 val, 3 test
+	counts := splitCounts(samples)
+	tests := []struct {
+		name       string
+		opts       Options
+		wantTrain  []string // train shard paths per format, in order
+		wantCounts []int    // samples per train shard (same for both formats here)
+	}{
+		{
+			name:       "by samples, planned names",
+			opts:       Options{ShardSize: 8, SplitCounts: counts},
+			wantTrain:  []string{"tfrecord/train-000000-of-000003.tfrecord", "tfrecord/train-000001-of-000003.tfrecord", "tfrecord/train-000002-of-000003.tfrecord", "webdataset/train-000000.tar", "webdataset/train-000001.tar", "webdataset/train-000002.tar"},
+			wantCounts: []int{8, 8, 5},
+		},
+		{
+			name:       "by samples, names decided at commit",
+			opts:       Options{ShardSize: 10},
+			wantTrain:  []string{"tfrecord/train-000000-of-000003.tfrecord", "tfrecord/train-000001-of-000003.tfrecord", "tfrecord/train-000002-of-000003.tfrecord", "webdataset/train-000000.tar", "webdataset/train-000001.tar", "webdataset/train-000002.tar"},
+			wantCounts: []int{10, 10, 1},
+		},
+		{
+			name:       "one shard",
+			opts:       Options{SplitCounts: counts},
+			wantTrain:  []string{"tfrecord/train-000000-of-000001.tfrecord", "webdataset/train-000000.tar"},
+			wantCounts: []int{21},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			tt.opts.Formats = []string{FormatWebDataset, FormatTFRecord}
+			card := write(t, dir, tt.opts, samples)
+			var gotPaths []string
+			perFormat := map[string][]int{}
+			for _, sh := range card.Shards {
+				if sh.Split != Train {
+					continue
+				}
+				gotPaths = append(gotPaths, sh.Path)
+				perFormat[sh.Format] = append(perFormat[sh.Format], sh.Samples)
+			}
+			if !slices.Equal(gotPaths, tt.wantTrain) {
+				t.Errorf("train shards = %v, want %v", gotPaths, tt.wantTrain)
+			}
+			for f, got := range perFormat {
+				if !slices.Equal(got, tt.wantCounts) {
+					t.Errorf("%s samples per train shard = %v, want %v", f, got, tt.wantCounts)
+				}
+			}
+			checkShardsOnDisk(t, dir, card)
+		})
+	}
+}
+
+// checkShardsOnDisk compares the card's shard list with the files.
+func checkShardsOnDisk(t *testing.T, dir string, card *Card) {
+	t.Helper()
+	files := snapshot(t, dir)
+	listed := map[string]bool{}
+	for _, sh := range card.Shards {
+		listed[sh.Path] = true
+		data, ok := files[sh.Path]
+		if !ok {
+			t.Errorf("card lists %s, not on disk", sh.Path)
+			continue
+		}
+		sum := sha256.Sum256([]byte(data))
+		if int64(len(data)) != sh.Bytes || hex.EncodeToString(sum[:]) != sh.SHA256 {
+			t.Errorf("%s: card says %d bytes sha256 %s, file has %d bytes sha256 %x", sh.Path, sh.Bytes, sh.SHA256, len(data), sum)
+		}
+	}
+	for k := range files {
+		if (strings.HasPrefix(k, "tfrecord/") || strings.HasPrefix(k, "webdataset/")) && !listed[k] {
+			t.Errorf("%s on disk but not in the card", k)
+		}
+	}
+}
+
+func TestShardRollingByBytes(t *testing.T) {
+	samples := makeSamples(30)
+	for _, limit := range []int64{3000, 8000, 20000} {
+		t.Run(fmt.Sprint(limit), func(t *testing.T) {
+			dir := t.TempDir()
+			card := write(t, dir, Options{
+				Formats:     []string{FormatWebDataset, FormatTFRecord},
+				ShardSize:   1000,
+				ShardBytes:  limit,
+				SplitCounts: splitCounts(samples), // ignored for names: bytes decide
+			}, samples)
+			checkShardsOnDisk(t, dir, card)
+			total := map[string]int{}
+			shards := map[string]int{}
+			for _, sh := range card.Shards {
+				if sh.Bytes > limit && sh.Samples > 1 {
+					t.Errorf("%s: %d bytes holds %d samples, over the %d byte limit", sh.Path, sh.Bytes, sh.Samples, limit)
+				}
+				total[sh.Format+"/"+sh.Split] += sh.Samples
+				shards[sh.Format+"/"+sh.Split]++
+			}
+			for split, n := range splitCounts(samples) {
+				for _, f := range []string{FormatWebDataset, FormatTFRecord} {
+					if got := total[f+"/"+split]; got != n {
+						t.Errorf("%s %s shards hold %d samples, want %d", f, split, got, n)
+					}
+				}
+				if n := shards[FormatTFRecord+"/"+split]; n > 0 {
+					want := fmt.Sprintf("tfrecord/%s-000000-of-%06d.tfrecord", split, n)
+					if _, ok := snapshot(t, dir)[want]; !ok {
+						t.Errorf("missing %s", want)
+					}
+				}
+			}
+			if limit == 3000 && shards[FormatTFRecord+"/"+Train] < 3 {
+				t.Errorf("a 3000 byte limit gave only %d train shards", shards[FormatTFRecord+"/"+Train])
+			}
+		})
+	}
+}
+
+func TestSplitCountsMismatch(t *testing.T) {
+	samples := makeSamples(10) // 7 train
+	tests := []struct {
+		name    string
+		planned int
+		wantErr string
+	}{
+		{"more samples than planned", 5, "more samples than the 5 planned"},
+		{"fewer samples than planned", 12, "were planned"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			counts := splitCounts(samples)
+			counts[Train] = tt.planned
+			o, err := Open(context.Background(), t.TempDir(), Options{Fingerprint: "fp", Formats: []string{FormatTFRecord}, ShardSize: 5, SplitCounts: counts})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer o.Abort()
+			for i := range samples {
+				if err = o.Put(context.Background(), &samples[i]); err != nil {
+					break
+				}
+			}
+			if err == nil {
+				err = o.Commit(testCard())
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("error = %v, want one containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestPutRejectsBadSamples(t *testing.T) {
+	good := makeSamples(1)[0]
+	tests := []struct {
+		name    string
+		mod     func(*Sample)
+		wantErr string
+	}{
+		{"dot in id", func(s *Sample) { s.ID = "a.b" }, "invalid sample id"},
+		{"slash in id", func(s *Sample) { s.ID = "../x" }, "invalid sample id"},
+		{"empty id", func(s *Sample) { s.ID = "" }, "invalid sample id"},
+		{"long id", func(s *Sample) { s.ID = strings.Repeat("a", MaxIDLen+1) }, "invalid sample id"},
+		{"class escapes", func(s *Sample) { s.Class = ".." }, "invalid class"},
+		{"class with separator", func(s *Sample) { s.Class = "a/b" }, "invalid class"},
+		{"unknown split", func(s *Sample) { s.Split = "holdout" }, "unknown split"},
+		{"sha256 not hex", func(s *Sample) { s.SHA256 = strings.Repeat("z", 64) }, "malformed sha256"},
+		{"sha256 too short", func(s *Sample) { s.SHA256 = "abcd" }, "malformed sha256"},
+		{"sha256 too long", func(s *Sample) { s.SHA256 = strings.Repeat("ab", 33) }, "malformed sha256"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			o, err := Open(context.Background(), dir, Options{Fingerprint: "fp", Formats: []string{FormatFolder, FormatWebDataset}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer o.Abort()
+			s := good
+			tt.mod(&s)
+			err = o.Put(context.Background(), &s)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("Put error = %v, want one containing %q", err, tt.wantErr)
+			}
+			if err2 := o.Put(context.Background(), &good); err2 == nil {
+				t.Errorf("Put after a failed Put succeeded; want the first error again")
+			}
+		})
+	}
+}
+
+func TestPutHonoursContext(t *testing.T) {
+	o, err := Open(context.Background(), t.TempDir(), Options{Fingerprint: "fp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Abort()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	s := makeSamples(1)[0]
+	if err := o.Put(ctx, &s); !errors.Is(err, context.Canceled) {
+		t.Errorf("Put with a cancelled context = %v, want context.Canceled", err)
+	}
+}
+
+// fileNamed reports whether err names a path at or below dir.
+func namesPathIn(err error, dir string) bool {
+	return err != nil && strings.Contains(err.Error(), dir)
+}
+
+func TestDiskFull(t *testing.T) {
+	samples := makeSamples(30)
+	// Measure how many bytes a whole run writes, then fail at points
+	// spread through it: sample files, shards, manifest, card.
+	probe := &FaultFS{}
+	probe.FailWritesAfter(1 << 40)
+	write(t, t.TempDir(), Options{Formats: []string{FormatFolder, FormatWebDataset, FormatTFRecord}, ShardSize: 4, FS: probe}, samples)
+	total := int64(1<<40) - probe.budget
+	for _, frac := range []float64{0, 0.01, 0.3, 0.6, 0.9, 0.999} {
+		budget := int64(float64(total) * frac)
+		t.Run(fmt.Sprint(budget), func(t *testing.T) {
+			dir := t.TempDir()
+			ffs := &FaultFS{}
+			ffs.FailWritesAfter(budget)
+			o, err := Open(context.Background(), dir, Options{Fingerprint: "fp", Formats: []string{FormatFolder, FormatWebDataset, FormatTFRecord}, ShardSize: 4, FS: ffs})
+			if err == nil {
+				for i := range samples {
+					s := samples[i]
+					if err = o.Put(context.Background(), &s); err != nil {
+						break
+					}
+				}
+				if err == nil {
+					err = o.Commit(testCard())
+				}
+				o.Abort()
+			}
+			t.Logf("error: %v", err)
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatalf("error = %v, want ENOSPC", err)
+			}
+			if !namesPathIn(err, dir) {
+				t.Errorf("error %q does not name a path in %s", err, dir)
+			}
+			files := snapshot(t, dir)
+			for _, name := range []string{ManifestName, CardName} {
+				if _, ok := files[name]; ok {
+					t.Errorf("%s written by a failed run", name)
+				}
+			}
+			if tmp := tempFiles(t, dir); len(tmp) > 0 {
+				t.Errorf("temporary files left after Abort: %v", tmp)
+			}
+		})
+	}
+}
+
+func TestReadOnly(t *testing.T) {
+	samples := makeSamples(10)
+	tests := []struct {
+		name     string
+		readOnly string // relative to the output folder's parent
+		formats  []string
+	}{
+		{"output folder", "out", nil},
+		{"split folder", "out/train", nil},
+		{"tfrecord folder", "out/tfrecord", []string{FormatTFRecord}},
+		{"webdataset folder", "out/webdataset", []string{FormatWebDataset}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			parent := t.TempDir()
+			dir := filepath.Join(parent, "out")
+			ro := filepath.Join(parent, filepath.FromSlash(tt.readOnly))
+			ffs := &FaultFS{}
+			ffs.ReadOnly(ro)
+			o, err := Open(context.Background(), dir, Options{Fingerprint: "fp", Formats: tt.formats, FS: ffs})
+			if err == nil {
+				for i := range samples {
+					if err = o.Put(context.Background(), &samples[i]); err != nil {
+						break
+					}
+				}
+				if err == nil {
+					err = o.Commit(testCard())
+				}
+				o.Abort()
+			}
+			if !errors.Is(err, fs.ErrPermission) {
+				t.Fatalf("error = %v, want a permission error", err)
+			}
+			if !namesPathIn(err, ro) {
+				t.Errorf("error %q does not name the read-only folder %s", err, ro)
+			}
+			if tmp := tempFiles(t, parent); len(tmp) > 0 {
+				t.Errorf("temporary files left: %v", tmp)
+			}
+		})
+	}
+}
+
+func TestReadOnlyRealFolder(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("running as root: permission bits do not stop root; TestReadOnly covers this through FaultFS")
+	}
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(dir, 0o755) })
+	_, err := Open(context.Background(), dir, Options{Fingerprint: "fp"})
+	if !errors.Is(err, fs.ErrPermission) || !namesPathIn(err, dir) {
+		t.Errorf("Open on a read-only folder = %v, want a permission error naming %s", err, dir)
+	}
+}
+
+func TestWriteFileAtomic(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "f.txt")
+	if err := WriteFileAtomic(OS, p, []byte("old")); err != nil {
+		t.Fatal(err)
+	}
+	ffs := &FaultFS{}
+	ffs.FailWritesAfter(2)
+	err := WriteFileAtomic(ffs, p, []byte("new content"))
+	if !errors.Is(err, syscall.ENOSPC) || !namesPathIn(err, p) {
+		t.Errorf("error = %v, want ENOSPC naming %s", err, p)
+	}
+	got, _ := os.ReadFile(p)
+	if string(got) != "old" {
+		t.Errorf("after a failed write the file holds %q, want the old %q", got, "old")
+	}
+	if tmp := tempFiles(t, dir); len(tmp) > 0 {
+		t.Errorf("temporary files left: %v", tmp)
+	}
+	fi, err := os.Stat(p)
+	if err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("mode = %v (err %v), want 0644", fi.Mode().Perm(), err)
+	}
+}
+
+func TestOpenStates(t *testing.T) {
+	samples := makeSamples(12)
+	finished := func(t *testing.T) string {
+		dir := t.TempDir()
+		write(t, dir, Options{Fingerprint: "fp1"}, samples)
+		return dir
+	}
+	tests := []struct {
+		name    string
+		setup   func(t *testing.T) string
+		opts    Options
+		wantErr error  // sentinel, or nil
+		notEmpt string // a *NotEmptyError whose message contains this
+	}{
+		{
+			name:  "missing folder is created",
+			setup: func(t *testing.T) string { return filepath.Join(t.TempDir(), "a", "b") },
+			opts:  Options{Fingerprint: "fp1"},
+		},
+		{
+			name:    "finished, same fingerprint",
+			setup:   finished,
+			opts:    Options{Fingerprint: "fp1"},
+			wantErr: ErrUpToDate,
+		},
+		{
+			name:    "finished, other fingerprint",
+			setup:   finished,
+			opts:    Options{Fingerprint: "fp2"},
+			notEmpt: "finished dataset",
+		},
+		{
+			name: "foreign files",
+			setup: func(t *testing.T) string {
+				dir := t.TempDir()
+				os.WriteFile(filepath.Join(dir, "holiday.jpg"), []byte("x"), 0o644)
+				return dir
+			},
+			opts:    Options{Fingerprint: "fp1"},
+			notEmpt: "holiday.jpg",
+		},
+		{
+			name: "unfinished, other fingerprint",
+			setup: func(t *testing.T) string {
+				dir := t.TempDir()
+				os.WriteFile(filepath.Join(dir, MarkerName), []byte("fp0\n"), 0o644)
+				return dir
+			},
+			opts:    Options{Fingerprint: "fp1"},
+			notEmpt: "unfinished run",
+		},
+		{
+			name:  "finished, other fingerprint, force",
+			setup: finished,
+			opts:  Options{Fingerprint: "fp2", Force: true},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := tt.setup(t)
+			before := snapshot(t, filepath.Dir(dir))
+			o, err := Open(context.Background(), dir, tt.opts)
+			if o != nil {
+				defer o.Abort()
+			}
+			var ne *NotEmptyError
+			switch {
+			case tt.wantErr != nil:
+				if !errors.Is(err, tt.wantErr) {
+					t.Fatalf("Open = %v, want %v", err, tt.wantErr)
+				}
+			case tt.notEmpt != "":
+				if !errors.As(err, &ne) {
+					t.Fatalf("Open = %v, want *NotEmptyError", err)
+				}
+				if ne.Dir != dir || !strings.Contains(err.Error(), tt.notEmpt) || !strings.Contains(err.Error(), "--force") {
+					t.Errorf("error %q: want it to name %s, say %q and suggest --force", err, dir, tt.notEmpt)
+				}
+			default:
+				if err != nil {
+					t.Fatalf("Open = %v, want success", err)
+				}
+				marker, err := os.ReadFile(filepath.Join(dir, MarkerName))
+				if err != nil || string(marker) != tt.opts.Fingerprint+"\n" {
+					t.Errorf("marker = %q (%v), want the fingerprint written first", marker, err)
+				}
+			}
+			if err != nil {
+				if after := snapshot(t, filepath.Dir(dir)); !mapsEqual(before, after) {
+					t.Errorf("a refused Open changed the folder")
+				}
+			}
+		})
+	}
+}
+
+func mapsEqual(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+func TestForceKeepsForeignFiles(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, Options{Fingerprint: "fp1", Formats: []string{FormatFolder, FormatWebDataset, FormatTFRecord}}, makeSamples(12))
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644)
+	os.WriteFile(filepath.Join(dir, tempPrefix+"x"), []byte("stale"), 0o644)
+	other := makeSamples(3)
+	for i := range other {
+		other[i].ID = fmt.Sprintf("new%d", i)
+		other[i].Split = Train
+	}
+	write(t, dir, Options{Fingerprint: "fp2", Force: true}, other)
+	var got []string
+	for _, k := range sortedKeys(snapshot(t, dir)) {
+		if !strings.HasPrefix(k, "train/") {
+			got = append(got, k)
+		}
+	}
+	want := []string{ClassesName, CardName, ManifestName, "notes.txt"}
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("after --force the folder holds %v, want %v (old output gone, notes.txt kept)", got, want)
+	}
+	if n := len(readManifest(t, dir)); n != 3 {
+		t.Errorf("manifest has %d lines, want 3", n)
+	}
+}
+
+func TestStaleMarkerWithCard(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, Options{Fingerprint: "fp1"}, makeSamples(5))
+	// Killed between writing the card and removing the marker.
+	os.WriteFile(filepath.Join(dir, MarkerName), []byte("fp1\n"), 0o644)
+	if _, err := Open(context.Background(), dir, Options{Fingerprint: "fp1"}); !errors.Is(err, ErrUpToDate) {
+		t.Fatalf("Open = %v, want ErrUpToDate", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, MarkerName)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("stale marker kept (stat err %v)", err)
+	}
+}
+
+func TestResumeConverges(t *testing.T) {
+	samples := makeSamples(40)
+	opts := Options{
+		Fingerprint: "fp1",
+		Formats:     []string{FormatFolder, FormatWebDataset, FormatTFRecord},
+		ShardSize:   6,
+		SplitCounts: splitCounts(samples),
+	}
+	clean := t.TempDir()
+	write(t, clean, opts, samples)
+	want := snapshot(t, clean)
+
+	for _, kill := range []int{0, 1, 13, 39} {
+		for _, how := range []string{"killed", "aborted"} {
+			t.Run(fmt.Sprintf("%s after %d", how, kill), func(t *testing.T) {
+				dir := t.TempDir()
+				o, err := Open(context.Background(), dir, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i := range samples[:kill] {
+					s := samples[i]
+					if err := o.Put(context.Background(), &s); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if how == "aborted" {
+					o.Abort()
+				} // "killed": open shards and the temp manifest stay behind
+				// A leftover temp file deep in the tree, and a damaged sample.
+				if kill > 0 {
+					first := samples[0]
+					if _, err := os.Stat(filepath.Join(dir, first.Split, first.Class, first.ID+".png")); err != nil {
+						t.Errorf("finished sample file gone after %s: %v", how, err)
+					}
+					os.WriteFile(filepath.Join(dir, dirWebDataset, "train-000099.tar"), []byte("stale"), 0o644)
+					os.WriteFile(filepath.Join(dir, Train, tempPrefix+"junk"), []byte("x"), 0o644)
+					if r := samples[0]; r.Split == Train {
+						os.WriteFile(filepath.Join(dir, Train, r.Class, r.ID+".png"), []byte("damaged"), 0o644)
+					}
+				}
+				if _, err := Open(context.Background(), dir, Options{Fingerprint: "fp2"}); err == nil {
+					t.Errorf("a partial run of another fingerprint was accepted")
+				}
+				write(t, dir, opts, samples)
+				got := snapshot(t, dir)
+				if !slices.Equal(sortedKeys(got), sortedKeys(want)) {
+					t.Fatalf("files after resume:\n%v\nwant\n%v", sortedKeys(got), sortedKeys(want))
+				}
+				for k, v := range want {
+					if got[k] != v {
+						t.Errorf("%s differs from an uninterrupted run", k)
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestCommitChecks(t *testing.T) {
+	o, err := Open(context.Background(), t.TempDir(), Options{Fingerprint: "fp1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Abort()
+	card := testCard()
+	card.Fingerprint = "other"
+	if err := o.Commit(card); err == nil || !strings.Contains(err.Error(), "fingerprint") {
+		t.Errorf("Commit with another fingerprint = %v, want an error about it", err)
+	}
+}
+
+func TestOptionErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		opts    Options
+		wantErr string
+	}{
+		{"no fingerprint", Options{}, "fingerprint"},
+		{"unknown format", Options{Fingerprint: "f", Formats: []string{"parquet"}}, `unknown output format "parquet"`},
+		{"negative shard size", Options{Fingerprint: "f", ShardSize: -1}, "must not be negative"},
+		{"bad split name", Options{Fingerprint: "f", Splits: []string{"../x"}}, "invalid split"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			_, err := Open(context.Background(), dir, tt.opts)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("Open = %v, want an error containing %q", err, tt.wantErr)
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+				t.Errorf("invalid options wrote %d entries", len(entries))
+			}
+		})
+	}
+}
+
+// countingFS counts the temporary files created for sample images.
+type countingFS struct {
+	FS
+	pngs int
+}
+
+func (c *countingFS) CreateTemp(dir, pattern string) (File, error) {
+	if strings.Contains(pattern, ".png") {
+		c.pngs++
+	}
+	return c.FS.CreateTemp(dir, pattern)
+}
+
+func TestResumeReusesIdenticalFiles(t *testing.T) {
+	samples := makeSamples(20)
+	dir := t.TempDir()
+	o, err := Open(context.Background(), dir, Options{Fingerprint: "fp1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range samples {
+		s := samples[i]
+		if err := o.Put(context.Background(), &s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o.Abort()
+	damaged := samples[3]
+	os.WriteFile(filepath.Join(dir, damaged.Split, damaged.Class, damaged.ID+".png"), damaged.Data[1:], 0o644)
+
+	cfs := &countingFS{FS: OS}
+	write(t, dir, Options{Fingerprint: "fp1", FS: cfs}, samples)
+	if cfs.pngs != 1 {
+		t.Errorf("resume wrote %d sample files, want 1 (only the damaged one)", cfs.pngs)
+	}
+	got, _ := os.ReadFile(filepath.Join(dir, damaged.Split, damaged.Class, damaged.ID+".png"))
+	if !bytes.Equal(got, damaged.Data) {
+		t.Errorf("damaged sample not rewritten")
+	}
+}

@@ -1,0 +1,60 @@
+package dataset
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"testing"
+)
+
+func BenchmarkDecodePNG512(b *testing.B) {
+	data := encodePNG(b, grey(512, 512, 1))
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, _, err := Decode("b.png", bytes.NewReader(data), 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkResizeGray512To128(b *testing.B) {
+	img := grey(512, 512, 1)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Resize(img, 128, 128); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkScan(b *testing.B) {
+	files := map[string][]byte{}
+	for i := 0; i < 20; i++ {
+		files[[]string{"a", "b"}[i%2]+"/"+string(rune('a'+i))+".png"] = encodePNG(b, grey(128, 128, i))
+	}
+	root := makeTree(b, files)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Scan(context.Background(), root, ScanOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkTFRecordRead(b *testing.B) {
+	rec := frame(bytes.Repeat([]byte{1}, 64<<10))
+	stream := bytes.Repeat(rec, 64)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(stream)))
+	for b.Loop() {
+		r := NewTFRecordReader(bytes.NewReader(stream), "b")
+		for {
+			if _, _, err := r.Next(); err == io.EOF {
+				break
+			} else if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

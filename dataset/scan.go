@@ -1,0 +1,434 @@
+package dataset
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/augsplit/augsplit/writer"
+)
+
+// ScanOptions set the limits and policies of Scan.
+type ScanOptions struct {
+	MaxPixels      int  // per image; <= 0 means DefaultMaxPixels
+	SkipBad        bool // skip (and list) files that fail to decode instead of failing
+	FollowSymlinks bool // allow symlinks that point outside the scanned folder
+}
+
+// Tree is a scanned labelled source folder. It holds no pixels: Load
+// decodes a source again when it is needed, so memory does not grow with
+// the number of sources.
+type Tree struct {
+	Root      string
+	Classes   []Class  // sorted by output name
+	Sources   []Source // sorted by class, then path
+	Skipped   []writer.Skipped
+	NonImages int // files without an image extension, ignored
+	Renamed   []writer.Renamed
+	Warnings  []string
+
+	maxPixels int
+}
+
+// Class is one class folder.
+type Class struct {
+	Name    string // sanitised, as written to OUT and classes.txt
+	Dir     string // folder name as found under Root
+	Sources int    // number of distinct sources
+}
+
+// Source is one input image.
+type Source struct {
+	Class  string // sanitised class name
+	Path   string // relative to Root, slash separated
+	Stem   string // sanitised file stem, unique in the whole tree (for sample ids)
+	SHA256 string // of the file bytes
+	Width  int
+	Height int
+	Format string // png, jpeg, tiff, bmp or gif (sniffed, not from the extension)
+}
+
+// imageExts are the extensions Scan treats as images. A file with one of
+// them that does not decode is an error; any other file is counted and
+// ignored.
+var imageExts = map[string]bool{
+	".png": true, ".jpg": true, ".jpeg": true, ".tif": true, ".tiff": true,
+	".bmp": true, ".gif": true,
+}
+
+// IsImageName reports whether name has an image extension Scan reads.
+func IsImageName(name string) bool {
+	return imageExts[strings.ToLower(filepath.Ext(name))]
+}
+
+func hidden(name string) bool { return strings.HasPrefix(name, ".") }
+
+// NoClassesError is a folder with no class subfolders.
+type NoClassesError struct{ Dir string }
+
+func (e *NoClassesError) Error() string {
+	return fmt.Sprintf("%s: no class subfolders: expected one folder per class, e.g. %s",
+		e.Dir, filepath.Join(e.Dir, "<class>", "<image>.png"))
+}
+
+// EmptyClassError is a class folder without a single usable image.
+type EmptyClassError struct {
+	Dir       string
+	NonImages int
+	Skipped   int
+}
+
+func (e *EmptyClassError) Error() string {
+	return fmt.Sprintf("%s: class folder has no images (%d non-image files, %d skipped): "+
+		"expected PNG, JPEG, TIFF, BMP or GIF files; add images or remove the folder",
+		e.Dir, e.NonImages, e.Skipped)
+}
+
+// ClassCountError is a tree with fewer than two classes.
+type ClassCountError struct {
+	Dir     string
+	Classes []string
+}
+
+func (e *ClassCountError) Error() string {
+	return fmt.Sprintf("%s: found %d class folder(s) %q: need at least 2 classes, one subfolder each",
+		e.Dir, len(e.Classes), e.Classes)
+}
+
+// LabelConflictError is the same content under two classes: one of the
+// labels is wrong, and either way the sample would be in train and val.
+type LabelConflictError struct {
+	SHA256 string
+	A, B   string // paths, relative to the root
+}
+
+func (e *LabelConflictError) Error() string {
+	return fmt.Sprintf("label conflict: %s and %s have the same content (sha256 %s) but are in different classes; "+
+		"remove the one with the wrong label", e.A, e.B, shortSHA(e.SHA256))
+}
+
+// SymlinkError is a symlink Scan refuses: a loop, a dangling link, or one
+// pointing outside the scanned folder without FollowSymlinks.
+type SymlinkError struct {
+	Path   string
+	Target string
+	Msg    string
+}
+
+func (e *SymlinkError) Error() string {
+	if e.Target == "" {
+		return fmt.Sprintf("%s: symlink %s", e.Path, e.Msg)
+	}
+	return fmt.Sprintf("%s: symlink to %s %s", e.Path, e.Target, e.Msg)
+}
+
+func shortSHA(s string) string {
+	if len(s) > 12 {
+		return s[:12]
+	}
+	return s
+}
+
+type scanner struct {
+	ctx      context.Context
+	root     string // as given, cleaned
+	realRoot string
+	opts     ScanOptions
+	tree     *Tree
+}
+
+// Scan reads a labelled source folder: one subfolder per class, images
+// found recursively inside each. Every image is hashed and fully decoded
+// once (and dropped), so a corrupt file fails the scan, not the run.
+func Scan(ctx context.Context, dir string, opts ScanOptions) (*Tree, error) {
+	if opts.MaxPixels <= 0 {
+		opts.MaxPixels = DefaultMaxPixels
+	}
+	root := filepath.Clean(dir)
+	fi, err := os.Stat(root)
+	if err != nil {
+		return nil, fmt.Errorf("input folder: %w", err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("input %s: not a folder: expected one subfolder per class", root)
+	}
+	real, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return nil, fmt.Errorf("input folder: %w", err)
+	}
+	if real, err = filepath.Abs(real); err != nil {
+		return nil, fmt.Errorf("input folder: %w", err)
+	}
+	s := &scanner{ctx: ctx, root: root, realRoot: real, opts: opts,
+		tree: &Tree{Root: root, maxPixels: opts.MaxPixels}}
+
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return nil, fmt.Errorf("read input folder: %w", err)
+	}
+	var classDirs []string
+	loose := 0
+	for _, e := range entries {
+		if hidden(e.Name()) {
+			continue
+		}
+		p := filepath.Join(root, e.Name())
+		isDir, err := s.entryIsDir(p, e, map[string]bool{real: true})
+		if err != nil {
+			return nil, err
+		}
+		if isDir {
+			classDirs = append(classDirs, e.Name())
+		} else {
+			loose++
+		}
+	}
+	if len(classDirs) == 0 {
+		return nil, &NoClassesError{Dir: root}
+	}
+	if loose > 0 {
+		s.tree.Warnings = append(s.tree.Warnings,
+			fmt.Sprintf("%s: %d file(s) outside any class folder ignored", root, loose))
+	}
+	if len(classDirs) < 2 {
+		return nil, &ClassCountError{Dir: root, Classes: classDirs}
+	}
+
+	names := uniqueNames(classDirs, func(s string) string { return s })
+	type found struct {
+		dir  string
+		srcs []Source
+	}
+	var all []found
+	for _, d := range classDirs {
+		srcs, err := s.scanClass(d, names[d])
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, found{d, srcs})
+	}
+	sort.Slice(all, func(i, j int) bool { return names[all[i].dir] < names[all[j].dir] })
+
+	// Duplicate content: across classes it is a wrong label; within a class
+	// the copy adds nothing but weight, so it is counted once.
+	first := map[string]Source{}
+	for i := range all {
+		kept := all[i].srcs[:0]
+		for _, src := range all[i].srcs {
+			if prev, ok := first[src.SHA256]; ok {
+				if prev.Class != src.Class {
+					return nil, &LabelConflictError{SHA256: src.SHA256, A: prev.Path, B: src.Path}
+				}
+				s.tree.Warnings = append(s.tree.Warnings, fmt.Sprintf(
+					"%s and %s have the same content; counted once", prev.Path, src.Path))
+				continue
+			}
+			first[src.SHA256] = src
+			kept = append(kept, src)
+		}
+		all[i].srcs = kept
+		if len(kept) == 0 {
+			return nil, &EmptyClassError{Dir: filepath.Join(root, all[i].dir)}
+		}
+	}
+
+	var paths []string
+	for _, f := range all {
+		name := names[f.dir]
+		if name != f.dir {
+			s.tree.Renamed = append(s.tree.Renamed, writer.Renamed{From: quoteName(f.dir), To: name})
+		}
+		s.tree.Classes = append(s.tree.Classes, Class{Name: name, Dir: f.dir, Sources: len(f.srcs)})
+		for _, src := range f.srcs {
+			paths = append(paths, src.Path)
+		}
+		s.tree.Sources = append(s.tree.Sources, f.srcs...)
+	}
+	stems := uniqueNames(paths, func(p string) string {
+		b := path.Base(p)
+		return strings.TrimSuffix(b, path.Ext(b))
+	})
+	for i := range s.tree.Sources {
+		src := &s.tree.Sources[i]
+		src.Stem = stems[src.Path]
+		b := path.Base(src.Path)
+		if orig := strings.TrimSuffix(b, path.Ext(b)); orig != src.Stem {
+			s.tree.Renamed = append(s.tree.Renamed, writer.Renamed{From: quoteName(src.Path), To: src.Stem})
+		}
+	}
+	return s.tree, nil
+}
+
+// entryIsDir follows a symlink entry under the policy (loops, outside
+// links) and reports whether it is a folder. ancestors are the real paths
+// of the folders on the way down, for loop detection.
+func (s *scanner) entryIsDir(p string, e os.DirEntry, ancestors map[string]bool) (bool, error) {
+	if e.Type()&os.ModeSymlink == 0 {
+		return e.IsDir(), nil
+	}
+	target, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return false, &SymlinkError{Path: p, Msg: "points to nothing (dangling)"}
+		}
+		// EvalSymlinks gives up after 255 hops: a chain of links in a loop.
+		return false, &SymlinkError{Path: p, Msg: fmt.Sprintf("cannot be resolved, probably a loop: %v", err)}
+	}
+	if target, err = filepath.Abs(target); err != nil {
+		return false, fmt.Errorf("resolve %s: %w", p, err)
+	}
+	if !within(s.realRoot, target) && !s.opts.FollowSymlinks {
+		return false, &SymlinkError{Path: p, Target: target,
+			Msg: "points outside the input folder; pass --follow-symlinks to allow it"}
+	}
+	fi, err := os.Stat(p)
+	if err != nil {
+		return false, fmt.Errorf("stat %s: %w", p, err)
+	}
+	if fi.IsDir() && ancestors[target] {
+		return false, &SymlinkError{Path: p, Target: target, Msg: "is a loop: it points to a folder that contains it"}
+	}
+	return fi.IsDir(), nil
+}
+
+// scanClass walks one class folder recursively in sorted order.
+func (s *scanner) scanClass(dir, class string) ([]Source, error) {
+	classPath := filepath.Join(s.root, dir)
+	real, err := filepath.EvalSymlinks(classPath)
+	if err != nil {
+		return nil, fmt.Errorf("class folder %s: %w", classPath, err)
+	}
+	real, _ = filepath.Abs(real)
+	ancestors := map[string]bool{s.realRoot: true, real: true}
+	var srcs []Source
+	nonImages, skipped := 0, 0
+	var walk func(p, rel string) error
+	walk = func(p, rel string) error {
+		entries, err := os.ReadDir(p)
+		if err != nil {
+			return fmt.Errorf("read folder %s: %w", p, err)
+		}
+		for _, e := range entries {
+			if err := s.ctx.Err(); err != nil {
+				return err
+			}
+			if hidden(e.Name()) {
+				continue
+			}
+			ep := filepath.Join(p, e.Name())
+			erel := path.Join(rel, e.Name())
+			isDir, err := s.entryIsDir(ep, e, ancestors)
+			if err != nil {
+				return err
+			}
+			if isDir {
+				r, err := filepath.EvalSymlinks(ep)
+				if err != nil {
+					return fmt.Errorf("resolve %s: %w", ep, err)
+				}
+				r, _ = filepath.Abs(r)
+				ancestors[r] = true
+				err = walk(ep, erel)
+				delete(ancestors, r)
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			if !IsImageName(e.Name()) {
+				nonImages++
+				continue
+			}
+			src, err := s.readSource(ep, erel, class)
+			if err != nil {
+				var de *DecodeError
+				var tl *TooLargeError
+				if s.opts.SkipBad && (errors.As(err, &de) || errors.As(err, &tl)) {
+					skipped++
+					s.tree.Skipped = append(s.tree.Skipped, writer.Skipped{Path: erel, Reason: err.Error()})
+					continue
+				}
+				return err
+			}
+			srcs = append(srcs, src)
+		}
+		return nil
+	}
+	if err := walk(classPath, dir); err != nil {
+		return nil, err
+	}
+	s.tree.NonImages += nonImages
+	sort.Slice(srcs, func(i, j int) bool { return srcs[i].Path < srcs[j].Path })
+	if len(srcs) == 0 {
+		return nil, &EmptyClassError{Dir: classPath, NonImages: nonImages, Skipped: skipped}
+	}
+	return srcs, nil
+}
+
+func (s *scanner) readSource(p, rel, class string) (Source, error) {
+	img, format, sum, err := decodeFile(p, s.opts.MaxPixels)
+	if err != nil {
+		return Source{}, err
+	}
+	b := img.Bounds()
+	return Source{Class: class, Path: rel, SHA256: sum, Width: b.Dx(), Height: b.Dy(), Format: format}, nil
+}
+
+// decodeFile decodes p and hashes all of its bytes in one read.
+func decodeFile(p string, maxPixels int) (image.Image, string, string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, "", "", fmt.Errorf("open image: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	tee := io.TeeReader(f, h)
+	img, format, err := Decode(p, tee, maxPixels)
+	if err != nil {
+		return nil, "", "", err
+	}
+	// Decoders may stop before the end (trailing bytes): the hash is of the
+	// whole file, as the card promises.
+	if _, err := io.Copy(io.Discard, tee); err != nil {
+		return nil, "", "", fmt.Errorf("read image %s: %w", p, err)
+	}
+	return img, format, hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// ChangedError is a source whose bytes changed between Scan and Load:
+// the run would no longer be what the card says.
+type ChangedError struct {
+	Path       string
+	Want, Have string
+}
+
+func (e *ChangedError) Error() string {
+	return fmt.Sprintf("%s: file changed since it was scanned (sha256 %s, was %s); re-run the command",
+		e.Path, shortSHA(e.Have), shortSHA(e.Want))
+}
+
+// Load decodes src again, checking that its bytes are still the ones Scan
+// hashed. The result is normalised as by Decode.
+func (t *Tree) Load(ctx context.Context, src Source) (image.Image, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	p := filepath.Join(t.Root, filepath.FromSlash(src.Path))
+	img, _, sum, err := decodeFile(p, t.maxPixels)
+	if err != nil {
+		return nil, err
+	}
+	if sum != src.SHA256 {
+		return nil, &ChangedError{Path: p, Want: src.SHA256, Have: sum}
+	}
+	return img, nil
+}

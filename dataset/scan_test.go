@@ -1,0 +1,364 @@
+package dataset
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestScan(t *testing.T) {
+	a1, a2, b1 := encodePNG(t, grey(4, 3, 1)), encodePNG(t, grey(5, 2, 2)), encodePNG(t, grey(3, 3, 3))
+	root := makeTree(t, map[string][]byte{
+		"round/x.png":         a1,
+		"round/sub/y.PNG":     a2,
+		"round/.hidden.png":   []byte("not even an image"),
+		"round/notes.txt":     []byte("ignored"),
+		"spiky/z.png":         b1,
+		"spiky/README":        []byte("ignored"),
+		".git/config":         []byte("hidden folder"),
+		"spiky/.DS_Store/foo": []byte("hidden"),
+	})
+	tree, err := Scan(context.Background(), root, ScanOptions{})
+	if err != nil {
+		t.Fatalf("Scan: %v", err)
+	}
+	wantClasses := []Class{{Name: "round", Dir: "round", Sources: 2}, {Name: "spiky", Dir: "spiky", Sources: 1}}
+	if !reflect.DeepEqual(tree.Classes, wantClasses) {
+		t.Errorf("Classes = %+v, want %+v", tree.Classes, wantClasses)
+	}
+	wantSources := []Source{
+		{Class: "round", Path: "round/sub/y.PNG", Stem: "y", SHA256: sha(a2), Width: 5, Height: 2, Format: FormatPNG},
+		{Class: "round", Path: "round/x.png", Stem: "x", SHA256: sha(a1), Width: 4, Height: 3, Format: FormatPNG},
+		{Class: "spiky", Path: "spiky/z.png", Stem: "z", SHA256: sha(b1), Width: 3, Height: 3, Format: FormatPNG},
+	}
+	if !reflect.DeepEqual(tree.Sources, wantSources) {
+		t.Errorf("Sources =\n%+v\nwant\n%+v", tree.Sources, wantSources)
+	}
+	if tree.NonImages != 2 {
+		t.Errorf("NonImages = %d, want 2", tree.NonImages)
+	}
+	if len(tree.Skipped)+len(tree.Renamed)+len(tree.Warnings) != 0 {
+		t.Errorf("unexpected skipped %v, renamed %v, warnings %v", tree.Skipped, tree.Renamed, tree.Warnings)
+	}
+	img, err := tree.Load(context.Background(), tree.Sources[1])
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if !sameGrey(img, grey(4, 3, 1)) {
+		t.Errorf("Load returned other pixels")
+	}
+}
+
+func TestScanErrors(t *testing.T) {
+	png1, png2 := encodePNG(t, grey(4, 4, 1)), encodePNG(t, grey(4, 4, 2))
+	tests := []struct {
+		name    string
+		files   map[string][]byte
+		setup   func(t *testing.T, root string)
+		opts    ScanOptions
+		check   func(error) bool
+		wantMsg []string // substrings; "ROOT" is replaced by the root
+	}{
+		{
+			name:    "no class subfolders",
+			files:   map[string][]byte{"a.png": png1, "b.png": png2},
+			check:   func(err error) bool { var e *NoClassesError; return errors.As(err, &e) },
+			wantMsg: []string{"ROOT", "no class subfolders", "one folder per class"},
+		},
+		{
+			name:    "empty folder",
+			setup:   func(t *testing.T, root string) {},
+			check:   func(err error) bool { var e *NoClassesError; return errors.As(err, &e) },
+			wantMsg: []string{"ROOT", "no class subfolders"},
+		},
+		{
+			name:    "empty class folder",
+			files:   map[string][]byte{"a/x.png": png1, "b/notes.txt": []byte("x")},
+			check:   func(err error) bool { var e *EmptyClassError; return errors.As(err, &e) },
+			wantMsg: []string{filepath.Join("ROOT", "b"), "no images", "1 non-image"},
+		},
+		{
+			name:    "single class",
+			files:   map[string][]byte{"a/x.png": png1},
+			check:   func(err error) bool { var e *ClassCountError; return errors.As(err, &e) },
+			wantMsg: []string{"ROOT", "need at least 2 classes"},
+		},
+		{
+			name:    "corrupt image",
+			files:   map[string][]byte{"a/x.png": png1, "b/bad.png": png2[:len(png2)/2]},
+			check:   func(err error) bool { var e *DecodeError; return errors.As(err, &e) },
+			wantMsg: []string{filepath.Join("ROOT", "b", "bad.png"), "--skip-bad"},
+		},
+		{
+			name:    "text file named .png",
+			files:   map[string][]byte{"a/x.png": png1, "b/y.png": []byte("hello")},
+			check:   func(err error) bool { var e *DecodeError; return errors.As(err, &e) },
+			wantMsg: []string{filepath.Join("ROOT", "b", "y.png")},
+		},
+		{
+			name:    "decompression bomb",
+			files:   map[string][]byte{"a/x.png": png1, "b/bomb.png": hugePNG(100000, 100000)},
+			check:   func(err error) bool { var e *TooLargeError; return errors.As(err, &e) },
+			wantMsg: []string{"bomb.png", "--max-pixels"},
+		},
+		{
+			name:    "over a lowered pixel limit",
+			files:   map[string][]byte{"a/x.png": png1, "b/y.png": png2},
+			opts:    ScanOptions{MaxPixels: 15},
+			check:   func(err error) bool { var e *TooLargeError; return errors.As(err, &e) },
+			wantMsg: []string{"x.png", "limit of 15"},
+		},
+		{
+			name:    "same content in two classes",
+			files:   map[string][]byte{"a/x.png": png1, "b/copy.png": png1, "b/y.png": png2},
+			check:   func(err error) bool { var e *LabelConflictError; return errors.As(err, &e) },
+			wantMsg: []string{"a/x.png", "b/copy.png", "label conflict"},
+		},
+		{
+			name:  "symlink outside the input",
+			files: map[string][]byte{"a/x.png": png1, "b/y.png": png2},
+			setup: func(t *testing.T, root string) {
+				outside := filepath.Join(t.TempDir(), "o.png")
+				writeFile(t, outside, encodePNG(t, grey(2, 2, 9)))
+				symlink(t, outside, filepath.Join(root, "b", "o.png"))
+			},
+			check:   func(err error) bool { var e *SymlinkError; return errors.As(err, &e) },
+			wantMsg: []string{filepath.Join("ROOT", "b", "o.png"), "outside", "--follow-symlinks"},
+		},
+		{
+			name:  "symlinked folder loop",
+			files: map[string][]byte{"a/x.png": png1, "b/y.png": png2},
+			setup: func(t *testing.T, root string) {
+				symlink(t, filepath.Join(root, "b"), filepath.Join(root, "b", "again"))
+			},
+			check:   func(err error) bool { var e *SymlinkError; return errors.As(err, &e) },
+			wantMsg: []string{filepath.Join("ROOT", "b", "again"), "loop"},
+		},
+		{
+			name:  "symlink chain loop",
+			files: map[string][]byte{"a/x.png": png1, "b/y.png": png2},
+			setup: func(t *testing.T, root string) {
+				symlink(t, filepath.Join(root, "b", "q.png"), filepath.Join(root, "b", "p.png"))
+				symlink(t, filepath.Join(root, "b", "p.png"), filepath.Join(root, "b", "q.png"))
+			},
+			check:   func(err error) bool { var e *SymlinkError; return errors.As(err, &e) },
+			wantMsg: []string{filepath.Join("ROOT", "b", "p.png"), "loop"},
+		},
+		{
+			name:  "dangling symlink",
+			files: map[string][]byte{"a/x.png": png1, "b/y.png": png2},
+			setup: func(t *testing.T, root string) {
+				symlink(t, filepath.Join(root, "gone.png"), filepath.Join(root, "b", "z.png"))
+			},
+			check:   func(err error) bool { var e *SymlinkError; return errors.As(err, &e) },
+			wantMsg: []string{filepath.Join("ROOT", "b", "z.png"), "dangling"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root := makeTree(t, tc.files)
+			if tc.setup != nil {
+				tc.setup(t, root)
+			}
+			tree, err := Scan(context.Background(), root, tc.opts)
+			if err == nil {
+				t.Fatalf("Scan succeeded with %d sources, want an error", len(tree.Sources))
+			}
+			if !tc.check(err) {
+				t.Errorf("err = %v (%T), wrong type", err, err)
+			}
+			for _, w := range tc.wantMsg {
+				w = strings.ReplaceAll(w, "ROOT", root)
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func symlink(t *testing.T, target, link string) {
+	t.Helper()
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestScanSkipBad(t *testing.T) {
+	png1, png2 := encodePNG(t, grey(4, 4, 1)), encodePNG(t, grey(4, 4, 2))
+	root := makeTree(t, map[string][]byte{
+		"a/x.png":    png1,
+		"a/bad.png":  png1[:20],
+		"b/y.png":    png2,
+		"b/bomb.png": hugePNG(100000, 100000),
+		"b/zero.jpg": {},
+	})
+	tree, err := Scan(context.Background(), root, ScanOptions{SkipBad: true})
+	if err != nil {
+		t.Fatalf("Scan: %v", err)
+	}
+	var got []string
+	for _, s := range tree.Skipped {
+		got = append(got, s.Path)
+		if s.Reason == "" {
+			t.Errorf("%s skipped without a reason", s.Path)
+		}
+	}
+	if want := []string{"a/bad.png", "b/bomb.png", "b/zero.jpg"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Skipped = %v, want %v", got, want)
+	}
+	if len(tree.Sources) != 2 {
+		t.Errorf("%d sources, want 2", len(tree.Sources))
+	}
+
+	// A class whose only image is bad is empty, even with --skip-bad.
+	root = makeTree(t, map[string][]byte{"a/x.png": png1, "b/bad.png": png1[:20]})
+	_, err = Scan(context.Background(), root, ScanOptions{SkipBad: true})
+	var ec *EmptyClassError
+	if !errors.As(err, &ec) || ec.Skipped != 1 {
+		t.Errorf("err = %v, want *EmptyClassError with 1 skipped", err)
+	}
+}
+
+func TestScanDuplicateInOneClass(t *testing.T) {
+	png1, png2 := encodePNG(t, grey(4, 4, 1)), encodePNG(t, grey(4, 4, 2))
+	root := makeTree(t, map[string][]byte{"a/x.png": png1, "a/x-copy.png": png1, "b/y.png": png2})
+	tree, err := Scan(context.Background(), root, ScanOptions{})
+	if err != nil {
+		t.Fatalf("Scan: %v", err)
+	}
+	if got := len(tree.Sources); got != 2 {
+		t.Errorf("%d sources, want 2 (the copy counted once)", got)
+	}
+	if len(tree.Warnings) != 1 || !strings.Contains(tree.Warnings[0], "a/x-copy.png") || !strings.Contains(tree.Warnings[0], "a/x.png") {
+		t.Errorf("Warnings = %q, want one naming both copies", tree.Warnings)
+	}
+}
+
+func TestScanFollowSymlinks(t *testing.T) {
+	png1, png2 := encodePNG(t, grey(4, 4, 1)), encodePNG(t, grey(4, 4, 2))
+	root := makeTree(t, map[string][]byte{"a/x.png": png1})
+	outside := t.TempDir()
+	writeFile(t, filepath.Join(outside, "y.png"), png2)
+	symlink(t, outside, filepath.Join(root, "b"))
+	// An in-tree link is always fine.
+	symlink(t, filepath.Join(root, "a", "x.png"), filepath.Join(root, "a", "same.png"))
+
+	if _, err := Scan(context.Background(), root, ScanOptions{}); err == nil {
+		t.Fatal("outside folder link accepted without FollowSymlinks")
+	}
+	tree, err := Scan(context.Background(), root, ScanOptions{FollowSymlinks: true})
+	if err != nil {
+		t.Fatalf("Scan with FollowSymlinks: %v", err)
+	}
+	var paths []string
+	for _, s := range tree.Sources {
+		paths = append(paths, s.Path)
+	}
+	if want := []string{"a/same.png", "b/y.png"}; !reflect.DeepEqual(paths, want) {
+		t.Errorf("sources = %v, want %v (a/x.png a duplicate of the link)", paths, want)
+	}
+}
+
+func TestScanSanitisesNames(t *testing.T) {
+	root := makeTree(t, map[string][]byte{
+		"round cells/img 1.png": encodePNG(t, grey(4, 4, 1)),
+		"round cells/img_1.png": encodePNG(t, grey(4, 4, 2)),
+		"b/\x01ctl.png":         encodePNG(t, grey(4, 4, 3)),
+		"b/ok.png":              encodePNG(t, grey(4, 4, 4)),
+		"c/ok.png":              encodePNG(t, grey(4, 4, 5)),
+	})
+	tree, err := Scan(context.Background(), root, ScanOptions{})
+	if err != nil {
+		t.Fatalf("Scan: %v", err)
+	}
+	var names []string
+	for _, c := range tree.Classes {
+		names = append(names, c.Name)
+	}
+	if want := []string{"b", "c", "round_cells"}; !reflect.DeepEqual(names, want) {
+		t.Errorf("classes = %v, want %v", names, want)
+	}
+	stems := map[string]bool{}
+	for _, s := range tree.Sources {
+		if !safeNameRE.MatchString(s.Stem) || !safeNameRE.MatchString(s.Class) {
+			t.Errorf("%s: unsafe class %q or stem %q", s.Path, s.Class, s.Stem)
+		}
+		if stems[strings.ToLower(s.Stem)] {
+			t.Errorf("stem %q used twice", s.Stem)
+		}
+		stems[strings.ToLower(s.Stem)] = true
+	}
+	renamed := map[string]string{}
+	for _, r := range tree.Renamed {
+		renamed[r.From] = r.To
+	}
+	for _, from := range []string{"round cells", "round cells/img 1.png", "round cells/img_1.png", `"b/\x01ctl.png"`, "b/ok.png", "c/ok.png"} {
+		if renamed[from] == "" {
+			t.Errorf("Renamed has no entry for %q: %v", from, tree.Renamed)
+		}
+	}
+}
+
+func TestScanPermissions(t *testing.T) {
+	png1, png2 := encodePNG(t, grey(4, 4, 1)), encodePNG(t, grey(4, 4, 2))
+	tests := []struct {
+		name   string
+		locked string // made unreadable
+	}{
+		{"unreadable file", "b/y.png"},
+		{"unreadable folder", "b/sub"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root := makeTree(t, map[string][]byte{"a/x.png": png1, "b/y.png": png2, "b/sub/z.png": encodePNG(t, grey(2, 2, 7))})
+			p := filepath.Join(root, filepath.FromSlash(tc.locked))
+			if err := os.Chmod(p, 0); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { os.Chmod(p, 0o755) })
+			readable := false
+			if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+				_, err = os.ReadDir(p)
+				readable = err == nil
+			} else {
+				_, err = os.ReadFile(p)
+				readable = err == nil
+			}
+			if readable {
+				t.Skip("permission bits do not stop reads here (running as root)")
+			}
+			_, err := Scan(context.Background(), root, ScanOptions{SkipBad: true})
+			if err == nil || !strings.Contains(err.Error(), p) || !errors.Is(err, os.ErrPermission) {
+				t.Errorf("err = %v, want a permission error naming %s (even with SkipBad)", err, p)
+			}
+		})
+	}
+}
+
+func TestLoadDetectsChangedSource(t *testing.T) {
+	root := makeTree(t, map[string][]byte{"a/x.png": encodePNG(t, grey(4, 4, 1)), "b/y.png": encodePNG(t, grey(4, 4, 2))})
+	tree, err := Scan(context.Background(), root, ScanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(root, "a", "x.png"), encodePNG(t, grey(4, 4, 3)))
+	_, err = tree.Load(context.Background(), tree.Sources[0])
+	var ce *ChangedError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "x.png") {
+		t.Errorf("Load after change: err = %v, want *ChangedError naming x.png", err)
+	}
+}
+
+func TestScanCancelled(t *testing.T) {
+	root := makeTree(t, map[string][]byte{"a/x.png": encodePNG(t, grey(4, 4, 1)), "b/y.png": encodePNG(t, grey(4, 4, 2))})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Scan(ctx, root, ScanOptions{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+}

@@ -319,8 +319,14 @@ func (c *Config) YAML() ([]byte, error) {
 // effectiveJSON is the configuration recorded in the card: everything that
 // decides the output bytes, in a fixed key order.
 func (c *Config) effectiveJSON() (json.RawMessage, error) {
-	pipe, err := c.Pipeline.MarshalYAML()
+	// The pipeline's canonical form is its YAML; go through it so the card
+	// records exactly what --print-config prints.
+	y, err := yaml.Marshal(c.Pipeline)
 	if err != nil {
+		return nil, fmt.Errorf("record pipeline: %w", err)
+	}
+	var pipe any
+	if err := yaml.Unmarshal(y, &pipe); err != nil {
 		return nil, fmt.Errorf("record pipeline: %w", err)
 	}
 	pj, err := json.Marshal(pipe)

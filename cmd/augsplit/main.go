@@ -58,10 +58,15 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nRun 'augsplit <command> -h' for a command's flags.")
 }
 
-// usageError marks a mistake in how augsplit was called: exit code 2.
-type usageError struct{ msg string }
+// usageError marks a mistake in how augsplit was called, or an input a
+// check command cannot read: exit code 2. err, if set, is the cause.
+type usageError struct {
+	msg string
+	err error
+}
 
 func (e *usageError) Error() string { return e.msg }
+func (e *usageError) Unwrap() error { return e.err }
 
 func usagef(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}

@@ -28,7 +28,7 @@ func main() {
 	defer stop()
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	code := exitCode(ctx, err)
-	if err != nil && !errors.Is(err, errSilent) {
+	if err != nil && !errors.Is(err, errSilent) && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintf(os.Stderr, "augsplit: %v\n", err)
 	}
 	os.Exit(code)

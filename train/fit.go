@@ -1,0 +1,468 @@
+package train
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"gorgonia.org/tensor"
+)
+
+// Options control where Fit reports and writes; the zero value logs nowhere
+// and writes no files.
+type Options struct {
+	Log    io.Writer // Keras-style lines per epoch; nil: discard
+	RunDir string    // metrics.jsonl, curves.png, confusion.*, model.bin, last.bin; "": none
+	// OnEpoch, when set, is called after each epoch (tests, progress).
+	OnEpoch func(EpochMetrics)
+}
+
+// EpochMetrics is one line of metrics.jsonl. It holds no timings, so the
+// same data, seed and config give byte-identical files.
+type EpochMetrics struct {
+	Epoch       int     `json:"epoch"` // 1-based
+	Loss        float64 `json:"loss"`
+	Accuracy    float64 `json:"accuracy"`
+	ValLoss     float64 `json:"val_loss"`
+	ValAccuracy float64 `json:"val_accuracy"`
+	LR          float64 `json:"lr"`           // base rate (what ReduceLROnPlateau changes)
+	LREffective float64 `json:"lr_effective"` // after time-based decay, at the epoch's last step
+	TrainSeen   int     `json:"train_samples"`
+	ValSeen     int     `json:"val_samples"`
+}
+
+// Result is what Fit returns. Model holds the best epoch's weights.
+type Result struct {
+	History     []EpochMetrics
+	BestEpoch   int // 1-based, by val_loss with early_min_delta
+	StoppedAt   int // epoch early stopping ended training at; 0: ran all epochs
+	Model       *Model
+	Best        *Evaluation // validation metrics of the best weights
+	ClassesSeen []bool      // per class: present in the training set
+}
+
+// Fit trains the CNN on trainSet, validating on valSet after each epoch,
+// with the callbacks of the user's script (ReduceLROnPlateau, EarlyStopping
+// with restore_best_weights). The last partial training batch of each epoch
+// is dropped (it is a different one every epoch, as the order is reshuffled);
+// validation pads its last batch and counts real samples only.
+func Fit(ctx context.Context, cfg Config, trainSet, valSet *Set, opts Options) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if err := trainSet.check("train"); err != nil {
+		return nil, err
+	}
+	if err := valSet.check("validation"); err != nil {
+		return nil, err
+	}
+	if trainSet.C != valSet.C || trainSet.H != valSet.H || trainSet.W != valSet.W {
+		return nil, fmt.Errorf("train images are %dx%dx%d but validation images %dx%dx%d",
+			trainSet.C, trainSet.H, trainSet.W, valSet.C, valSet.H, valSet.W)
+	}
+	if !equalStrings(trainSet.Classes, valSet.Classes) {
+		return nil, fmt.Errorf("train and validation sets list different classes: %q vs %q", trainSet.Classes, valSet.Classes)
+	}
+	if trainSet.N < cfg.Batch {
+		return nil, fmt.Errorf("train set has %d samples, fewer than one batch of %d", trainSet.N, cfg.Batch)
+	}
+	log := opts.Log
+	if log == nil {
+		log = io.Discard
+	}
+	if opts.RunDir != "" {
+		if err := os.MkdirAll(opts.RunDir, 0o755); err != nil {
+			return nil, fmt.Errorf("create run directory: %w", err)
+		}
+	}
+
+	a := archOf(cfg, trainSet.C, trainSet.H, trainSet.W, len(trainSet.Classes))
+	tr, err := newTrainer(a, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer tr.close()
+
+	res := &Result{ClassesSeen: make([]bool, len(trainSet.Classes))}
+	for _, l := range trainSet.Labels {
+		res.ClassesSeen[l] = true
+	}
+	order := make([]int, trainSet.N)
+	for i := range order {
+		order[i] = i
+	}
+	shuffle := newRand(cfg.Seed, 2)
+	plateau := newPlateau(cfg)
+	early := newEarly(cfg)
+	var best *Evaluation
+	var bestSnap *Model
+	var metrics bytes.Buffer
+
+	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
+		start := time.Now()
+		shuffle.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		loss, acc, seen, err := tr.epoch(ctx, trainSet, order)
+		if err != nil {
+			return nil, fmt.Errorf("epoch %d: %w", epoch, err)
+		}
+		ev, err := tr.evaluate(valSet, nil)
+		if err != nil {
+			return nil, fmt.Errorf("epoch %d validation: %w", epoch, err)
+		}
+		m := EpochMetrics{
+			Epoch: epoch, Loss: loss, Accuracy: acc, ValLoss: ev.Loss, ValAccuracy: ev.Accuracy,
+			LR: tr.lr, LREffective: tr.effectiveLR(tr.iter - 1), TrainSeen: seen, ValSeen: ev.N,
+		}
+		fmt.Fprintf(log, "Epoch %d/%d - %ds - loss: %.4f - accuracy: %.4f - val_loss: %.4f - val_accuracy: %.4f - lr: %s\n",
+			epoch, cfg.Epochs, int(math.Round(time.Since(start).Seconds())), m.Loss, m.Accuracy, m.ValLoss, m.ValAccuracy, fmtLR(m.LR))
+		res.History = append(res.History, m)
+
+		// Keras runs callbacks in the order given: the user's list has
+		// ReduceLROnPlateau before EarlyStopping.
+		if newLR, ok := plateau.step(ev.Loss, tr.lr); ok {
+			tr.lr = newLR
+			fmt.Fprintf(log, "\nEpoch %05d: ReduceLROnPlateau reducing learning rate to %.10f.\n", epoch, newLR)
+		}
+		improved, stop := early.step(epoch, ev.Loss)
+		if improved || bestSnap == nil {
+			best = ev
+			res.BestEpoch = epoch
+			bestSnap = tr.snapshot(cfg, trainSet.Classes, epoch)
+			if opts.RunDir != "" {
+				if err := bestSnap.Save(filepath.Join(opts.RunDir, "model.bin")); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if opts.RunDir != "" {
+			line, _ := json.Marshal(m)
+			metrics.Write(line)
+			metrics.WriteByte('\n')
+			if err := writeFileAtomic(filepath.Join(opts.RunDir, "metrics.jsonl"), metrics.Bytes()); err != nil {
+				return nil, err
+			}
+			if err := writeCurves(filepath.Join(opts.RunDir, "curves.png"), res.History); err != nil {
+				return nil, err
+			}
+		}
+		if opts.OnEpoch != nil {
+			opts.OnEpoch(m)
+		}
+		if stop {
+			res.StoppedAt = epoch
+			if cfg.EarlyRestore {
+				fmt.Fprintf(log, "Restoring model weights from the end of the best epoch: %d.\n", res.BestEpoch)
+			}
+			break
+		}
+	}
+	last := tr.snapshot(cfg, trainSet.Classes, len(res.History))
+	if opts.RunDir != "" {
+		if err := last.Save(filepath.Join(opts.RunDir, "last.bin")); err != nil {
+			return nil, err
+		}
+	}
+	if res.StoppedAt > 0 {
+		fmt.Fprintf(log, "Epoch %05d: early stopping\n", res.StoppedAt)
+	}
+	// model.bin is always the best epoch; when early stopping did not
+	// restore (restore_best_weights false) the returned model is the last.
+	res.Model, res.Best = bestSnap, best
+	if !cfg.EarlyRestore {
+		res.Model = last
+		res.Best, err = tr.evaluate(valSet, nil)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if opts.RunDir != "" {
+		if err := writeConfusion(opts.RunDir, trainSet.Classes, res.Best); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func fmtLR(lr float64) string {
+	if lr >= 1e-4 {
+		return fmt.Sprintf("%.5f", lr)
+	}
+	return fmt.Sprintf("%.4e", lr)
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// trainer owns a float32 training graph and an evaluation graph that share
+// weight tensors, plus the SGD state.
+type trainer struct {
+	a        arch
+	cfg      Config
+	weights  []*tensor.Dense
+	velocity [][]float32
+	trainNet *net
+	evalNet  *net
+	lr       float64 // base learning rate (ReduceLROnPlateau changes it)
+	iter     int     // optimizer steps so far (time-based decay)
+}
+
+// evalBatch is the batch of every evaluation graph (padded and masked).
+// One size everywhere: gemm's blocking depends on the matrix sizes, so
+// another batch would change float32 results in the last bits and a
+// reloaded model would not reproduce its validation metrics exactly.
+const evalBatch = 32
+
+func newTrainer(a arch, cfg Config) (*trainer, error) {
+	tr := &trainer{a: a, cfg: cfg, lr: cfg.LR}
+	tr.weights = newWeights(a, tensor.Float32, a.initParams(cfg.Seed))
+	for _, w := range tr.weights {
+		tr.velocity = append(tr.velocity, make([]float32, w.Shape().TotalSize()))
+	}
+	var err error
+	if tr.trainNet, err = newNet(a, tensor.Float32, cfg.Batch, true, tr.weights); err != nil {
+		return nil, err
+	}
+	if tr.evalNet, err = newNet(a, tensor.Float32, evalBatch, false, tr.weights); err != nil {
+		tr.trainNet.close()
+		return nil, err
+	}
+	return tr, nil
+}
+
+func (tr *trainer) close() {
+	tr.trainNet.close()
+	tr.evalNet.close()
+}
+
+// effectiveLR is Keras's legacy SGD time-based decay at step it.
+func (tr *trainer) effectiveLR(it int) float64 {
+	return tr.lr / (1 + tr.cfg.Decay*float64(max(it, 0)))
+}
+
+// epoch runs one pass over full batches of order and returns the mean
+// training loss and accuracy of the samples it saw (as Keras reports them:
+// computed during the pass, with the weights of the moment).
+func (tr *trainer) epoch(ctx context.Context, s *Set, order []int) (loss, acc float64, seen int, err error) {
+	n := tr.trainNet
+	b := n.batch
+	k := tr.a.Classes
+	var sumLoss float64
+	correct := 0
+	for start := 0; start+b <= len(order); start += b {
+		if err := ctx.Err(); err != nil {
+			return 0, 0, 0, err
+		}
+		idx := order[start : start+b]
+		fillBatch(s, idx, n.xT, n.yT, nil)
+		if err := n.run(); err != nil {
+			return 0, 0, 0, fmt.Errorf("training step: %w", err)
+		}
+		c := scalar(n.cost.Value().Data())
+		if math.IsNaN(c) || math.IsInf(c, 0) {
+			return 0, 0, 0, fmt.Errorf("training step %d: loss is %v", tr.iter+1, c)
+		}
+		sumLoss += c * float64(b)
+		lp := n.logp.Value().Data()
+		for i, r := range rows(lp, b, k) {
+			if argmax(r) == s.Labels[idx[i]] {
+				correct++
+			}
+		}
+		if err := tr.sgdStep(); err != nil {
+			return 0, 0, 0, err
+		}
+		seen += b
+	}
+	return sumLoss / float64(seen), float64(correct) / float64(seen), seen, nil
+}
+
+// sgdStep applies Keras's legacy SGD: lr_t = lr/(1+decay*iterations),
+// v = momentum*v - lr_t*g, w += v. Written here rather than Gorgonia's
+// Momentum solver so the rate can change between steps without rebuilding
+// the solver, and so updates stay in place in the shared tensors.
+func (tr *trainer) sgdStep() error {
+	lr := float32(tr.effectiveLR(tr.iter))
+	mom := float32(tr.cfg.Momentum)
+	for i, gn := range tr.trainNet.grads {
+		gv := gn.Value()
+		if gv == nil {
+			return fmt.Errorf("no gradient for %s", tr.trainNet.params[i].Name())
+		}
+		g, ok := gv.Data().([]float32)
+		if !ok {
+			return fmt.Errorf("gradient of %s is %T, want []float32", tr.trainNet.params[i].Name(), gv.Data())
+		}
+		w := tr.weights[i].Data().([]float32)
+		v := tr.velocity[i]
+		if len(g) != len(w) {
+			return fmt.Errorf("gradient of %s has %d values for %d weights", tr.trainNet.params[i].Name(), len(g), len(w))
+		}
+		for j := range w {
+			v[j] = mom*v[j] - lr*g[j]
+			w[j] += v[j]
+		}
+	}
+	tr.iter++
+	return nil
+}
+
+func scalar(v any) float64 {
+	switch d := v.(type) {
+	case float32:
+		return float64(d)
+	case float64:
+		return d
+	case []float32:
+		return float64(d[0])
+	case []float64:
+		return d[0]
+	}
+	return math.NaN()
+}
+
+func argmax(r []float64) int {
+	bi := 0
+	for i, v := range r {
+		if v > r[bi] {
+			bi = i
+		}
+	}
+	return bi
+}
+
+// evaluate runs the evaluation graph with the current weights and the
+// training graph's running statistics.
+func (tr *trainer) evaluate(s *Set, labelMap []int) (*Evaluation, error) {
+	if err := tr.evalNet.copyStatsFrom(tr.trainNet); err != nil {
+		return nil, err
+	}
+	return evalNet(tr.evalNet, s, labelMap)
+}
+
+// Evaluation holds metrics over a labelled set, in the model's class order.
+type Evaluation struct {
+	N         int
+	Loss      float64
+	Accuracy  float64
+	PerClass  []float64 // accuracy per true class; NaN where the set has none
+	Support   []int     // samples per true class
+	Confusion [][]int   // [true][predicted]
+}
+
+// evalNet runs an evaluation graph over s, padding the last batch with
+// zero images whose outputs are ignored.
+func evalNet(n *net, s *Set, labelMap []int) (*Evaluation, error) {
+	k := n.a.Classes
+	ev := &Evaluation{N: s.N, Confusion: make([][]int, k), Support: make([]int, k), PerClass: make([]float64, k)}
+	for i := range ev.Confusion {
+		ev.Confusion[i] = make([]int, k)
+	}
+	idx := make([]int, 0, n.batch)
+	correct := 0
+	for start := 0; start < s.N; start += n.batch {
+		idx = idx[:0]
+		for i := start; i < min(start+n.batch, s.N); i++ {
+			idx = append(idx, i)
+		}
+		fillBatch(s, idx, n.xT, nil, nil)
+		if err := n.run(); err != nil {
+			return nil, fmt.Errorf("evaluation step: %w", err)
+		}
+		for slot, r := range rows(n.logp.Value().Data(), len(idx), k) {
+			l := s.Labels[idx[slot]]
+			if labelMap != nil {
+				l = labelMap[l]
+			}
+			ev.Loss -= r[l]
+			p := argmax(r)
+			ev.Confusion[l][p]++
+			if p == l {
+				correct++
+			}
+		}
+	}
+	ev.Loss /= float64(s.N)
+	ev.Accuracy = float64(correct) / float64(s.N)
+	for c := range k {
+		for _, v := range ev.Confusion[c] {
+			ev.Support[c] += v
+		}
+		ev.PerClass[c] = math.NaN()
+		if ev.Support[c] > 0 {
+			ev.PerClass[c] = float64(ev.Confusion[c][c]) / float64(ev.Support[c])
+		}
+	}
+	return ev, nil
+}
+
+// plateau is Keras's ReduceLROnPlateau (mode min, cooldown 0).
+type plateau struct {
+	factor, minDelta, minLR float64
+	patience, wait          int
+	best                    float64
+}
+
+func newPlateau(cfg Config) *plateau {
+	return &plateau{factor: cfg.PlateauFactor, minDelta: cfg.PlateauMinDelta, minLR: cfg.PlateauMinLR,
+		patience: cfg.PlateauPatience, best: math.Inf(1)}
+}
+
+// step returns the new learning rate and true when it reduces it.
+func (p *plateau) step(cur, lr float64) (float64, bool) {
+	if cur < p.best-p.minDelta {
+		p.best = cur
+		p.wait = 0
+		return lr, false
+	}
+	p.wait++
+	if p.wait < p.patience {
+		return lr, false
+	}
+	p.wait = 0
+	// Keras keeps the rate in a float32 variable and compares in float32.
+	if float32(lr) <= float32(p.minLR) {
+		return lr, false
+	}
+	return max(lr*p.factor, p.minLR), true
+}
+
+// early is Keras's EarlyStopping (mode min, baseline none).
+type early struct {
+	minDelta       float64
+	patience, wait int
+	best           float64
+}
+
+func newEarly(cfg Config) *early {
+	return &early{minDelta: cfg.EarlyMinDelta, patience: cfg.EarlyPatience, best: math.Inf(1)}
+}
+
+// step reports whether cur improved on the best and whether to stop.
+func (e *early) step(epoch int, cur float64) (improved, stop bool) {
+	e.wait++
+	// Keras negates min_delta for mode "min", then tests
+	// less(current - min_delta, best): an improvement must beat best by more
+	// than min_delta.
+	if cur+e.minDelta < e.best {
+		e.best = cur
+		e.wait = 0
+		improved = true
+	}
+	// Keras never stops after the first epoch (epoch > 0, 0-based).
+	return improved, e.patience > 0 && e.wait >= e.patience && epoch > 1
+}

@@ -1,7 +1,6 @@
 package generate
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -9,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/png"
 	"io"
 	"sort"
 	"strings"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/augsplit/augsplit/augment"
 	"github.com/augsplit/augsplit/dataset"
+	"github.com/augsplit/augsplit/internal/pngenc"
 	"github.com/augsplit/augsplit/split"
 	"github.com/augsplit/augsplit/writer"
 )
@@ -267,7 +266,10 @@ func produce(ctx context.Context, cfg Config, tree *dataset.Tree, jobs []job, cl
 	}
 	ids := sampleIDs(tree, jobs)
 	cache := newSourceCache(tree, cfg, 256<<20)
-	enc := &png.Encoder{CompressionLevel: pngLevels[cfg.PNGCompression], BufferPool: &pngPool{}}
+	level, err := pngenc.ParseLevel(cfg.PNGCompression)
+	if err != nil {
+		return err
+	}
 
 	window := 4 * cfg.Workers
 	slots := make([]chan result, window)
@@ -279,6 +281,7 @@ func produce(ctx context.Context, cfg Config, tree *dataset.Tree, jobs []job, cl
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			enc := &pngenc.Encoder{Level: level} // one per worker: it reuses its buffers
 			for j := range work {
 				s, err := makeSample(ctx, cfg, cache, enc, j, ids[j.seq], classIndex)
 				slots[j.seq%window] <- result{s, err}
@@ -327,7 +330,7 @@ func produce(ctx context.Context, cfg Config, tree *dataset.Tree, jobs []job, cl
 	return nil
 }
 
-func makeSample(ctx context.Context, cfg Config, cache *sourceCache, enc *png.Encoder, j job, id string, classIndex map[string]int) (*writer.Sample, error) {
+func makeSample(ctx context.Context, cfg Config, cache *sourceCache, enc *pngenc.Encoder, j job, id string, classIndex map[string]int) (*writer.Sample, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -348,11 +351,11 @@ func makeSample(ctx context.Context, cfg Config, cache *sourceCache, enc *png.En
 			params = json.RawMessage("[]")
 		}
 	}
-	var buf bytes.Buffer
-	if err := enc.Encode(&buf, img); err != nil {
+	data, err := enc.Append(nil, img)
+	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", id, err)
 	}
-	sum := sha256.Sum256(buf.Bytes())
+	sum := sha256.Sum256(data)
 	ch, depth := pixelFormat(img)
 	b := img.Bounds()
 	return &writer.Sample{
@@ -371,7 +374,7 @@ func makeSample(ctx context.Context, cfg Config, cache *sourceCache, enc *png.En
 			BitDepth:     depth,
 			SHA256:       hex.EncodeToString(sum[:]),
 		},
-		Data: buf.Bytes(),
+		Data: data,
 	}, nil
 }
 
@@ -397,22 +400,6 @@ func sampleIDs(tree *dataset.Tree, jobs []job) []string {
 	}
 	return ids
 }
-
-var pngLevels = map[string]png.CompressionLevel{
-	"default": png.DefaultCompression,
-	"speed":   png.BestSpeed,
-	"best":    png.BestCompression,
-	"none":    png.NoCompression,
-}
-
-// pngPool lets the encoder reuse its zlib and row buffers across samples.
-type pngPool struct{ p sync.Pool }
-
-func (p *pngPool) Get() *png.EncoderBuffer {
-	b, _ := p.p.Get().(*png.EncoderBuffer)
-	return b
-}
-func (p *pngPool) Put(b *png.EncoderBuffer) { p.p.Put(b) }
 
 // sourceCache keeps decoded, resized sources so a shuffled order does not
 // decode the same file again and again; it is bounded in bytes.

@@ -264,7 +264,6 @@ func produce(ctx context.Context, cfg Config, tree *dataset.Tree, jobs []job, cl
 	for i, c := range classes {
 		classIndex[c] = i
 	}
-	ids := sampleIDs(tree, jobs)
 	cache := newSourceCache(tree, cfg, 256<<20)
 	level, err := pngenc.ParseLevel(cfg.PNGCompression)
 	if err != nil {
@@ -283,7 +282,7 @@ func produce(ctx context.Context, cfg Config, tree *dataset.Tree, jobs []job, cl
 			defer wg.Done()
 			enc := &pngenc.Encoder{Level: level} // one per worker: it reuses its buffers
 			for j := range work {
-				s, err := makeSample(ctx, cfg, cache, enc, j, ids[j.seq], classIndex)
+				s, err := makeSample(ctx, cfg, cache, enc, j, classIndex)
 				slots[j.seq%window] <- result{s, err}
 			}
 		}()
@@ -330,11 +329,12 @@ func produce(ctx context.Context, cfg Config, tree *dataset.Tree, jobs []job, cl
 	return nil
 }
 
-func makeSample(ctx context.Context, cfg Config, cache *sourceCache, enc *pngenc.Encoder, j job, id string, classIndex map[string]int) (*writer.Sample, error) {
+func makeSample(ctx context.Context, cfg Config, cache *sourceCache, enc *pngenc.Encoder, j job, classIndex map[string]int) (*writer.Sample, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	src := cache.tree.Sources[j.src]
+	id := sampleID(src, j.variant)
 	img, err := cache.get(ctx, j.src)
 	if err != nil {
 		return nil, err
@@ -389,16 +389,12 @@ func pixelFormat(img image.Image) (channels, depth int) {
 	}
 }
 
-// sampleIDs names samples "<class>_<stem>_<variant>": stable, readable,
-// unique (Scan makes stems unique) and free of dots, so they are valid
-// WebDataset keys.
-func sampleIDs(tree *dataset.Tree, jobs []job) []string {
-	ids := make([]string, len(jobs))
-	for _, j := range jobs {
-		src := tree.Sources[j.src]
-		ids[j.seq] = fmt.Sprintf("%s_%s_%04d", src.Class, src.Stem, j.variant)
-	}
-	return ids
+// sampleID names a sample "<class>_<stem>_<variant>": stable, readable,
+// unique (Scan makes stems unique) and free of dots, so it is a valid
+// WebDataset key. Made when needed, not kept per job, so memory does not
+// grow with the variant count.
+func sampleID(src dataset.Source, variant int) string {
+	return fmt.Sprintf("%s_%s_%04d", src.Class, src.Stem, variant)
 }
 
 // sourceCache keeps decoded, resized sources so a shuffled order does not

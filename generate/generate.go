@@ -67,9 +67,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (*writer.Card, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, w := range tree.Warnings {
-		fmt.Fprintf(logw, "warning: %s\n", w)
-	}
+	logScan(logw, tree)
 	classes := classList(tree)
 
 	plan, jobs, err := planJobs(tree, cfg)
@@ -495,3 +493,17 @@ func bytesPerPixel(img image.Image) int {
 
 // IsUpToDate reports whether err says OUT already held this run's result.
 func IsUpToDate(err error) bool { return errors.Is(err, writer.ErrUpToDate) }
+
+// logScan says what the scan found besides sources: warnings, and files it
+// ignored or skipped, so nothing is left out silently.
+func logScan(w io.Writer, tree *dataset.Tree) {
+	for _, m := range tree.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", m)
+	}
+	if tree.NonImages > 0 {
+		fmt.Fprintf(w, "note: ignored %d files without an image extension under %s\n", tree.NonImages, tree.Root)
+	}
+	for _, sk := range tree.Skipped {
+		fmt.Fprintf(w, "warning: skipped %s: %s\n", sk.Path, sk.Reason)
+	}
+}

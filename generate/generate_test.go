@@ -440,3 +440,26 @@ func TestSplitLinkSharesInode(t *testing.T) {
 		}
 	}
 }
+
+func TestNonImagesAndSkippedAreReported(t *testing.T) {
+	in := makeSources(t, []string{"alpha", "beta"}, 2)
+	if err := os.WriteFile(filepath.Join(in, "alpha", "notes.txt"), []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(in, "beta", "bad.png"), []byte("not a png"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := small(t, in, 1)
+	cfg.SkipBad = true
+	var log bytes.Buffer
+	card, err := Run(context.Background(), cfg, Options{Log: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if card.NonImages != 1 || !strings.Contains(log.String(), "ignored 1 files without an image extension") {
+		t.Errorf("non-images: card %d, log:\n%s", card.NonImages, log.String())
+	}
+	if !strings.Contains(log.String(), "skipped beta/bad.png") {
+		t.Errorf("skipped file not on the log:\n%s", log.String())
+	}
+}

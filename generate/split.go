@@ -65,9 +65,7 @@ func Split(ctx context.Context, cfg SplitConfig, opts Options) (*writer.Card, er
 	if err != nil {
 		return nil, err
 	}
-	for _, w := range tree.Warnings {
-		fmt.Fprintf(logw, "warning: %s\n", w)
-	}
+	logScan(logw, tree)
 	items := make([]split.Item, len(tree.Sources))
 	var ungrouped []string
 	for i, s := range tree.Sources {

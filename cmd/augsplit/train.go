@@ -84,6 +84,25 @@ func (h *hyperFlags) config(file string) (train.Config, error) {
 		if err != nil {
 			return cfg, usagef("read config: %v", err)
 		}
+		// One file can drive the whole job: a generate config's `train:`
+		// section is used when present, else the file holds train keys only.
+		var doc yaml.Node
+		if err := yaml.Unmarshal(data, &doc); err != nil {
+			return cfg, usagef("config %s: %v", file, err)
+		}
+		if len(doc.Content) == 1 && doc.Content[0].Kind == yaml.MappingNode {
+			root := doc.Content[0]
+			for i := 0; i+1 < len(root.Content); i += 2 {
+				if root.Content[i].Value == "train" {
+					sec, err := yaml.Marshal(root.Content[i+1])
+					if err != nil {
+						return cfg, usagef("config %s: %v", file, err)
+					}
+					data = sec
+					break
+				}
+			}
+		}
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
 		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {

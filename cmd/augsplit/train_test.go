@@ -133,6 +133,7 @@ func TestTrainConfigFile(t *testing.T) {
 	}{
 		{"file sets epochs", "epochs: 1\nblocks: 2\ndense: 4\n", nil, 0, "Epoch 1/1 - "},
 		{"flag overrides file", "epochs: 1\nblocks: 2\ndense: 4\n", []string{"--epochs", "2"}, 0, "Epoch 2/2 - "},
+		{"generate config's train section", "per_source: 300\npipeline:\n  - {name: hflip}\ntrain:\n  epochs: 1\n  blocks: 2\n  dense: 4\n", nil, 0, "Epoch 1/1 - "},
 		{"unknown key", "epochz: 1\n", nil, 2, "epochz"},
 		{"bad value", "epochs: 1\nbatch: 1\nblocks: 2\n", nil, 2, "batch"},
 	}

@@ -463,3 +463,73 @@ func TestNonImagesAndSkippedAreReported(t *testing.T) {
 		t.Errorf("skipped file not on the log:\n%s", log.String())
 	}
 }
+
+// Grey 16-bit and RGB sources keep their format by default (16-bit in,
+// 16-bit PNG out); --color converts.
+func TestPixelFormatsKeptOrConverted(t *testing.T) {
+	dir := t.TempDir()
+	write := func(class, name string, img image.Image) {
+		if err := os.MkdirAll(filepath.Join(dir, class), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, img); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, class, name), buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g16 := image.NewGray16(image.Rect(0, 0, 12, 12))
+	for i := range g16.Pix {
+		g16.Pix[i] = uint8(i * 37)
+	}
+	rgb := image.NewNRGBA(image.Rect(0, 0, 12, 12))
+	for i := range rgb.Pix {
+		rgb.Pix[i] = uint8(i * 11)
+		if i%4 == 3 {
+			rgb.Pix[i] = 255
+		}
+	}
+	write("deep", "a.png", g16)
+	write("colour", "b.png", rgb)
+
+	for _, tc := range []struct {
+		color string
+		want  map[string][2]int // class -> channels, bit depth
+	}{
+		{"keep", map[string][2]int{"deep": {1, 16}, "colour": {3, 8}}},
+		{"gray", map[string][2]int{"deep": {1, 16}, "colour": {1, 8}}}, // grey keeps its depth
+		{"rgb", map[string][2]int{"deep": {3, 8}, "colour": {3, 8}}},
+	} {
+		t.Run(tc.color, func(t *testing.T) {
+			cfg := small(t, dir, 2)
+			cfg.Size = Size{}
+			cfg.PerSource = 3
+			cfg.Val = 0.34
+			cfg.Color = tc.color
+			if _, err := Run(context.Background(), cfg, Options{}); err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range readManifest(t, cfg.Out) {
+				want := tc.want[r.Class]
+				if r.Channels != want[0] || r.BitDepth != want[1] {
+					t.Errorf("%s: channels %d depth %d, want %v", r.ID, r.Channels, r.BitDepth, want)
+				}
+				f, err := os.Open(filepath.Join(cfg.Out, filepath.FromSlash(r.Path)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				img, err := png.Decode(f)
+				f.Close()
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, is16 := img.(*image.Gray16)
+				if is16 != (want[1] == 16) {
+					t.Errorf("%s decodes as %T", r.ID, img)
+				}
+			}
+		})
+	}
+}

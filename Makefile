@@ -5,7 +5,7 @@ OUT     ?= out
 SEED    ?= 1
 FUZZTIME ?= 60s
 
-.PHONY: all build dataset verify demo seed-bug test test-short bench bench-go bench-generate bench-train fuzz interop clean cells
+.PHONY: all build dataset demo seed-bug test test-short bench bench-go bench-cli fuzz clean cells
 
 all: build
 
@@ -34,13 +34,14 @@ test:
 test-short:
 	$(GO) test -short ./...
 
-bench: bench-go bench-generate
+bench: bench-go bench-cli
 
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-# Whole-binary throughput and peak RSS of generate at 128 and 512 px.
-bench-generate: build
+# Whole processes: generate's img/s, img/CPU-s and peak RSS at 128 and 512 px
+# (and at 300 vs 3000 variants per source), train's s/epoch and peak RSS.
+bench-cli: build
 	$(GO) run ./tools/benchrun -bin $(BIN) -in testdata/cells
 
 # Every fuzz target for FUZZTIME each (not part of make test).

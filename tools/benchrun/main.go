@@ -1,6 +1,7 @@
-// Command benchrun measures `augsplit generate` as a whole process: images
-// per second, images per CPU-second and peak RSS, at several sizes. It reads
-// CPU time and max RSS from the child's rusage, so it needs no GNU time.
+// Command benchrun measures augsplit as whole processes: generate's images
+// per second, images per CPU-second and peak RSS at several sizes, and the
+// trainer's seconds per epoch and peak RSS. It reads CPU time and max RSS
+// from the child's rusage, so it needs no GNU time.
 package main
 
 import (
@@ -18,7 +19,8 @@ import (
 func main() {
 	bin := flag.String("bin", "bin/augsplit", "augsplit binary")
 	in := flag.String("in", "testdata/cells", "source folder")
-	runs := flag.String("runs", "128:300,128:3000,512:300", "comma-separated size:variants-per-source runs (128 at 300 and 3000 shows memory is flat in the variant count)")
+	runs := flag.String("runs", "128:300,128:3000,512:300", "comma-separated size:variants-per-source generate runs (128 at 300 and 3000 shows memory is flat in the variant count)")
+	trainSizes := flag.String("train", "64,128", "comma-separated sizes to train 2 epochs at (empty: none)")
 	level := flag.String("png", "speed", "png compression")
 	workers := flag.Int("workers", 0, "workers (0: all CPUs)")
 	flag.Parse()
@@ -29,35 +31,54 @@ func main() {
 	}
 	defer os.RemoveAll(tmp)
 
-	fmt.Printf("%-6s %-10s %8s %9s %9s %12s %10s\n", "size", "per-src", "images", "wall s", "img/s", "img/CPU-s", "peak MiB")
+	fmt.Printf("generate\n%-6s %-10s %8s %9s %9s %12s %10s\n", "size", "per-src", "images", "wall s", "img/s", "img/CPU-s", "peak MiB")
 	for _, run := range strings.Split(*runs, ",") {
 		size, n, ok := strings.Cut(run, ":")
 		if !ok {
 			fail(fmt.Errorf("run %q: want size:variants", run))
 		}
-		{
-			out := filepath.Join(tmp, size+"-"+n)
-			args := []string{"generate", "--in", *in, "--out", out, "--size", size,
-				"--per-source", n, "--png-compression", *level, "--quiet"}
-			if *workers > 0 {
-				args = append(args, "--workers", strconv.Itoa(*workers))
-			}
-			cmd := exec.Command(*bin, args...)
-			cmd.Stderr = os.Stderr
-			start := time.Now()
-			if err := cmd.Run(); err != nil {
-				fail(fmt.Errorf("%s %s: %w", *bin, strings.Join(args, " "), err))
-			}
-			wall := time.Since(start).Seconds()
-			ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-			cpu := tv(ru.Utime) + tv(ru.Stime)
-			count, _ := strconv.Atoi(n)
-			images := count * countSources(*in)
-			fmt.Printf("%-6s %-10s %8d %9.2f %9.0f %12.0f %10.1f\n", size, n, images, wall,
-				float64(images)/wall, float64(images)/cpu, float64(ru.Maxrss)/1024)
-			os.RemoveAll(out)
+		out := filepath.Join(tmp, size+"-"+n)
+		args := []string{"generate", "--in", *in, "--out", out, "--size", size,
+			"--per-source", n, "--png-compression", *level, "--quiet"}
+		if *workers > 0 {
+			args = append(args, "--workers", strconv.Itoa(*workers))
 		}
+		wall, cpu, rss := measure(*bin, args)
+		count, _ := strconv.Atoi(n)
+		images := count * countSources(*in)
+		fmt.Printf("%-6s %-10s %8d %9.2f %9.0f %12.0f %10.1f\n", size, n, images, wall,
+			float64(images)/wall, float64(images)/cpu, rss)
+		os.RemoveAll(out)
 	}
+
+	if *trainSizes == "" {
+		return
+	}
+	const epochs = 2
+	fmt.Printf("\ntrain (%d epochs of 2400 train + 600 val images, batch 4; includes loading)\n%-6s %9s %12s %10s\n", epochs, "size", "wall s", "s/epoch", "peak MiB")
+	for _, size := range strings.Split(*trainSizes, ",") {
+		data := filepath.Join(tmp, "train-"+size)
+		measure(*bin, []string{"generate", "--in", *in, "--out", data, "--size", size, "--quiet"})
+		wall, _, rss := measure(*bin, []string{"train", "--data", data, "--out", filepath.Join(tmp, "run-"+size),
+			"--epochs", strconv.Itoa(epochs), "--early-patience", "0"})
+		fmt.Printf("%-6s %9.2f %12.2f %10.1f\n", size, wall, wall/epochs, rss)
+		os.RemoveAll(data)
+	}
+}
+
+// measure runs bin with args and returns wall seconds, CPU seconds and
+// peak RSS in MiB.
+func measure(bin string, args []string) (wall, cpu, rssMiB float64) {
+	cmd := exec.Command(bin, args...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		fail(fmt.Errorf("%s %s: %w\n%s", bin, strings.Join(args, " "), err, stderr.String()))
+	}
+	wall = time.Since(start).Seconds()
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	return wall, tv(ru.Utime) + tv(ru.Stime), float64(ru.Maxrss) / 1024
 }
 
 func tv(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }

@@ -117,27 +117,6 @@ func (t *Elastic) fields() []field {
 		{key: "sigma", kind: kindRange, lo: 0, hi: 1000, rng: &t.Sigma},
 	}, borderFields(&t.Border, &t.Value)...)
 }
-func (t *GaussianNoise) fields() []field {
-	return []field{{key: "sigma", kind: kindRange, lo: 0, hi: 255, rng: &t.Sigma}}
-}
-func (t *SaltPepper) fields() []field {
-	return []field{{key: "amount", kind: kindRange, lo: 0, hi: 1, rng: &t.Amount}}
-}
-func (t *ShotNoise) fields() []field {
-	return []field{{key: "scale", kind: kindRange, lo: 1e-6, hi: 10, rng: &t.Scale}}
-}
-func (t *Brightness) fields() []field {
-	return []field{{key: "factor", kind: kindRange, lo: 0, hi: 10, rng: &t.Factor}}
-}
-func (t *Contrast) fields() []field {
-	return []field{{key: "factor", kind: kindRange, lo: 0, hi: 10, rng: &t.Factor}}
-}
-func (t *Gamma) fields() []field {
-	return []field{{key: "gamma", kind: kindRange, lo: 0.01, hi: 10, rng: &t.Gamma}}
-}
-func (t *GaussianBlur) fields() []field {
-	return []field{{key: "sigma", kind: kindRange, lo: 0, hi: maxBlurSigma, rng: &t.Sigma}}
-}
 func (t *RandomResizedCrop) fields() []field {
 	return []field{
 		{key: "scale", kind: kindRange, lo: 0.01, hi: 1, rng: &t.Scale},

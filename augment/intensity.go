@@ -7,16 +7,85 @@ import (
 	"sync"
 )
 
-// pointOp is shared by the transforms that change samples one by one: Apply
-// copies, the pipeline modifies its own image in place.
-type pointOp interface {
-	Transform
-	applyInPlace(img image.Image, r *rand.Rand) map[string]any
+// scalarOp describes a transform that draws one value from a Range (noise
+// also a seed for its per-pixel stream) and renders with it: every transform
+// in this file. Each one's op() gives its key, bounds and kernel, and its
+// Apply, applyInPlace, replay and fields forward to op(), so that all of them
+// draw, record, replay and configure alike: the record is {key: value}, plus
+// "seed" when seeded, and the config is the range under the same key.
+type scalarOp struct {
+	key    string  // YAML key and recorded parameter
+	rng    *Range  // the transform's field that the value is drawn from
+	lo, hi float64 // the bounds of a range a config may set
+	seeded bool    // also draws a sub-seed, recorded as "seed"
+	// check, when set, tells replay what is wrong with a recorded value,
+	// or "" when nothing.
+	check func(v float64) string
+	// Exactly one of these renders: modify changes an image the caller owns
+	// in place (seed is 0 unless seeded), so the pipeline skips a copy;
+	// render makes a new image, for kernels that read neighbours.
+	modify func(img image.Image, v float64, seed uint64)
+	render func(src image.Image, v float64) image.Image
 }
 
-func applyCopy(t pointOp, src image.Image, r *rand.Rand) (image.Image, map[string]any) {
+func (o scalarOp) draw(r *rand.Rand) (v float64, seed uint64, rec map[string]any) {
+	v = o.rng.draw(r)
+	if !o.seeded {
+		return v, 0, map[string]any{o.key: v}
+	}
+	seed = subSeed(r)
+	return v, seed, map[string]any{o.key: v, "seed": seed}
+}
+
+func (o scalarOp) apply(src image.Image, r *rand.Rand) (image.Image, map[string]any) {
+	if o.render != nil {
+		v, _, rec := o.draw(r)
+		return o.render(src, v), rec
+	}
 	img := clone(src)
-	return img, t.applyInPlace(img, r)
+	return img, o.applyInPlace(img, r)
+}
+
+func (o scalarOp) applyInPlace(img image.Image, r *rand.Rand) map[string]any {
+	v, seed, rec := o.draw(r)
+	o.modify(img, v, seed)
+	return rec
+}
+
+func (o scalarOp) replay(src image.Image, p params) (image.Image, error) {
+	v, err := p.num(o.key)
+	if err != nil {
+		return nil, err
+	}
+	if o.check != nil {
+		if msg := o.check(v); msg != "" {
+			return nil, paramError(o.key, msg)
+		}
+	}
+	var seed uint64
+	if o.seeded {
+		if seed, err = p.seed(); err != nil {
+			return nil, err
+		}
+	}
+	if o.render != nil {
+		return o.render(src, v), nil
+	}
+	img := clone(src)
+	o.modify(img, v, seed)
+	return img, nil
+}
+
+func (o scalarOp) fields() []field {
+	return []field{{key: o.key, kind: kindRange, lo: o.lo, hi: o.hi, rng: o.rng}}
+}
+
+// positive is the check of a value that must be above zero.
+func positive(v float64) string {
+	if v > 0 {
+		return ""
+	}
+	return "must be positive"
 }
 
 // GaussianNoise adds zero-mean Gaussian noise whose standard deviation is
@@ -28,30 +97,23 @@ type GaussianNoise struct {
 
 func (*GaussianNoise) Name() string { return "gaussian_noise" }
 
+func (t *GaussianNoise) op() scalarOp {
+	return scalarOp{key: "sigma", rng: &t.Sigma, lo: 0, hi: 255, seeded: true, modify: gaussianNoise}
+}
+
 func (t *GaussianNoise) Apply(src image.Image, r *rand.Rand) (image.Image, map[string]any) {
-	return applyCopy(t, src, r)
+	return t.op().apply(src, r)
 }
 
 func (t *GaussianNoise) applyInPlace(img image.Image, r *rand.Rand) map[string]any {
-	sigma := t.Sigma.draw(r)
-	seed := subSeed(r)
-	gaussianNoise(img, sigma, seed)
-	return map[string]any{"sigma": sigma, "seed": seed}
+	return t.op().applyInPlace(img, r)
 }
 
 func (t *GaussianNoise) replay(src image.Image, p params) (image.Image, error) {
-	sigma, err := p.num("sigma")
-	if err != nil {
-		return nil, err
-	}
-	seed, err := p.seed()
-	if err != nil {
-		return nil, err
-	}
-	img := clone(src)
-	gaussianNoise(img, sigma, seed)
-	return img, nil
+	return t.op().replay(src, p)
 }
+
+func (t *GaussianNoise) fields() []field { return t.op().fields() }
 
 func gaussianNoise(img image.Image, sigma float64, seed uint64) {
 	modify(img,
@@ -152,30 +214,23 @@ type SaltPepper struct {
 
 func (*SaltPepper) Name() string { return "salt_pepper" }
 
+func (t *SaltPepper) op() scalarOp {
+	return scalarOp{key: "amount", rng: &t.Amount, lo: 0, hi: 1, seeded: true, modify: saltPepper}
+}
+
 func (t *SaltPepper) Apply(src image.Image, r *rand.Rand) (image.Image, map[string]any) {
-	return applyCopy(t, src, r)
+	return t.op().apply(src, r)
 }
 
 func (t *SaltPepper) applyInPlace(img image.Image, r *rand.Rand) map[string]any {
-	amount := t.Amount.draw(r)
-	seed := subSeed(r)
-	saltPepper(img, amount, seed)
-	return map[string]any{"amount": amount, "seed": seed}
+	return t.op().applyInPlace(img, r)
 }
 
 func (t *SaltPepper) replay(src image.Image, p params) (image.Image, error) {
-	amount, err := p.num("amount")
-	if err != nil {
-		return nil, err
-	}
-	seed, err := p.seed()
-	if err != nil {
-		return nil, err
-	}
-	img := clone(src)
-	saltPepper(img, amount, seed)
-	return img, nil
+	return t.op().replay(src, p)
 }
+
+func (t *SaltPepper) fields() []field { return t.op().fields() }
 
 func saltPepper(img image.Image, amount float64, seed uint64) {
 	modify(img,
@@ -216,33 +271,23 @@ type ShotNoise struct {
 
 func (*ShotNoise) Name() string { return "shot_noise" }
 
+func (t *ShotNoise) op() scalarOp {
+	return scalarOp{key: "scale", rng: &t.Scale, lo: 1e-6, hi: 10, seeded: true, check: positive, modify: shotNoise}
+}
+
 func (t *ShotNoise) Apply(src image.Image, r *rand.Rand) (image.Image, map[string]any) {
-	return applyCopy(t, src, r)
+	return t.op().apply(src, r)
 }
 
 func (t *ShotNoise) applyInPlace(img image.Image, r *rand.Rand) map[string]any {
-	scale := t.Scale.draw(r)
-	seed := subSeed(r)
-	shotNoise(img, scale, seed)
-	return map[string]any{"scale": scale, "seed": seed}
+	return t.op().applyInPlace(img, r)
 }
 
 func (t *ShotNoise) replay(src image.Image, p params) (image.Image, error) {
-	scale, err := p.num("scale")
-	if err != nil {
-		return nil, err
-	}
-	if !(scale > 0) {
-		return nil, paramError("scale", "must be positive")
-	}
-	seed, err := p.seed()
-	if err != nil {
-		return nil, err
-	}
-	img := clone(src)
-	shotNoise(img, scale, seed)
-	return img, nil
+	return t.op().replay(src, p)
 }
+
+func (t *ShotNoise) fields() []field { return t.op().fields() }
 
 func shotNoise(img image.Image, scale float64, seed uint64) {
 	if !(scale > 0) {
@@ -394,27 +439,25 @@ type Brightness struct {
 
 func (*Brightness) Name() string { return "brightness" }
 
+func (t *Brightness) op() scalarOp {
+	return scalarOp{key: "factor", rng: &t.Factor, lo: 0, hi: 10, modify: brightness}
+}
+
 func (t *Brightness) Apply(src image.Image, r *rand.Rand) (image.Image, map[string]any) {
-	return applyCopy(t, src, r)
+	return t.op().apply(src, r)
 }
 
 func (t *Brightness) applyInPlace(img image.Image, r *rand.Rand) map[string]any {
-	f := t.Factor.draw(r)
-	brightness(img, f)
-	return map[string]any{"factor": f}
+	return t.op().applyInPlace(img, r)
 }
 
 func (t *Brightness) replay(src image.Image, p params) (image.Image, error) {
-	f, err := p.num("factor")
-	if err != nil {
-		return nil, err
-	}
-	img := clone(src)
-	brightness(img, f)
-	return img, nil
+	return t.op().replay(src, p)
 }
 
-func brightness(img image.Image, f float64) {
+func (t *Brightness) fields() []field { return t.op().fields() }
+
+func brightness(img image.Image, f float64, _ uint64) {
 	lutOp(img, func(v, _ float64) float64 { return float64(v * f) })
 }
 
@@ -426,27 +469,25 @@ type Contrast struct {
 
 func (*Contrast) Name() string { return "contrast" }
 
+func (t *Contrast) op() scalarOp {
+	return scalarOp{key: "factor", rng: &t.Factor, lo: 0, hi: 10, modify: contrast}
+}
+
 func (t *Contrast) Apply(src image.Image, r *rand.Rand) (image.Image, map[string]any) {
-	return applyCopy(t, src, r)
+	return t.op().apply(src, r)
 }
 
 func (t *Contrast) applyInPlace(img image.Image, r *rand.Rand) map[string]any {
-	f := t.Factor.draw(r)
-	contrast(img, f)
-	return map[string]any{"factor": f}
+	return t.op().applyInPlace(img, r)
 }
 
 func (t *Contrast) replay(src image.Image, p params) (image.Image, error) {
-	f, err := p.num("factor")
-	if err != nil {
-		return nil, err
-	}
-	img := clone(src)
-	contrast(img, f)
-	return img, nil
+	return t.op().replay(src, p)
 }
 
-func contrast(img image.Image, f float64) {
+func (t *Contrast) fields() []field { return t.op().fields() }
+
+func contrast(img image.Image, f float64, _ uint64) {
 	var mean float64
 	modify(img, func(p plane[uint8]) { mean = meanOf(p) }, func(p plane[uint16]) { mean = meanOf(p) })
 	lutOp(img, func(v, _ float64) float64 { return mean + float64((v-mean)*f) })
@@ -485,30 +526,25 @@ type Gamma struct {
 
 func (*Gamma) Name() string { return "gamma" }
 
+func (t *Gamma) op() scalarOp {
+	return scalarOp{key: "gamma", rng: &t.Gamma, lo: 0.01, hi: 10, check: positive, modify: gamma}
+}
+
 func (t *Gamma) Apply(src image.Image, r *rand.Rand) (image.Image, map[string]any) {
-	return applyCopy(t, src, r)
+	return t.op().apply(src, r)
 }
 
 func (t *Gamma) applyInPlace(img image.Image, r *rand.Rand) map[string]any {
-	g := t.Gamma.draw(r)
-	gamma(img, g)
-	return map[string]any{"gamma": g}
+	return t.op().applyInPlace(img, r)
 }
 
 func (t *Gamma) replay(src image.Image, p params) (image.Image, error) {
-	g, err := p.num("gamma")
-	if err != nil {
-		return nil, err
-	}
-	if !(g > 0) {
-		return nil, paramError("gamma", "must be positive")
-	}
-	img := clone(src)
-	gamma(img, g)
-	return img, nil
+	return t.op().replay(src, p)
 }
 
-func gamma(img image.Image, g float64) {
+func (t *Gamma) fields() []field { return t.op().fields() }
+
+func gamma(img image.Image, g float64, _ uint64) {
 	lutOp(img, func(v, mx float64) float64 { return float64(mx * math.Pow(v/mx, g)) })
 }
 
@@ -520,26 +556,32 @@ type GaussianBlur struct {
 
 func (*GaussianBlur) Name() string { return "gaussian_blur" }
 
+func (t *GaussianBlur) op() scalarOp {
+	return scalarOp{key: "sigma", rng: &t.Sigma, lo: 0, hi: maxBlurSigma, check: blurSigma, render: blurImage}
+}
+
 func (t *GaussianBlur) Apply(src image.Image, r *rand.Rand) (image.Image, map[string]any) {
-	s := t.Sigma.draw(r)
-	return blurImage(src, s), map[string]any{"sigma": s}
+	return t.op().apply(src, r)
 }
 
 func (t *GaussianBlur) replay(src image.Image, p params) (image.Image, error) {
-	s, err := p.num("sigma")
-	if err != nil {
-		return nil, err
-	}
-	if s < 0 || s > maxBlurSigma {
-		return nil, paramError("sigma", "out of range")
-	}
-	return blurImage(src, s), nil
+	return t.op().replay(src, p)
 }
+
+func (t *GaussianBlur) fields() []field { return t.op().fields() }
 
 const (
 	kBits        = 14
 	maxBlurSigma = 50
 )
+
+// blurSigma is GaussianBlur's check of a recorded sigma.
+func blurSigma(s float64) string {
+	if s < 0 || s > maxBlurSigma {
+		return "out of range"
+	}
+	return ""
+}
 
 // gaussKernel returns integer taps summing to exactly 1<<kBits, so the
 // convolution itself is exact integer arithmetic.

@@ -354,27 +354,12 @@ func num(v any, decimals int) string {
 	return strconv.FormatFloat(f, 'f', decimals, 64)
 }
 
-// writePNG encodes img to path via a temporary file in the same folder and
-// a rename, so a reader never sees a partial file.
+// writePNG encodes img to path through the writer's atomic write, so a
+// reader never sees a partial file.
 func writePNG(path string, img image.Image) error {
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, img); err != nil {
 		return fmt.Errorf("encode %s: %w", path, err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	_, err = tmp.Write(buf.Bytes())
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return writer.WriteFileAtomic(writer.OS, path, buf.Bytes())
 }

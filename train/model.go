@@ -7,10 +7,11 @@ import (
 	"fmt"
 	"image"
 	"os"
-	"path/filepath"
 	"sync"
 
 	"gorgonia.org/tensor"
+
+	"github.com/augsplit/augsplit/writer"
 )
 
 // modelFormat names the gob layout of model.bin; bump it when the layout
@@ -245,24 +246,8 @@ func Evaluate(m *Model, s *Set) (*Evaluation, error) {
 	return evalNet(n, s, labelMap)
 }
 
-// writeFileAtomic writes data to a temporary file beside path and renames
-// it, so a reader never sees a half-written file.
+// writeFileAtomic writes a run file through the writer's atomic write
+// (temporary file, sync, 0644, rename), so a reader never sees half a file.
 func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	_, werr := f.Write(data)
-	// CreateTemp makes the file 0600; results are meant to be shared.
-	cherr := f.Chmod(0o644)
-	cerr := f.Close()
-	if err := errors.Join(werr, cherr, cerr); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return writer.WriteFileAtomic(writer.OS, path, data)
 }

@@ -9,6 +9,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/augsplit/augsplit/dataset"
 	"github.com/augsplit/augsplit/split"
 	"github.com/augsplit/augsplit/writer"
 )
@@ -531,5 +533,74 @@ func TestPixelFormatsKeptOrConverted(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Shards follow the manifest's shuffled order: with several classes and
+// several shards, no shard holds a single class, in either format. With 80
+// train and 20 val samples per class, a class-ordered shard of 25 would span
+// at most two classes; a shuffled one spans most of the ten.
+func TestShardsMixClasses(t *testing.T) {
+	cfg := small(t, cells, 2)
+	cfg.PerSource = 100
+	cfg.Formats = []string{"webdataset", "tfrecord"}
+	cfg.ShardSize = 25
+	card, err := Run(context.Background(), cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(card.Shards) < 8 {
+		t.Fatalf("%d shards, want several per split and format", len(card.Shards))
+	}
+	for _, sh := range card.Shards {
+		f, err := os.Open(filepath.Join(cfg.Out, filepath.FromSlash(sh.Path)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		classes := map[int]bool{}
+		n := 0
+		switch sh.Format {
+		case "webdataset":
+			r := dataset.NewWebDatasetReader(f, sh.Path)
+			for {
+				s, err := r.Next()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				c, err := s.Class()
+				if err != nil {
+					t.Fatal(err)
+				}
+				classes[c] = true
+				n++
+			}
+		case "tfrecord":
+			r := dataset.NewTFRecordReader(f, sh.Path)
+			for {
+				data, off, err := r.Next()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				s, err := dataset.ReadTFSample(sh.Path, off, data)
+				if err != nil {
+					t.Fatal(err)
+				}
+				classes[s.Label] = true
+				n++
+			}
+		}
+		f.Close()
+		if n != sh.Samples {
+			t.Errorf("%s: read %d samples, card says %d", sh.Path, n, sh.Samples)
+		}
+		if n >= 20 && len(classes) < 5 {
+			t.Errorf("%s: %d samples from only %d classes: not shuffled", sh.Path, n, len(classes))
+		}
 	}
 }

@@ -295,7 +295,7 @@ func buildOUT(t testing.TB, o outOptions) *builtOUT {
 		card.Formats = append(card.Formats, FormatTFRecord)
 	}
 	sort.Strings(card.Formats)
-	cj, err := json.MarshalIndent(card, "", "  ")
+	cj, err := writer.SealCard(&card)
 	if err != nil {
 		t.Fatal(err)
 	}

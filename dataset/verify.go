@@ -53,6 +53,11 @@ func Verify(ctx context.Context, dir string) (*VerifyReport, error) {
 		}
 		return nil, err
 	}
+	if raw, err := os.ReadFile(filepath.Join(dir, CardFile)); err == nil {
+		if msg := writer.CheckCardSeal(raw); msg != "" {
+			rep.add("%s: %s", CardFile, msg)
+		}
+	}
 	v := &verifier{ctx: ctx, dir: dir, card: card, rep: rep}
 	if err := v.run(); err != nil {
 		return nil, err

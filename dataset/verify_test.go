@@ -108,6 +108,14 @@ func TestVerifyFindings(t *testing.T) {
 		{"card edited to hide a class from a split", all, func(t *testing.T, b *builtOUT) {
 			editCard(t, b.dir, func(c *writer.Card) { c.Classes = append(c.Classes, "gamma") })
 		}, []string{`class "gamma" has no samples in split "train"`, "classes.txt: does not list"}},
+		{"card provenance edited (seed, split level)", all, func(t *testing.T, b *builtOUT) {
+			editCard(t, b.dir, func(c *writer.Card) {
+				c.Seed++
+				for k := range c.SplitLevel {
+					c.SplitLevel[k] = "source"
+				}
+			})
+		}, []string{"dataset.json: was changed after it was written"}},
 		{"no card: interrupted run", all, func(t *testing.T, b *builtOUT) {
 			os.Remove(filepath.Join(b.dir, CardFile))
 		}, []string{"dataset is incomplete", "re-run the same command"}},

@@ -558,11 +558,10 @@ func (o *Out) commit(card *Card) error {
 		return strings.Compare(a.Path, b.Path)
 	})
 	card.ManifestSHA256 = hex.EncodeToString(o.manHash.Sum(nil))
-	data, err := json.MarshalIndent(card, "", "  ")
+	data, err := SealCard(card)
 	if err != nil {
-		return fmt.Errorf("encode dataset card: %w", err)
+		return err
 	}
-	data = append(data, '\n')
 	if err := WriteFileAtomic(o.fs, o.path(CardName), data); err != nil {
 		return err
 	}

@@ -64,6 +64,11 @@ type Card struct {
 	Formats        []string                  `json:"formats"`            // "folder", "webdataset", "tfrecord"
 	Shards         []Shard                   `json:"shards,omitempty"`
 	ManifestSHA256 string                    `json:"manifest_sha256"` // sha256 of manifest.jsonl as written
+
+	// CardSHA256 is the sha256 of this file as written with this field
+	// empty: a hand edit anywhere in the card shows (see SealCard).
+	// Keep it the last field.
+	CardSHA256 string `json:"card_sha256"`
 }
 
 // Source describes one input image.

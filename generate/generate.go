@@ -115,7 +115,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (*writer.Card, error) {
 		SplitCounts: splitCounts,
 	})
 	if err != nil {
-		return nil, err
+		return nil, checkUpToDate(ctx, cfg.Out, err)
 	}
 	if err := produce(ctx, cfg, tree, jobs, classes, out, opts.Progress); err != nil {
 		out.Abort()
@@ -506,4 +506,32 @@ func logScan(w io.Writer, tree *dataset.Tree) {
 	for _, sk := range tree.Skipped {
 		fmt.Fprintf(w, "warning: skipped %s: %s\n", sk.Path, sk.Reason)
 	}
+}
+
+// DamagedError says OUT holds this exact run's card, but its files no
+// longer match it: "nothing to do" would be a lie.
+type DamagedError struct {
+	Dir      string
+	Problems []string
+}
+
+func (e *DamagedError) Error() string {
+	return fmt.Sprintf("%s holds this run's dataset card, but %d files or records no longer match it (first: %s): run augsplit verify %s for the list, or re-run with --force to regenerate",
+		e.Dir, len(e.Problems), e.Problems[0], e.Dir)
+}
+
+// checkUpToDate turns the writer's "already finished" into a verified
+// claim: the card matches, and so do the files it lists.
+func checkUpToDate(ctx context.Context, dir string, err error) error {
+	if !errors.Is(err, writer.ErrUpToDate) {
+		return err
+	}
+	rep, verr := dataset.Verify(ctx, dir)
+	if verr != nil {
+		return fmt.Errorf("check the finished dataset in %s: %w", dir, verr)
+	}
+	if !rep.OK() {
+		return &DamagedError{Dir: dir, Problems: rep.Problems}
+	}
+	return err
 }

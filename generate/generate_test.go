@@ -604,3 +604,53 @@ func TestShardsMixClasses(t *testing.T) {
 		}
 	}
 }
+
+func TestRerunOnDamagedOutSaysSo(t *testing.T) {
+	cfg := small(t, cells, 2)
+	cfg.PerSource = 3
+	if _, err := Run(context.Background(), cfg, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	recs := readManifest(t, cfg.Out)
+	victim := filepath.Join(cfg.Out, filepath.FromSlash(recs[0].Path))
+	if err := os.Remove(victim); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Run(context.Background(), cfg, Options{})
+	var de *DamagedError
+	if !errors.As(err, &de) || IsUpToDate(err) {
+		t.Fatalf("re-run on a damaged OUT: err = %v, want *DamagedError", err)
+	}
+	if !strings.Contains(err.Error(), filepath.Base(victim)) || !strings.Contains(err.Error(), "--force") {
+		t.Errorf("message %q should name the missing file and the fix", err)
+	}
+	cfg.Force = true
+	if _, err := Run(context.Background(), cfg, Options{}); err != nil {
+		t.Fatalf("--force: %v", err)
+	}
+	if _, err := os.Stat(victim); err != nil {
+		t.Errorf("--force did not restore %s", victim)
+	}
+}
+
+func TestForceRemovesStalePictures(t *testing.T) {
+	cfg := small(t, cells, 2)
+	cfg.PerSource = 2
+	if _, err := Run(context.Background(), cfg, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"preview.png", "splits.png"} {
+		if err := os.WriteFile(filepath.Join(cfg.Out, name), []byte("old picture"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg.Seed, cfg.Force = 5, true
+	if _, err := Run(context.Background(), cfg, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"preview.png", "splits.png"} {
+		if _, err := os.Stat(filepath.Join(cfg.Out, name)); err == nil {
+			t.Errorf("--force kept the old dataset's %s", name)
+		}
+	}
+}

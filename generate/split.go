@@ -116,7 +116,7 @@ func Split(ctx context.Context, cfg SplitConfig, opts Options) (*writer.Card, er
 		FS: opts.FS, Splits: card.Splits, SplitCounts: splitCounts,
 	})
 	if err != nil {
-		return nil, err
+		return nil, checkUpToDate(ctx, cfg.Out, err)
 	}
 	classIndex := map[string]int{}
 	for i, c := range classes {

@@ -45,7 +45,8 @@ const MaxIDLen = 95
 
 // owned lists the entries of OUT that augsplit writes, and so the only ones
 // Force may remove.
-var owned = []string{Train, Val, Test, dirWebDataset, dirTFRecord, ManifestName, CardName, ClassesName, MarkerName}
+var owned = []string{Train, Val, Test, dirWebDataset, dirTFRecord, ManifestName, CardName, ClassesName, MarkerName,
+	"preview.png", "splits.png"} // pictures of the old dataset would mislead
 
 // Options configures Open.
 type Options struct {

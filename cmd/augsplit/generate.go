@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
+	"github.com/augsplit/augsplit/dataset"
 	"github.com/augsplit/augsplit/generate"
 	"github.com/augsplit/augsplit/preview"
 	"github.com/augsplit/augsplit/writer"
@@ -127,7 +129,7 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return nil
 	}
 	if err != nil {
-		return err
+		return explain(ctx, stderr, err)
 	}
 	if !*quiet {
 		printSummary(stderr, card)
@@ -188,3 +190,17 @@ func writePreview(ctx context.Context, out string) error {
 
 // defaultPreviewPerClass is how many variants per class --preview shows.
 const defaultPreviewPerClass = 6
+
+// explain turns errors about where and how augsplit was pointed into usage
+// errors (exit 2), and tells an interrupted run how to finish.
+func explain(ctx context.Context, stderr io.Writer, err error) error {
+	var sp *dataset.SamePlaceError
+	var ce *generate.ConfigError
+	switch {
+	case errors.As(err, &sp), errors.As(err, &ce):
+		return &usageError{msg: err.Error(), err: err}
+	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
+		fmt.Fprintln(stderr, "stopped before the manifest and card were written: re-run the same command to finish (finished samples are reused)")
+	}
+	return err
+}

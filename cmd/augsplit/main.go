@@ -28,7 +28,11 @@ func main() {
 	defer stop()
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	code := exitCode(ctx, err)
-	if err != nil && !errors.Is(err, errSilent) && !errors.Is(err, flag.ErrHelp) {
+	switch {
+	case code == 130 || code == 143:
+		// "context canceled" reads like a bug; say what happened.
+		fmt.Fprintln(os.Stderr, "augsplit: interrupted")
+	case err != nil && !errors.Is(err, errSilent) && !errors.Is(err, flag.ErrHelp):
 		fmt.Fprintf(os.Stderr, "augsplit: %v\n", err)
 	}
 	os.Exit(code)

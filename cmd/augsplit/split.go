@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"regexp"
 
 	"github.com/augsplit/augsplit/generate"
 )
@@ -39,6 +40,15 @@ func runSplit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if cfg.Val < 0 || cfg.Test < 0 || cfg.Val+cfg.Test >= 1 {
 		return usagef("split: --val %v and --test %v must be fractions with a sum below 1", cfg.Val, cfg.Test)
 	}
+	if cfg.GroupRegex != "" {
+		re, err := regexp.Compile(cfg.GroupRegex)
+		if err != nil {
+			return usagef("split: --group-regex: %v", err)
+		}
+		if re.NumSubexp() < 1 {
+			return usagef("split: --group-regex %q has no capture group: mark the group part of the file name with ( ), e.g. '^(patient\\d+)_'", cfg.GroupRegex)
+		}
+	}
 	prog := newProgress(stderr, *quiet, "split")
 	card, err := generate.Split(ctx, cfg, generate.Options{Log: stderr, Progress: prog.update})
 	prog.finish()
@@ -47,7 +57,7 @@ func runSplit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return nil
 	}
 	if err != nil {
-		return err
+		return explain(ctx, stderr, err)
 	}
 	if !*quiet {
 		printSummary(stderr, card)

@@ -243,6 +243,9 @@ func (c *Config) Validate() error {
 	if c.Workers < 1 {
 		c.Workers = runtime.NumCPU()
 	}
+	if c.Color == "grey" {
+		c.Color = "gray" // both spellings are in use; record one
+	}
 	if !oneOf(c.Color, "keep", "gray", "rgb") {
 		errs = append(errs, fmt.Sprintf("color %q: want keep, gray or rgb", c.Color))
 	}

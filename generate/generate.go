@@ -166,13 +166,19 @@ func planJobs(tree *dataset.Tree, cfg Config) (*split.Result, []job, error) {
 }
 
 func planWarnings(plan *split.Result, cfg Config) []string {
-	var shared []string
+	var shared, bySource []string
 	for _, c := range plan.Classes {
 		if c.Level == "variant" {
 			shared = append(shared, c.Class)
+		} else {
+			bySource = append(bySource, c.Class)
 		}
 	}
 	var out []string
+	if cfg.ValOriginals && len(bySource) > 0 {
+		out = append(out, fmt.Sprintf("--val-originals: val and test hold one un-augmented original per held-out source (not %d variants each) for: %s",
+			cfg.PerSource, strings.Join(bySource, ", ")))
+	}
 	if len(shared) > 0 {
 		out = append(out, fmt.Sprintf("%d of %d classes have fewer sources than splits, so their variants were split at variant level and train and val share sources (near-duplicates: val accuracy will be optimistic): %s; add more source images per class to split by source",
 			len(shared), len(plan.Classes), strings.Join(shared, ", ")))

@@ -250,8 +250,12 @@ func TestValOriginals(t *testing.T) {
 	cfg := small(t, in, 2)
 	cfg.Size = Size{}
 	cfg.ValOriginals = true
-	if _, err := Run(context.Background(), cfg, Options{}); err != nil {
+	var log bytes.Buffer
+	if _, err := Run(context.Background(), cfg, Options{Log: &log}); err != nil {
 		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "--val-originals: val and test hold one un-augmented original") {
+		t.Errorf("no note that val holds only originals:\n%s", log.String())
 	}
 	for _, r := range readManifest(t, cfg.Out) {
 		if r.Split == "val" && (r.Variant != 0 || string(r.Params) != "[]") {

@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/augsplit/augsplit/generate"
 )
 
 // command is one subcommand: it parses its own args and returns an error
@@ -44,6 +46,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if len(args) == 0 {
 			return usagef("no command given")
 		}
+		return nil
+	}
+	if args[0] == "--version" || args[0] == "version" {
+		fmt.Fprintf(stdout, "augsplit %s\n", generate.Version)
 		return nil
 	}
 	c, ok := commands[args[0]]

@@ -153,11 +153,16 @@ func (c *Config) ApplyFile(name string, data []byte) error {
 	if root.Kind != yaml.MappingNode {
 		return &ConfigError{File: name, Line: root.Line, Msg: "want a mapping of keys such as per_source, val, pipeline"}
 	}
+	seen := map[string]int{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
 		bad := func(msg string, args ...any) error {
 			return &ConfigError{File: name, Line: k.Line, Key: k.Value, Msg: fmt.Sprintf(msg, args...)}
 		}
+		if first, dup := seen[k.Value]; dup {
+			return bad("given twice (first on line %d): keep one", first)
+		}
+		seen[k.Value] = k.Line
 		decode := func(dst any, what string) error {
 			if err := v.Decode(dst); err != nil {
 				return bad("want %s, got %q", what, v.Value)

@@ -387,6 +387,7 @@ func TestConfigFile(t *testing.T) {
 		{"wrong type", "seed: lots\n", "c.yaml:1: seed"},
 		{"bad size", "size: 0x9\n", "c.yaml:1: size"},
 		{"not yaml", "val: [\n", "not valid YAML"},
+		{"duplicate key", "val: 0.1\nseed: 3\nval: 0.3\n", "c.yaml:3: val: given twice (first on line 1)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := Defaults()

@@ -32,9 +32,16 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		for _, p := range rep.Problems {
 			fmt.Fprintf(stdout, "FAIL %s\n", p)
 		}
-		fmt.Fprintf(stderr, "verify %s: %d problems in %d checked files\n", dir, len(rep.Problems), rep.Checked)
+		fmt.Fprintf(stderr, "verify %s: %d %s in %d checked files\n", dir, len(rep.Problems), plural(len(rep.Problems), "problem", "problems"), rep.Checked)
 		return errSilent
 	}
 	fmt.Fprintf(stdout, "OK %s: %d files checked, checksums, counts and classes in every split hold\n", dir, rep.Checked)
 	return nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -101,7 +102,7 @@ func Fit(ctx context.Context, cfg Config, trainSet, valSet *Set, opts Options) (
 	plateau := newPlateau(cfg)
 	early := newEarly(cfg)
 	var best *Evaluation
-	var bestSnap *Model
+	var bestSnap, lastSnap *Model
 	var metrics bytes.Buffer
 
 	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
@@ -109,6 +110,9 @@ func Fit(ctx context.Context, cfg Config, trainSet, valSet *Set, opts Options) (
 		shuffle.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		loss, acc, seen, err := tr.epoch(ctx, trainSet, order)
 		if err != nil {
+			if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+				return nil, interrupted(epoch, res.BestEpoch, best, lastSnap, trainSet.Classes, opts.RunDir, err)
+			}
 			return nil, fmt.Errorf("epoch %d: %w", epoch, err)
 		}
 		ev, err := tr.evaluate(valSet, nil)
@@ -140,6 +144,14 @@ func Fit(ctx context.Context, cfg Config, trainSet, valSet *Set, opts Options) (
 				}
 			}
 		}
+		// The weights of the last finished epoch, for last.bin should the
+		// next epoch be interrupted half-way (its weights are then neither).
+		// A copy of the weights costs far less than the epoch that made them.
+		if res.BestEpoch == epoch {
+			lastSnap = bestSnap
+		} else {
+			lastSnap = tr.snapshot(cfg, trainSet.Classes, epoch)
+		}
 		if opts.RunDir != "" {
 			line, _ := json.Marshal(m)
 			metrics.Write(line)
@@ -162,7 +174,7 @@ func Fit(ctx context.Context, cfg Config, trainSet, valSet *Set, opts Options) (
 			break
 		}
 	}
-	last := tr.snapshot(cfg, trainSet.Classes, len(res.History))
+	last := lastSnap
 	if opts.RunDir != "" {
 		if err := last.Save(filepath.Join(opts.RunDir, "last.bin")); err != nil {
 			return nil, err
@@ -187,6 +199,39 @@ func Fit(ctx context.Context, cfg Config, trainSet, valSet *Set, opts Options) (
 		}
 	}
 	return res, nil
+}
+
+// InterruptedError is Fit's error when ctx is cancelled: it says how far
+// training got, so a caller can tell the user what the run folder holds.
+// It unwraps to the context's error, so exit codes still see a cancellation.
+type InterruptedError struct {
+	Epoch     int         // 1-based epoch that was running
+	BestEpoch int         // best finished epoch (in model.bin); 0: none finished
+	Best      *Evaluation // its validation metrics; nil when BestEpoch is 0
+	Err       error       // ctx.Err()
+}
+
+func (e *InterruptedError) Error() string {
+	return fmt.Sprintf("interrupted at epoch %d: %v", e.Epoch, e.Err)
+}
+
+func (e *InterruptedError) Unwrap() error { return e.Err }
+
+// interrupted finishes a cancelled run's folder so its files agree with one
+// another: last.bin is the last finished epoch and confusion.* the best one,
+// as model.bin is. Both are quick (no training, no evaluation).
+func interrupted(epoch, bestEpoch int, best *Evaluation, last *Model, classes []string, runDir string, cause error) error {
+	ie := &InterruptedError{Epoch: epoch, BestEpoch: bestEpoch, Best: best, Err: cause}
+	if runDir == "" || last == nil {
+		return ie
+	}
+	if err := last.Save(filepath.Join(runDir, "last.bin")); err != nil {
+		return errors.Join(ie, err)
+	}
+	if err := writeConfusion(runDir, classes, best); err != nil {
+		return errors.Join(ie, err)
+	}
+	return ie
 }
 
 func fmtLR(lr float64) string {

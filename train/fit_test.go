@@ -145,3 +145,39 @@ func TestFitRejectsBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestFitInterruptedSavesConsistentRun cancels during epoch 3: Fit must say
+// so (unwrapping to context.Canceled) and leave last.bin for epoch 2 and
+// the confusion files beside model.bin, as a finished run would.
+func TestFitInterruptedSavesConsistentRun(t *testing.T) {
+	cfg := quickConfig(16)
+	cfg.Epochs = 5
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	opts := Options{RunDir: dir, OnEpoch: func(m EpochMetrics) {
+		if m.Epoch == 2 {
+			cancel()
+		}
+	}}
+	_, err := Fit(ctx, cfg, shapesSet(3, 8, 16, 1), shapesSet(3, 3, 16, 2), opts)
+	var ie *InterruptedError
+	if !errors.As(err, &ie) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want an InterruptedError wrapping context.Canceled", err)
+	}
+	if ie.Epoch != 3 || ie.BestEpoch < 1 || ie.BestEpoch > 2 || ie.Best == nil {
+		t.Errorf("InterruptedError = %+v, want epoch 3 and a best epoch of 1 or 2", ie)
+	}
+	for _, f := range []string{"model.bin", "last.bin", "metrics.jsonl", "curves.png", "confusion.txt", "confusion.png"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("run folder: %v", err)
+		}
+	}
+	last, err := Load(filepath.Join(dir, "last.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last.Epoch != 2 {
+		t.Errorf("last.bin holds epoch %d, want 2 (the last finished)", last.Epoch)
+	}
+}

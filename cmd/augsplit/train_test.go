@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
+	"image/color"
+	"image/draw"
 	"image/png"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -95,6 +99,11 @@ func TestTrainEvalPredictCLI(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "accuracy:") || !strings.Contains(out, "(9 samples)") {
 		t.Errorf("eval: exit %d\n%s\n%s", code, out, errOut)
 	}
+	// Without --split, eval must say which split it took and how much.
+	_, errOut, code = runTrainCLI("eval", "--model", model, "--data", data)
+	if want := "eval: val split of " + data + ": 9 images"; code != 0 || !strings.Contains(errOut, want) {
+		t.Errorf("eval without --split: exit %d, stderr %q; want %q", code, errOut, want)
+	}
 
 	// A flat DIR/<class>/* folder holding a class the model never saw.
 	unknown := t.TempDir()
@@ -110,13 +119,42 @@ func TestTrainEvalPredictCLI(t *testing.T) {
 	if code != 0 || len(lines) != 2 || strings.Count(lines[0], "\t") != 2 {
 		t.Errorf("predict: exit %d, output %q, stderr %s", code, out, errOut)
 	}
-	out, _, code = runTrainCLI(append([]string{"predict", "--model", model, "--json"}, files...)...)
+	// --json after the files is a flag, not a file.
+	out, errOut, code = runTrainCLI(append(append([]string{"predict", "--model", model}, files...), "--json")...)
 	dec := json.NewDecoder(strings.NewReader(out))
 	for i := range files {
 		var p prediction
 		if err := dec.Decode(&p); err != nil || p.File != files[i] || len(p.Top) != 3 {
-			t.Errorf("predict --json line %d: %+v, %v (exit %d)", i, p, err, code)
+			t.Errorf("predict FILE... --json line %d: %+v, %v (exit %d, stderr %s)", i, p, err, code, errOut)
 		}
+	}
+
+	// Bad files are reported one by one and do not stop the good ones.
+	notImage := filepath.Join(t.TempDir(), "notes.png")
+	if err := os.WriteFile(notImage, []byte("not a picture"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	folder := filepath.Join(data, "val", "hbar")
+	out, errOut, code = runTrainCLI("predict", "--model", model, folder, notImage, files[0], "missing.png", files[1])
+	if code != 1 {
+		t.Errorf("predict with bad files: exit %d, want 1", code)
+	}
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 2 ||
+		!strings.HasPrefix(lines[0], files[0]+"\t") || !strings.HasPrefix(lines[1], files[1]+"\t") {
+		t.Errorf("predict with bad files: want both good files predicted, got %q", out)
+	}
+	for _, want := range []string{
+		folder + ": is a folder: pass image files",
+		notImage + ": not a readable image: not a PNG",
+		"missing.png: no such file",
+		"3 of 5 files could not be read",
+	} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("predict stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	if strings.Contains(errOut, "--skip-bad") {
+		t.Errorf("predict suggests --skip-bad, which it does not have:\n%s", errOut)
 	}
 }
 
@@ -135,6 +173,11 @@ func TestTrainConfigFile(t *testing.T) {
 		{"flag overrides file", "epochs: 1\nblocks: 2\ndense: 4\n", []string{"--epochs", "2"}, 0, "Epoch 2/2 - "},
 		{"generate config's train section", "per_source: 300\npipeline:\n  - {name: hflip}\ntrain:\n  epochs: 1\n  blocks: 2\n  dense: 4\n", nil, 0, "Epoch 1/1 - "},
 		{"unknown key", "epochz: 1\n", nil, 2, "epochz"},
+		{"unknown key names line and valid keys", "epochs: 1\nlearning_rate: 0.1\n", nil, 2,
+			`line 2: unknown key "learning_rate"; valid keys: filters, blocks, dense, lr, momentum,`},
+		{"line within a train: section is the file's", "per_source: 3\ntrain:\n  epochs: 1\n  lr_rate: 1\n", nil, 2, `line 4: unknown key "lr_rate"`},
+		{"key given twice", "epochs: 1\nepochs: 2\n", nil, 2, "line 2: epochs given twice (first on line 1)"},
+		{"wrong type", "epochs: many\n", nil, 2, `line 1: epochs: want a whole number, got "many"`},
 		{"bad value", "epochs: 1\nbatch: 1\nblocks: 2\n", nil, 2, "batch"},
 	}
 	for i, tc := range tests {
@@ -148,7 +191,197 @@ func TestTrainConfigFile(t *testing.T) {
 			if code != tc.code || !strings.Contains(errOut, tc.want) {
 				t.Errorf("exit %d, want %d; stderr should contain %q:\n%s", code, tc.code, tc.want, errOut)
 			}
+			if strings.Contains(errOut, "train.Config") {
+				t.Errorf("stderr names a Go type:\n%s", errOut)
+			}
 		})
+	}
+}
+
+func TestTrainHelpListsConfigKeys(t *testing.T) {
+	_, errOut, code := runTrainCLI("train", "-h")
+	if code != 0 || strings.Contains(errOut, "train.Config") ||
+		!strings.Contains(errOut, "keys filters, blocks, dense, lr,") || !strings.Contains(errOut, "early_patience") {
+		t.Errorf("train -h: exit %d, want the config keys listed and no Go type:\n%s", code, errOut)
+	}
+}
+
+func TestTrainOnSourceFolderSaysGenerateFirst(t *testing.T) {
+	src := filepath.Join("..", "..", "testdata", "cells")
+	_, errOut, code := runTrainCLI("train", "--data", src, "--out", filepath.Join(t.TempDir(), "run"))
+	if code != 1 || !strings.Contains(errOut, "this looks like a source folder") ||
+		!strings.Contains(errOut, "augsplit generate --in "+src+" --out OUT (or augsplit split) first") {
+		t.Errorf("train on a source folder: exit %d, stderr:\n%s", code, errOut)
+	}
+	// A split dataset is not mistaken for one.
+	data := t.TempDir()
+	writeImageFolder(t, data, map[string]int{"train": 1, "val": 1}, trainClasses[:2])
+	if err := sourceTreeError(data, []string{"train", "val"}); err != nil {
+		t.Errorf("split dataset taken for a source folder: %v", err)
+	}
+}
+
+// writePNG writes img to path, creating its folder.
+func writePNG(t *testing.T, path string, img image.Image) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// mixedImage returns a size x size image of one of the kinds QA mixed in
+// one dataset, with a bright stripe at row r.
+func mixedImage(kind string, size, r int) image.Image {
+	rect := image.Rect(0, 0, size, size)
+	var img draw.Image
+	switch kind {
+	case "gray8":
+		img = image.NewGray(rect)
+	case "gray16":
+		img = image.NewGray16(rect)
+	case "rgb":
+		img = image.NewRGBA(rect)
+	case "rgba":
+		img = image.NewNRGBA(rect)
+	}
+	for y := range size {
+		for x := range size {
+			v := uint8(20)
+			if y == r%size {
+				v = 230
+			}
+			a := uint8(255)
+			if kind == "rgba" {
+				a = 200
+			}
+			img.Set(x, y, color.NRGBA{v, v / 2, 255 - v, a})
+		}
+	}
+	return img
+}
+
+// TestTrainMixedChannelsUsesRGB: classes of 16-bit grey, RGBA, RGB and
+// 8-bit grey train on 3 channels (grey sorted first, so the loader must
+// convert what it already read), not on the first file's 1.
+func TestTrainMixedChannelsUsesRGB(t *testing.T) {
+	data := t.TempDir()
+	kinds := map[string]string{"a-gray16": "gray16", "b-rgba": "rgba", "c-rgb": "rgb", "d-gray8": "gray8"}
+	for sp, n := range map[string]int{"train": 4, "val": 2} {
+		for class, kind := range kinds {
+			for i := range n {
+				writePNG(t, filepath.Join(data, sp, class, fmt.Sprintf("%02d.png", i)), mixedImage(kind, 16, i+len(kind)))
+			}
+		}
+	}
+	runDir := filepath.Join(t.TempDir(), "run")
+	_, errOut, code := runTrainCLI("train", "--data", data, "--out", runDir, "--epochs", "1", "--blocks", "2", "--dense", "4")
+	if code != 0 || !strings.Contains(errOut, "16x16x3") {
+		t.Fatalf("train: exit %d; want 16x16x3 images:\n%s", code, errOut)
+	}
+	if want := "first colour one: " + filepath.Join(data, "train", "b-rgba", "00.png"); !strings.Contains(errOut, want) {
+		t.Errorf("stderr does not say %q:\n%s", want, errOut)
+	}
+	// A grey file still goes through the RGB model.
+	out, errOut, code := runTrainCLI("predict", "--model", filepath.Join(runDir, "model.bin"), filepath.Join(data, "val", "d-gray8", "00.png"))
+	if code != 0 || out == "" {
+		t.Errorf("predict on grey with an RGB model: exit %d, %q, %s", code, out, errOut)
+	}
+
+	// Colour only in val: train's grey images, read first, are widened too,
+	// each plane equal to the grey image.
+	only := t.TempDir()
+	writePNG(t, filepath.Join(only, "train", "x", "0.png"), mixedImage("gray8", 8, 3))
+	writePNG(t, filepath.Join(only, "val", "x", "0.png"), mixedImage("rgb", 8, 3))
+	l, err := loadSplits(context.Background(), only, []string{"train", "val"}, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := l.pick("train")
+	if tr.C != 3 || l.pick("val").C != 3 || len(tr.Images) != 3*64 {
+		t.Fatalf("channels train %d val %d, %d bytes; want 3, 3, 192", tr.C, l.pick("val").C, len(tr.Images))
+	}
+	grey := mixedImage("gray8", 8, 3).(*image.Gray).Pix
+	for p := range 3 {
+		if !bytes.Equal(tr.Images[p*64:(p+1)*64], grey) {
+			t.Errorf("plane %d of the widened grey image differs from the grey pixels", p)
+		}
+	}
+	// A model's channels (eval) are kept: no widening.
+	l, err = loadSplits(context.Background(), only, []string{"train", "val"}, 8, 1)
+	if err != nil || l.pick("val").C != 1 {
+		t.Errorf("loadSplits with channels 1: %v, C %d", err, l.pick("val").C)
+	}
+}
+
+func TestTrainImagesOfDifferentSizes(t *testing.T) {
+	data := t.TempDir()
+	for _, sp := range []string{"train", "val"} {
+		for i := range 4 {
+			writePNG(t, filepath.Join(data, sp, "a", fmt.Sprintf("%d.png", i)), mixedImage("gray8", 16, i))
+			size := 16
+			if sp == "train" && i == 2 {
+				size = 20
+			}
+			writePNG(t, filepath.Join(data, sp, "b", fmt.Sprintf("%d.png", i)), mixedImage("gray8", size, i))
+		}
+	}
+	args := []string{"train", "--data", data, "--out", filepath.Join(t.TempDir(), "run"), "--epochs", "1", "--blocks", "2", "--dense", "4"}
+	_, errOut, code := runTrainCLI(args...)
+	want := filepath.Join(data, "train", "b", "2.png") + " is 20x20 but " + filepath.Join(data, "train", "a", "0.png") + " is 16x16"
+	if code != 1 || !strings.Contains(errOut, want) || !strings.Contains(errOut, "pass --size N") {
+		t.Errorf("--size 0 with mixed sizes: exit %d; stderr should contain %q and --size N:\n%s", code, want, errOut)
+	}
+	_, errOut, code = runTrainCLI(append(args, "--size", "16")...)
+	if code != 0 || !strings.Contains(errOut, "16x16x1") {
+		t.Errorf("--size 16: exit %d:\n%s", code, errOut)
+	}
+}
+
+// cancelOnWrite cancels its context once the text written so far contains
+// at: a stand-in for Ctrl-C at a known point of the log.
+type cancelOnWrite struct {
+	bytes.Buffer
+	at     string
+	cancel context.CancelFunc
+}
+
+func (w *cancelOnWrite) Write(p []byte) (int, error) {
+	n, err := w.Buffer.Write(p)
+	if strings.Contains(w.String(), w.at) {
+		w.cancel()
+	}
+	return n, err
+}
+
+func TestTrainInterruptedSaysWhatWasSaved(t *testing.T) {
+	data := t.TempDir()
+	writeImageFolder(t, data, map[string]int{"train": 8, "val": 3}, trainClasses[:3])
+	runDir := filepath.Join(t.TempDir(), "run")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	errOut := &cancelOnWrite{at: "Epoch 2/5 - ", cancel: cancel}
+	var out bytes.Buffer
+	err := run(ctx, []string{"train", "--data", data, "--out", runDir, "--epochs", "5", "--blocks", "2", "--dense", "8",
+		"--early-patience", "0"}, &out, errOut)
+	if code := exitCode(ctx, err); code != 130 || !errors.Is(err, context.Canceled) {
+		t.Errorf("exit %d, err %v; want 130 and context.Canceled", code, err)
+	}
+	re := regexp.MustCompile(`interrupted at epoch 3: best model so far \(epoch [12], val_loss \d+\.\d{4}\) is in ` +
+		regexp.QuoteMeta(filepath.Join(runDir, "model.bin")) + `; last finished epoch in ` + regexp.QuoteMeta(filepath.Join(runDir, "last.bin")))
+	if !re.MatchString(errOut.String()) {
+		t.Errorf("stderr does not say what was saved:\n%s", errOut.String())
+	}
+	for _, f := range []string{"model.bin", "last.bin", "metrics.jsonl", "curves.png", "confusion.txt", "confusion.png"} {
+		if _, err := os.Stat(filepath.Join(runDir, f)); err != nil {
+			t.Errorf("run folder: %v", err)
+		}
 	}
 }
 

@@ -65,7 +65,13 @@ type DecodeError struct {
 }
 
 func (e *DecodeError) Error() string {
-	return fmt.Sprintf("%s: cannot decode image: %v (fix or remove it, or pass --skip-bad)", e.Path, e.Err)
+	return e.reason() + " (fix or remove it, or pass --skip-bad)"
+}
+
+// reason is the message without the advice, for lists that give the
+// advice once or where it does not apply.
+func (e *DecodeError) reason() string {
+	return fmt.Sprintf("%s: cannot decode image: %v", e.Path, e.Err)
 }
 
 func (e *DecodeError) Unwrap() error { return e.Err }

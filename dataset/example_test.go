@@ -7,14 +7,15 @@ import (
 )
 
 func ExampleSanitizeName() {
-	for _, name := range []string{"round cells", "../etc", "img.final", "Zellen_ä"} {
+	for _, name := range []string{"round cells", "../etc", "img.final", "Zellen_ä", "ünïcødé 細胞"} {
 		fmt.Println(dataset.SanitizeName(name))
 	}
 	// Output:
 	// round_cells
 	// etc
 	// img_final
-	// Zellen
+	// Zellen_ä
+	// ünïcødé_細胞
 }
 
 func ExampleCheckSize() {

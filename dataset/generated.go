@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/augsplit/augsplit/writer"
 )
@@ -181,13 +183,18 @@ func ParseRecord(line []byte) (writer.Record, error) {
 	return rec, nil
 }
 
+// safeName accepts what SanitizeName can produce: letters, digits and
+// combining marks of any script, '-' and '_', in valid UTF-8. Unicode is
+// accepted already, ahead of the writer, so that datasets written once
+// writer takes Unicode ids (Scan's UnicodeNames) can be read back; dots,
+// separators, spaces and control characters stay refused.
 func safeName(s string) bool {
-	if s == "" || len(s) > 255 {
+	if s == "" || len(s) > 255 || !utf8.ValidString(s) {
 		return false
 	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' ||
+			r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.M, r))) {
 			return false
 		}
 	}

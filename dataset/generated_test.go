@@ -58,6 +58,9 @@ func TestReadManifestErrors(t *testing.T) {
 		{"unknown split", good + "\n" + strings.Replace(good, `"train"`, `"holdout"`, 1), 2, "split"},
 		{"id with a dot", strings.Replace(good, `"a_1"`, `"a.1"`, 1), 1, "id"},
 		{"class with a separator", strings.Replace(good, `"class":"a"`, `"class":"a/b"`, 1), 1, "class"},
+		{"class with an ideographic space", strings.Replace(good, `"class":"a"`, `"class":"細\u3000胞"`, 1), 1, "class"},
+		{"id with a full-width dot", strings.Replace(good, `"a_1"`, `"a\uff0e1"`, 1), 1, "id"},
+		{"class not UTF-8", strings.Replace(good, `"class":"a"`, "\"class\":\"a\xff\"", 1), 1, "class"},
 		{"short sha256", strings.Replace(good, strings.Repeat("0", 64), "00", 1), 1, "sha256"},
 		{"text after the record", good + ` {}`, 1, "after"},
 		{"empty line", good + "\n\n" + good, 2, "empty"},
@@ -78,6 +81,22 @@ func TestReadManifestErrors(t *testing.T) {
 	n := 0
 	if err := ReadManifest(strings.NewReader(good+"\n"+good), "m", func(int, writer.Record) error { n++; return nil }); err != nil || n != 2 {
 		t.Errorf("two good lines: %d records, err %v", n, err)
+	}
+}
+
+// Names SanitizeName keeps (letters and digits of any script) are read
+// back; they were refused as not ASCII before.
+func TestParseRecordUnicodeNames(t *testing.T) {
+	line := `{"id":"細胞_ünïcødé_0001","split":"train","class":"細胞","class_index":0,"params":[],` +
+		`"path":"train/細胞/細胞_ünïcødé_0001.png","sha256":"` + strings.Repeat("0", 64) + `"}`
+	rec, err := ParseRecord([]byte(line))
+	if err != nil || rec.Class != "細胞" || rec.ID != "細胞_ünïcødé_0001" {
+		t.Errorf("ParseRecord = %+v, %v; want the Unicode class and id accepted", rec, err)
+	}
+	for _, name := range []string{SanitizeName("ünïcødé 細胞"), SanitizeName("u\u0308ber"), SanitizeName(strings.Repeat("細", 40))} {
+		if !safeName(name) {
+			t.Errorf("safeName(%q) = false for a SanitizeName result", name)
+		}
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -18,23 +19,49 @@ import (
 const MaxNameLen = 64
 
 // SanitizeName maps a class folder name or file stem to a name that is safe
-// as a path element on every file system and as a WebDataset key: ASCII
-// letters, digits, '-' and '_' are kept, every other run of bytes (dots,
-// separators, spaces, control characters, non-ASCII, invalid UTF-8) becomes
-// one '_'; leading and trailing '_' are trimmed; a name longer than
-// MaxNameLen is cut and given a short hash of the original so that cut
-// names stay distinct; a name left empty becomes "x_" plus that hash. The
-// result is never "", "." or "..", and contains no dot at all.
+// as a path element on every file system and as a WebDataset key: Unicode
+// letters and digits (and combining marks that follow one, so a decomposed
+// "ü" as macOS stores it survives), '-' and '_' are kept; every other run
+// (dots, separators, spaces, punctuation, control characters, invalid
+// UTF-8) becomes one '_'; leading and trailing '_' are trimmed; a name
+// longer than MaxNameLen bytes is cut on a rune boundary and given a short
+// hash of the original so that cut names stay distinct; a name left empty
+// becomes "x_" plus that hash. The result is valid UTF-8, never "", "." or
+// "..", and contains no dot at all.
 func SanitizeName(s string) string {
+	return sanitize(s, true)
+}
+
+// sanitizeASCII is SanitizeName restricted to ASCII letters and digits:
+// the names Scan gives while the writer accepts only ASCII sample ids (ids
+// are "<class>_<stem>_<variant>"), see ScanOptions.UnicodeNames.
+func sanitizeASCII(s string) string {
+	return sanitize(s, false)
+}
+
+func sanitize(s string, unicodeOK bool) string {
 	var b strings.Builder
-	under := false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' {
-			b.WriteByte(c)
-			under = c == '_'
+	under := false // last byte written is '_': collapse runs
+	word := false  // last rune kept is a letter, digit or mark: a mark may follow
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		keep := false
+		switch {
+		case r == utf8.RuneError && size == 1:
+			// invalid UTF-8: replaced, never copied into a path
+		case r < utf8.RuneSelf:
+			keep = r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_'
+		case unicodeOK:
+			keep = unicode.IsLetter(r) || unicode.IsDigit(r) || word && unicode.Is(unicode.M, r)
+		}
+		if keep {
+			b.WriteRune(r)
+			under = r == '_'
+			word = r != '_' && r != '-'
 			continue
 		}
+		word = false
 		if !under {
 			b.WriteByte('_')
 			under = true
@@ -46,9 +73,22 @@ func SanitizeName(s string) string {
 		return "x_" + shortHash(s)
 	case len(out) > MaxNameLen:
 		h := shortHash(s)
-		return strings.TrimRight(out[:MaxNameLen-len(h)-1], "_") + "_" + h
+		return cutName(out, MaxNameLen-len(h)-1) + "_" + h
 	}
 	return out
+}
+
+// cutName shortens s to at most n bytes without splitting a rune (a cut
+// rune would be invalid UTF-8 in a path) and without a trailing '_' (the
+// caller appends "_" + hash, and runs are collapsed).
+func cutName(s string, n int) string {
+	if len(s) <= n {
+		return strings.TrimRight(s, "_")
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return strings.TrimRight(s[:n], "_")
 }
 
 // shortHash is 8 hex digits of sha256: enough to tell apart the handful of
@@ -67,17 +107,20 @@ func quoteName(s string) string {
 	return strconv.Quote(s)
 }
 
-// uniqueNames sanitises each key (originals, possibly with duplicates of
-// the sanitised form) and returns key -> unique output name. Names that
-// collide after sanitising, compared case-insensitively because OUT may
-// live on a case-insensitive file system, all get a hash of their own
-// original: the result for one name does not depend on which other names
-// happen to exist in the same order.
-func uniqueNames(keys []string, base func(string) string) map[string]string {
+// uniqueNames sanitises each key with sanitizeName and returns key ->
+// unique output name. Names are compared case-insensitively because OUT
+// may live on a case-insensitive file system. A key whose base needed no
+// change keeps it even when a changed name collides with it ("a_b" stays,
+// "a b" gets the hash): renaming what the user named correctly would be
+// the surprise. Only when no single unchanged key owns a name (two
+// unchanged keys differing in case, or only changed keys) do all of its
+// keys get a hash of their own original, so the result never depends on
+// the order the keys come in.
+func uniqueNames(keys []string, base, sanitizeName func(string) string) map[string]string {
 	out := make(map[string]string, len(keys))
 	groups := map[string][]string{}
 	for _, k := range keys {
-		n := SanitizeName(base(k))
+		n := sanitizeName(base(k))
 		out[k] = n
 		groups[strings.ToLower(n)] = append(groups[strings.ToLower(n)], k)
 	}
@@ -88,7 +131,19 @@ func uniqueNames(keys []string, base func(string) string) map[string]string {
 			taken[low] = true
 			continue
 		}
-		clash = append(clash, ks...)
+		var kept []string
+		for _, k := range ks {
+			if out[k] == base(k) {
+				kept = append(kept, k)
+			}
+		}
+		for _, k := range ks {
+			if len(kept) == 1 && k == kept[0] {
+				taken[low] = true
+				continue
+			}
+			clash = append(clash, k)
+		}
 	}
 	sort.Strings(clash)
 	for _, k := range clash {
@@ -99,7 +154,7 @@ func uniqueNames(keys []string, base func(string) string) map[string]string {
 				h = shortHash(fmt.Sprint(k, salt))
 			}
 			if len(n)+1+len(h) > MaxNameLen {
-				n = strings.TrimRight(n[:MaxNameLen-len(h)-1], "_")
+				n = cutName(n, MaxNameLen-len(h)-1)
 			}
 			cand := n + "_" + h
 			if !taken[strings.ToLower(cand)] {

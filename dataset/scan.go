@@ -22,6 +22,12 @@ type ScanOptions struct {
 	MaxPixels      int  // per image; <= 0 means DefaultMaxPixels
 	SkipBad        bool // skip (and list) files that fail to decode instead of failing
 	FollowSymlinks bool // allow symlinks that point outside the scanned folder
+	// UnicodeNames keeps non-ASCII letters and digits in class names and
+	// stems (SanitizeName) instead of reducing them to ASCII. Leave it off
+	// while writer refuses non-ASCII sample ids: ids are built as
+	// "<class>_<stem>_<variant>", so a class "細胞" would fail the run at
+	// the first sample instead of being written as "x_<hash>".
+	UnicodeNames bool
 }
 
 // Tree is a scanned labelled source folder. It holds no pixels: Load
@@ -33,6 +39,7 @@ type Tree struct {
 	Sources   []Source // sorted by class, then path
 	Skipped   []writer.Skipped
 	NonImages int // files without an image extension, ignored
+	Hidden    int // files and folders whose name starts with '.', ignored (each hidden class folder also has a Warnings line)
 	Renamed   []writer.Renamed
 	Warnings  []string
 
@@ -71,6 +78,53 @@ func IsImageName(name string) bool {
 }
 
 func hidden(name string) bool { return strings.HasPrefix(name, ".") }
+
+// maxListedBad bounds the files a BadFilesError lists: enough to fix a
+// batch at a time, short enough to read in a terminal.
+const maxListedBad = 20
+
+// BadFilesError is every image file of the scan that could not be read
+// (*DecodeError or *TooLargeError), so that they can all be fixed before
+// the next run rather than one per run. Errs holds the first maxListedBad
+// in scan order; errors.As reaches each of them.
+type BadFilesError struct {
+	Errs  []error
+	Total int
+}
+
+func (e *BadFilesError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d image file(s) cannot be read; fix or remove them, or pass --skip-bad to leave them out (they are listed in the card):", e.Total)
+	for _, err := range e.Errs {
+		b.WriteString("\n\t")
+		b.WriteString(badReason(err))
+	}
+	if more := e.Total - len(e.Errs); more > 0 {
+		fmt.Fprintf(&b, "\n\t... and %d more", more)
+	}
+	return b.String()
+}
+
+func (e *BadFilesError) Unwrap() []error { return e.Errs }
+
+// badReason describes one unreadable file without DecodeError's
+// "--skip-bad" advice: in a BadFilesError the advice is given once, and in
+// the card's skipped list --skip-bad was already passed.
+func badReason(err error) string {
+	var de *DecodeError
+	if errors.As(err, &de) {
+		return de.reason()
+	}
+	return err.Error()
+}
+
+// isBadFile reports whether err is a problem of the file's content (which
+// --skip-bad skips) rather than of the tree or the system.
+func isBadFile(err error) bool {
+	var de *DecodeError
+	var tl *TooLargeError
+	return errors.As(err, &de) || errors.As(err, &tl)
+}
 
 // NoClassesError is a folder with no class subfolders.
 type NoClassesError struct{ Dir string }
@@ -144,6 +198,10 @@ type scanner struct {
 	realRoot string
 	opts     ScanOptions
 	tree     *Tree
+
+	bad         []error // unreadable files without SkipBad, the first maxListedBad
+	badTotal    int
+	hiddenOther int // hidden entries not reported by a Warnings line of their own
 }
 
 // Scan reads a labelled source folder: one subfolder per class, images
@@ -179,6 +237,7 @@ func Scan(ctx context.Context, dir string, opts ScanOptions) (*Tree, error) {
 	loose := 0
 	for _, e := range entries {
 		if hidden(e.Name()) {
+			s.skipHiddenTop(filepath.Join(root, e.Name()), e.Name())
 			continue
 		}
 		p := filepath.Join(root, e.Name())
@@ -203,7 +262,11 @@ func Scan(ctx context.Context, dir string, opts ScanOptions) (*Tree, error) {
 		return nil, &ClassCountError{Dir: root, Classes: classDirs}
 	}
 
-	names := uniqueNames(classDirs, func(s string) string { return s })
+	sanitizeName := sanitizeASCII
+	if opts.UnicodeNames {
+		sanitizeName = SanitizeName
+	}
+	names := uniqueNames(classDirs, func(s string) string { return s }, sanitizeName)
 	type found struct {
 		dir  string
 		srcs []Source
@@ -215,6 +278,13 @@ func Scan(ctx context.Context, dir string, opts ScanOptions) (*Tree, error) {
 			return nil, err
 		}
 		all = append(all, found{d, srcs})
+	}
+	if s.badTotal > 0 {
+		return nil, &BadFilesError{Errs: s.bad, Total: s.badTotal}
+	}
+	if s.hiddenOther > 0 {
+		s.tree.Warnings = append(s.tree.Warnings, fmt.Sprintf(
+			"%s: ignored %d hidden file(s) or folder(s) (names starting with '.')", root, s.hiddenOther))
 	}
 	sort.Slice(all, func(i, j int) bool { return names[all[i].dir] < names[all[j].dir] })
 
@@ -256,7 +326,7 @@ func Scan(ctx context.Context, dir string, opts ScanOptions) (*Tree, error) {
 	stems := uniqueNames(paths, func(p string) string {
 		b := path.Base(p)
 		return strings.TrimSuffix(b, path.Ext(b))
-	})
+	}, sanitizeName)
 	for i := range s.tree.Sources {
 		src := &s.tree.Sources[i]
 		src.Stem = stems[src.Path]
@@ -267,6 +337,46 @@ func Scan(ctx context.Context, dir string, opts ScanOptions) (*Tree, error) {
 	}
 	return s.tree, nil
 }
+
+// skipHiddenTop records a hidden entry of the root. A hidden folder there
+// may well be a class the user meant (".raw"), so it gets a warning of its
+// own with the number of images it holds; other hidden entries are
+// counted with the rest.
+func (s *scanner) skipHiddenTop(p, name string) {
+	s.tree.Hidden++
+	fi, err := os.Stat(p)
+	if err != nil || !fi.IsDir() {
+		s.hiddenOther++
+		return
+	}
+	images, seen := 0, 0
+	more := ""
+	// Only counting: errors (unreadable subfolders) just stop the count
+	// there, WalkDir does not follow symlinks, so loops cannot hang it, and
+	// the walk is bounded so a hidden cache of millions of files does not
+	// slow every scan down.
+	_ = filepath.WalkDir(p, func(_ string, d os.DirEntry, err error) error {
+		if seen++; seen > maxHiddenWalk {
+			more = "at least "
+			return filepath.SkipAll
+		}
+		if err == nil && !d.IsDir() && IsImageName(d.Name()) {
+			images++
+		}
+		return nil
+	})
+	if images == 0 {
+		// .git, .cache and the like: not a class anyone meant.
+		s.hiddenOther++
+		return
+	}
+	s.tree.Warnings = append(s.tree.Warnings, fmt.Sprintf(
+		"%s: ignored hidden folder %q (%s%d image(s)); remove the leading '.' to use it as a class", s.root, name, more, images))
+}
+
+// maxHiddenWalk bounds the entries skipHiddenTop looks at in one hidden
+// folder.
+const maxHiddenWalk = 100000
 
 // entryIsDir follows a symlink entry under the policy (loops, outside
 // links) and reports whether it is a folder. ancestors are the real paths
@@ -310,7 +420,7 @@ func (s *scanner) scanClass(dir, class string) ([]Source, error) {
 	real, _ = filepath.Abs(real)
 	ancestors := map[string]bool{s.realRoot: true, real: true}
 	var srcs []Source
-	nonImages, skipped := 0, 0
+	nonImages, skipped, bad := 0, 0, 0
 	var walk func(p, rel string) error
 	walk = func(p, rel string) error {
 		entries, err := os.ReadDir(p)
@@ -322,6 +432,8 @@ func (s *scanner) scanClass(dir, class string) ([]Source, error) {
 				return err
 			}
 			if hidden(e.Name()) {
+				s.tree.Hidden++
+				s.hiddenOther++
 				continue
 			}
 			ep := filepath.Join(p, e.Name())
@@ -349,14 +461,21 @@ func (s *scanner) scanClass(dir, class string) ([]Source, error) {
 				continue
 			}
 			src, err := s.readSource(ep, erel, class)
-			if err != nil {
-				var de *DecodeError
-				var tl *TooLargeError
-				if s.opts.SkipBad && (errors.As(err, &de) || errors.As(err, &tl)) {
+			if err != nil && isBadFile(err) {
+				if s.opts.SkipBad {
 					skipped++
-					s.tree.Skipped = append(s.tree.Skipped, writer.Skipped{Path: erel, Reason: err.Error()})
+					s.tree.Skipped = append(s.tree.Skipped, writer.Skipped{Path: erel, Reason: badReason(err)})
 					continue
 				}
+				// Go on: the user gets the whole list in one run.
+				bad++
+				s.badTotal++
+				if len(s.bad) < maxListedBad {
+					s.bad = append(s.bad, err)
+				}
+				continue
+			}
+			if err != nil {
 				return err
 			}
 			srcs = append(srcs, src)
@@ -368,7 +487,9 @@ func (s *scanner) scanClass(dir, class string) ([]Source, error) {
 	}
 	s.tree.NonImages += nonImages
 	sort.Slice(srcs, func(i, j int) bool { return srcs[i].Path < srcs[j].Path })
-	if len(srcs) == 0 {
+	if len(srcs) == 0 && bad == 0 {
+		// With unreadable files the class is not empty, it is broken: Scan
+		// reports those files instead.
 		return nil, &EmptyClassError{Dir: classPath, NonImages: nonImages, Skipped: skipped}
 	}
 	return srcs, nil

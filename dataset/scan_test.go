@@ -3,6 +3,7 @@ package dataset
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -41,8 +42,12 @@ func TestScan(t *testing.T) {
 	if tree.NonImages != 2 {
 		t.Errorf("NonImages = %d, want 2", tree.NonImages)
 	}
-	if len(tree.Skipped)+len(tree.Renamed)+len(tree.Warnings) != 0 {
-		t.Errorf("unexpected skipped %v, renamed %v, warnings %v", tree.Skipped, tree.Renamed, tree.Warnings)
+	if len(tree.Skipped)+len(tree.Renamed) != 0 {
+		t.Errorf("unexpected skipped %v, renamed %v", tree.Skipped, tree.Renamed)
+	}
+	// Hidden entries are still ignored, but no longer silently.
+	if tree.Hidden != 3 || len(tree.Warnings) != 1 || !strings.Contains(tree.Warnings[0], "ignored 3 hidden") {
+		t.Errorf("Hidden = %d, warnings %q, want 3 and one line saying so", tree.Hidden, tree.Warnings)
 	}
 	img, err := tree.Load(context.Background(), tree.Sources[1])
 	if err != nil {
@@ -208,6 +213,12 @@ func TestScanSkipBad(t *testing.T) {
 			t.Errorf("%s skipped without a reason", s.Path)
 		}
 	}
+	for _, s := range tree.Skipped {
+		// --skip-bad was passed: advising it in the card is noise.
+		if strings.Contains(s.Reason, "--skip-bad") {
+			t.Errorf("%s: reason %q advises --skip-bad", s.Path, s.Reason)
+		}
+	}
 	if want := []string{"a/bad.png", "b/bomb.png", "b/zero.jpg"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("Skipped = %v, want %v", got, want)
 	}
@@ -297,10 +308,15 @@ func TestScanSanitisesNames(t *testing.T) {
 	for _, r := range tree.Renamed {
 		renamed[r.From] = r.To
 	}
-	for _, from := range []string{"round cells", "round cells/img 1.png", "round cells/img_1.png", `"b/\x01ctl.png"`, "b/ok.png", "c/ok.png"} {
+	for _, from := range []string{"round cells", "round cells/img 1.png", `"b/\x01ctl.png"`, "b/ok.png", "c/ok.png"} {
 		if renamed[from] == "" {
 			t.Errorf("Renamed has no entry for %q: %v", from, tree.Renamed)
 		}
+	}
+	// img_1 needed no change, so it keeps its name; only "img 1", which
+	// sanitises to the same, gets a hash.
+	if to, ok := renamed["round cells/img_1.png"]; ok {
+		t.Errorf("round cells/img_1.png renamed to %q, want it kept", to)
 	}
 }
 
@@ -360,5 +376,134 @@ func TestScanCancelled(t *testing.T) {
 	cancel()
 	if _, err := Scan(ctx, root, ScanOptions{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
+	}
+}
+
+func TestScanReportsHidden(t *testing.T) {
+	png1, png2 := encodePNG(t, grey(4, 4, 1)), encodePNG(t, grey(4, 4, 2))
+	root := makeTree(t, map[string][]byte{
+		"a/x.png":         png1,
+		"a/.thumbs/t.png": png1,
+		"b/y.png":         png2,
+		".raw/r1.png":     png1,
+		".raw/sub/r2.jpg": png2,
+		".raw/notes.txt":  []byte("x"),
+		".git/config":     []byte("x"),
+		".DS_Store":       []byte("x"),
+	})
+	tree, err := Scan(context.Background(), root, ScanOptions{})
+	if err != nil {
+		t.Fatalf("Scan: %v", err)
+	}
+	if tree.Hidden != 4 {
+		t.Errorf("Hidden = %d, want 4 (.raw, .git, .DS_Store, a/.thumbs)", tree.Hidden)
+	}
+	want := []string{
+		root + `: ignored hidden folder ".raw" (2 image(s)); remove the leading '.' to use it as a class`,
+		root + ": ignored 3 hidden file(s) or folder(s) (names starting with '.')",
+	}
+	if !reflect.DeepEqual(tree.Warnings, want) {
+		t.Errorf("Warnings =\n%q\nwant\n%q", tree.Warnings, want)
+	}
+	if len(tree.Sources) != 2 {
+		t.Errorf("%d sources, want 2: hidden images are not used", len(tree.Sources))
+	}
+}
+
+func TestScanListsAllBadFiles(t *testing.T) {
+	png1, png2 := encodePNG(t, grey(4, 4, 1)), encodePNG(t, grey(4, 4, 2))
+	files := map[string][]byte{
+		"a/x.png":     png1,
+		"a/bad.png":   png1[:20],
+		"b/y.png":     png2,
+		"b/abomb.png": hugePNG(100000, 100000),
+		"c/only.png":  []byte("not an image"), // c has no good image: still listed, not "empty"
+	}
+	for i := range 25 {
+		files[fmt.Sprintf("b/bad%02d.png", i)] = png2[:30]
+	}
+	root := makeTree(t, files)
+	_, err := Scan(context.Background(), root, ScanOptions{})
+	var bf *BadFilesError
+	if !errors.As(err, &bf) {
+		t.Fatalf("err = %v, want *BadFilesError", err)
+	}
+	if bf.Total != 28 || len(bf.Errs) != maxListedBad {
+		t.Errorf("Total %d, listed %d, want 28 and %d", bf.Total, len(bf.Errs), maxListedBad)
+	}
+	msg := err.Error()
+	for _, w := range []string{
+		"28 image file(s) cannot be read",
+		filepath.Join(root, "a", "bad.png") + ": cannot decode image",
+		filepath.Join(root, "b", "bad00.png"),
+		filepath.Join(root, "b", "abomb.png") + ": image is 100000x100000",
+		"... and 8 more",
+	} {
+		if !strings.Contains(msg, w) {
+			t.Errorf("error does not mention %q:\n%s", w, msg)
+		}
+	}
+	if n := strings.Count(msg, "--skip-bad"); n != 1 {
+		t.Errorf("--skip-bad advised %d times, want once:\n%s", n, msg)
+	}
+	var de *DecodeError
+	if !errors.As(err, &de) || de.Path != filepath.Join(root, "a", "bad.png") {
+		t.Errorf("errors.As(*DecodeError) = %v, want the first bad file", de)
+	}
+	var tl *TooLargeError
+	if !errors.As(err, &tl) {
+		t.Errorf("errors.As(*TooLargeError) fails on %v", err)
+	}
+	var ec *EmptyClassError
+	if errors.As(err, &ec) {
+		t.Errorf("class c reported empty, want its bad file listed")
+	}
+}
+
+func TestScanUnicodeNames(t *testing.T) {
+	png1, png2 := encodePNG(t, grey(4, 4, 1)), encodePNG(t, grey(4, 4, 2))
+	root := makeTree(t, map[string][]byte{
+		"細胞/核.png":         png1,
+		"ünïcødé 細胞/x.png": png2,
+	})
+	tree, err := Scan(context.Background(), root, ScanOptions{UnicodeNames: true})
+	if err != nil {
+		t.Fatalf("Scan: %v", err)
+	}
+	var got []string
+	for _, s := range tree.Sources {
+		got = append(got, s.Class+"/"+s.Stem)
+	}
+	if want := []string{"ünïcødé_細胞/x", "細胞/核"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("class/stem = %q, want %q", got, want)
+	}
+
+	// By default names stay ASCII, because writer still refuses non-ASCII
+	// sample ids ("<class>_<stem>_<variant>").
+	tree, err = Scan(context.Background(), root, ScanOptions{})
+	if err != nil {
+		t.Fatalf("Scan: %v", err)
+	}
+	for _, s := range tree.Sources {
+		if !safeNameRE.MatchString(s.Class) || !safeNameRE.MatchString(s.Stem) {
+			t.Errorf("%s: class %q, stem %q, want ASCII", s.Path, s.Class, s.Stem)
+		}
+	}
+}
+
+// A folder named correctly keeps its name when another one sanitises to it.
+func TestScanKeepsSafeClassName(t *testing.T) {
+	png1, png2 := encodePNG(t, grey(4, 4, 1)), encodePNG(t, grey(4, 4, 2))
+	root := makeTree(t, map[string][]byte{"a_b/x.png": png1, "a b/y.png": png2})
+	tree, err := Scan(context.Background(), root, ScanOptions{})
+	if err != nil {
+		t.Fatalf("Scan: %v", err)
+	}
+	names := map[string]string{}
+	for _, c := range tree.Classes {
+		names[c.Dir] = c.Name
+	}
+	if names["a_b"] != "a_b" || !strings.HasPrefix(names["a b"], "a_b_") {
+		t.Errorf("class names %v, want a_b kept and \"a b\" hashed", names)
 	}
 }

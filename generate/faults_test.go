@@ -103,3 +103,33 @@ func TestReadOnlyOut(t *testing.T) {
 		t.Fatalf("err = %v, want a permission error naming %s", err, cfg.Out)
 	}
 }
+
+// A long class name and a long file name together still make a valid,
+// unique sample id (the writer caps ids so they fit tar headers).
+func TestLongClassAndFileNames(t *testing.T) {
+	long := strings.Repeat("k", 70)
+	in := makeSources(t, []string{long, long + "x"}, 2)
+	for _, c := range []string{long, long + "x"} {
+		old := filepath.Join(in, c, "srca.png")
+		if err := os.Rename(old, filepath.Join(in, c, strings.Repeat("f", 70)+".png")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := small(t, in, 2)
+	cfg.Size = Size{}
+	cfg.PerSource = 3
+	cfg.Formats = []string{"folder", "webdataset"}
+	if _, err := Run(context.Background(), cfg, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, r := range readManifest(t, cfg.Out) {
+		if len(r.ID) > writer.MaxIDLen || seen[r.ID] {
+			t.Errorf("id %q: %d bytes or a duplicate", r.ID, len(r.ID))
+		}
+		seen[r.ID] = true
+	}
+	if len(seen) != 12 {
+		t.Errorf("%d distinct ids, want 12", len(seen))
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/augsplit/augsplit/augment"
 	"github.com/augsplit/augsplit/dataset"
@@ -398,7 +399,23 @@ func pixelFormat(img image.Image) (channels, depth int) {
 // WebDataset key. Made when needed, not kept per job, so memory does not
 // grow with the variant count.
 func sampleID(src dataset.Source, variant int) string {
-	return fmt.Sprintf("%s_%s_%04d", src.Class, src.Stem, variant)
+	return fitID(src.Class+"_"+src.Stem, fmt.Sprintf("_%04d", variant))
+}
+
+// fitID returns base+suffix, or, when that is longer than the writer allows
+// (ids must fit a tar header with their extension; class and stem may each
+// be long), a cut base plus a hash of the whole base: still unique.
+func fitID(base, suffix string) string {
+	if len(base)+len(suffix) <= writer.MaxIDLen {
+		return base + suffix
+	}
+	h := sha256.Sum256([]byte(base))
+	tail := "-" + hex.EncodeToString(h[:4]) + suffix
+	head := []byte(base[:writer.MaxIDLen-len(tail)])
+	for len(head) > 0 && !utf8.Valid(head) { // never cut inside a character
+		head = head[:len(head)-1]
+	}
+	return string(head) + tail
 }
 
 // sourceCache keeps decoded, resized sources so a shuffled order does not

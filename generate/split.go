@@ -139,7 +139,7 @@ func Split(ctx context.Context, cfg SplitConfig, opts Options) (*writer.Card, er
 		if cfgImg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil {
 			channels, depth = modelFormat(cfgImg.ColorModel)
 		}
-		id := s.Class + "_" + s.Stem
+		id := fitID(s.Class+"_"+s.Stem, "")
 		sample := &writer.Sample{
 			Record: writer.Record{
 				ID: id, Split: j.split, Class: s.Class, ClassIndex: classIndex[s.Class],

@@ -32,9 +32,9 @@ func SanitizeName(s string) string {
 	return sanitize(s, true)
 }
 
-// sanitizeASCII is SanitizeName restricted to ASCII letters and digits:
-// the names Scan gives while the writer accepts only ASCII sample ids (ids
-// are "<class>_<stem>_<variant>"), see ScanOptions.UnicodeNames.
+// sanitizeASCII is SanitizeName restricted to ASCII letters and digits,
+// for callers whose outputs must be plain ASCII (ScanOptions.UnicodeNames
+// off).
 func sanitizeASCII(s string) string {
 	return sanitize(s, false)
 }

@@ -23,10 +23,9 @@ type ScanOptions struct {
 	SkipBad        bool // skip (and list) files that fail to decode instead of failing
 	FollowSymlinks bool // allow symlinks that point outside the scanned folder
 	// UnicodeNames keeps non-ASCII letters and digits in class names and
-	// stems (SanitizeName) instead of reducing them to ASCII. Leave it off
-	// while writer refuses non-ASCII sample ids: ids are built as
-	// "<class>_<stem>_<variant>", so a class "細胞" would fail the run at
-	// the first sample instead of being written as "x_<hash>".
+	// stems (SanitizeName) instead of reducing them to ASCII ("細胞" stays
+	// "細胞" rather than "x_<hash>"). generate and split turn it on; the
+	// writer accepts such ids and writes their tar members as PAX.
 	UnicodeNames bool
 }
 

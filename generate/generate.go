@@ -63,7 +63,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (*writer.Card, error) {
 		return nil, err
 	}
 	tree, err := dataset.Scan(ctx, cfg.In, dataset.ScanOptions{
-		MaxPixels: cfg.MaxPixels, SkipBad: cfg.SkipBad, FollowSymlinks: cfg.FollowSymlinks,
+		MaxPixels: cfg.MaxPixels, SkipBad: cfg.SkipBad, FollowSymlinks: cfg.FollowSymlinks, UnicodeNames: true,
 	})
 	if err != nil {
 		return nil, err

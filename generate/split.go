@@ -60,7 +60,7 @@ func Split(ctx context.Context, cfg SplitConfig, opts Options) (*writer.Card, er
 		return nil, err
 	}
 	tree, err := dataset.Scan(ctx, cfg.In, dataset.ScanOptions{
-		MaxPixels: cfg.MaxPixels, SkipBad: cfg.SkipBad, FollowSymlinks: cfg.FollowSymlinks,
+		MaxPixels: cfg.MaxPixels, SkipBad: cfg.SkipBad, FollowSymlinks: cfg.FollowSymlinks, UnicodeNames: true,
 	})
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // tarModTime is the mtime of every WebDataset member: a fixed instant, so
@@ -26,6 +27,55 @@ type wdsMeta struct {
 // padded to 512-byte blocks.
 func tarBlocks(n int) int64 { return 512 + (int64(n)+511)/512*512 }
 
+// tarMember is the space a member named name with n data bytes takes,
+// including the PAX extended header written before it when the name is not
+// ASCII (see tarFormat), so that ShardBytes stays exact.
+func tarMember(name string, n int) int64 {
+	size := tarBlocks(n)
+	if !isASCII(name) {
+		// archive/tar writes the extended header as a member of its own
+		// whose data is the records; "path" is the only one, since the
+		// fixed ModTime is whole seconds, the other times are zero and
+		// uname/gname are empty.
+		size += tarBlocks(len(paxRecord("path", name)))
+	}
+	return size
+}
+
+// tarFormat is USTAR for ASCII names, so shards of ASCII ids stay byte for
+// byte what they always were, and PAX otherwise: archive/tar refuses
+// non-ASCII names in USTAR, and PAX carries them as a UTF-8 "path" record
+// that tar readers (Python's tarfile, GNU tar, webdataset) understand.
+func tarFormat(name string) tar.Format {
+	if isASCII(name) {
+		return tar.FormatUSTAR
+	}
+	return tar.FormatPAX
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// paxRecord formats a PAX record as archive/tar does: "<len> <k>=<v>\n",
+// where <len> counts the whole record including its own digits.
+func paxRecord(k, v string) string {
+	const padding = 3 // ' ', '=' and '\n'
+	size := len(k) + len(v) + padding
+	size += len(strconv.Itoa(size))
+	record := strconv.Itoa(size) + " " + k + "=" + v + "\n"
+	if len(record) != size { // adding the digits added a digit
+		size = len(record)
+		record = strconv.Itoa(size) + " " + k + "=" + v + "\n"
+	}
+	return record
+}
+
 func (o *Out) putWebDataset(s *Sample) error {
 	o.jsonBuf.Reset()
 	meta := wdsMeta{Class: s.Class, ClassIndex: s.ClassIndex, Source: s.Source, Variant: s.Variant, Params: s.Params}
@@ -37,7 +87,7 @@ func (o *Out) putWebDataset(s *Sample) error {
 	o.clsBuf = strconv.AppendInt(o.clsBuf[:0], int64(s.ClassIndex), 10)
 
 	q := o.seq(FormatWebDataset, s.Split)
-	sh, err := q.reserve(tarBlocks(len(s.Data)) + tarBlocks(len(o.clsBuf)) + tarBlocks(len(js)))
+	sh, err := q.reserve(tarMember(s.ID+".png", len(s.Data)) + tarMember(s.ID+".cls", len(o.clsBuf)) + tarMember(s.ID+".json", len(js)))
 	if err != nil {
 		return err
 	}
@@ -47,13 +97,14 @@ func (o *Out) putWebDataset(s *Sample) error {
 		ext  string
 		data []byte
 	}{{".png", s.Data}, {".cls", o.clsBuf}, {".json", js}} {
+		name := s.ID + m.ext
 		hdr := tar.Header{
 			Typeflag: tar.TypeReg,
-			Name:     s.ID + m.ext,
+			Name:     name,
 			Size:     int64(len(m.data)),
 			Mode:     int64(fileMode),
 			ModTime:  tarModTime,
-			Format:   tar.FormatUSTAR,
+			Format:   tarFormat(name),
 		}
 		if err := sh.tw.WriteHeader(&hdr); err != nil {
 			return fmt.Errorf("write shard %s: %w", q.errPath(sh.index), err)

@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Output formats.
@@ -39,8 +41,10 @@ const (
 // DefaultShardSize is the number of samples per shard when Options leaves it 0.
 const DefaultShardSize = 1000
 
-// MaxIDLen bounds Record.ID: the longest WebDataset member name,
-// "<id>.json", must fit the 100-byte name field of a USTAR header.
+// MaxIDLen bounds Record.ID, in bytes: the longest WebDataset member name,
+// "<id>.json", must fit the 100-byte name field of a USTAR header (ASCII
+// ids are written as USTAR; non-ASCII ones as PAX, which has no such limit,
+// but one bound for both keeps ids portable).
 const MaxIDLen = 95
 
 // owned lists the entries of OUT that augsplit writes, and so the only ones
@@ -286,17 +290,32 @@ func checkName(what, s string) error {
 	return nil
 }
 
+// checkID accepts ids that are safe as a file stem and as a WebDataset key:
+// ASCII letters, digits, '_' and '-', plus Unicode letters, digits and
+// marks, so that class names such as "細胞" stay readable (dataset.SanitizeName
+// makes exactly such names). A dot would end the WebDataset key early, and
+// separators, spaces and control characters are unsafe in paths, so they are
+// refused. The limit is in bytes, since tar and file systems count bytes.
 func checkID(id string) error {
 	if id == "" || len(id) > MaxIDLen {
-		return fmt.Errorf("invalid sample id %q: want 1 to %d characters", id, MaxIDLen)
+		return fmt.Errorf("invalid sample id %q: want 1 to %d bytes", id, MaxIDLen)
 	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
-			return fmt.Errorf("invalid sample id %q: only A-Z a-z 0-9 _ - are allowed", id)
+	if !utf8.ValidString(id) {
+		return fmt.Errorf("invalid sample id %q: not valid UTF-8", id)
+	}
+	for _, r := range id {
+		if !idRune(r) {
+			return fmt.Errorf("invalid sample id %q: only letters, digits, marks, _ and - are allowed (no dots, spaces, separators or control characters)", id)
 		}
 	}
 	return nil
+}
+
+func idRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_' || r == '-'
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.M, r)
 }
 
 func (o *Out) mkdir(dir string) error {

@@ -13,7 +13,7 @@ const (
 // check and reproduce one sample. Field order is the JSON order; keep it
 // stable, the manifest is compared byte for byte across runs.
 type Record struct {
-	ID           string          `json:"id"`            // unique across the dataset, [A-Za-z0-9_-] only (no dot: WebDataset keys)
+	ID           string          `json:"id"`            // unique across the dataset; at most MaxIDLen bytes of ASCII letters, digits, _ and -, and Unicode letters, digits and marks (no dot: WebDataset keys)
 	Split        string          `json:"split"`         // train | val | test
 	Class        string          `json:"class"`         // sanitised class name as written to disk
 	ClassIndex   int             `json:"class_index"`   // index in sorted class list (classes.txt)

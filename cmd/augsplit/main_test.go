@@ -266,3 +266,20 @@ func readTree(t *testing.T, dir string) map[string][]byte {
 	}
 	return files
 }
+
+func TestGeneratePreviewWritesPictures(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	_, stderr, code := runCLI("generate", "--in", "../../testdata/cells", "--out", out, "--per-source", "3", "--size", "32", "--quiet", "--preview")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, name := range []string{"preview.png", "splits.png"} {
+		fi, err := os.Stat(filepath.Join(out, name))
+		if err != nil || fi.Size() == 0 {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if _, _, code := runCLI("verify", out); code != 0 {
+		t.Errorf("verify after --preview: exit %d", code)
+	}
+}

@@ -56,6 +56,12 @@ func (b Border) index(i, n int) int {
 		}
 		return i
 	case BorderReflect:
+		if i < 0 && i >= -n {
+			return -1 - i
+		}
+		if i >= n && i < 2*n {
+			return 2*n - 1 - i
+		}
 		p := 2 * n
 		i %= p
 		if i < 0 {
@@ -70,6 +76,13 @@ func (b Border) index(i, n int) int {
 	default: // reflect101
 		if n == 1 {
 			return 0
+		}
+		// One reflection covers the taps of a warp; skip the divisions.
+		if i < 0 && i > -n {
+			return -i
+		}
+		if i >= n && i < 2*n-1 {
+			return 2*n - 2 - i
 		}
 		p := 2*n - 2
 		i %= p
@@ -187,34 +200,239 @@ func sampleBorder[T pixel](src plane[T], x0, y0, wx, wy, k int, b Border, fill [
 type affine2 [6]float64
 
 // warpAffine renders dst by inverse mapping through m. Each row is a line in
-// the source, walked with a fixed-point step.
+// the source, walked with a fixed-point step. On that line the pixels whose
+// 2x2 taps all lie inside src form one run (the positions are linear in x),
+// which sampleInner renders without border handling; the pixels either side
+// go through sampleEdge. Both give exactly sampleRow's samples.
 func warpAffine[T pixel](dst, src plane[T], m affine2, b Border, value float64) {
 	fill := fillFor[T](src.c, value)
 	buf := make([]int64, 2*dst.w)
 	xs, ys := buf[:dst.w], buf[dst.w:]
 	last := float64(dst.w - 1)
 	dx, dy := toFixed(m[0]), toFixed(m[3])
+	c := src.c
+	lx, ly := newBorderLUT(b, src.w), newBorderLUT(b, src.h)
 	for y := 0; y < dst.h; y++ {
 		fy := float64(y)
 		bx := float64(m[1]*fy) + m[2]
 		by := float64(m[4]*fy) + m[5]
 		ex := float64(m[0]*last) + bx
 		ey := float64(m[3]*last) + by
+		row := dst.row(y)
 		if math.Abs(bx) < coordLimit/2 && math.Abs(by) < coordLimit/2 && math.Abs(ex) < coordLimit/2 && math.Abs(ey) < coordLimit/2 {
+			// Every position is sx + x*dx exactly: integer sums, far from
+			// overflow.
 			sx, sy := toFixed(bx), toFixed(by)
-			for x := range xs {
-				xs[x], ys[x] = sx, sy
-				sx += dx
-				sy += dy
+			lo, hi := innerSpan(sx, dx, src.w, dst.w)
+			if lo < hi {
+				lo2, hi2 := innerSpan(sy, dy, src.h, dst.w)
+				lo, hi = max(lo, lo2), min(hi, hi2)
 			}
-		} else {
-			for x := range xs {
-				fx := float64(x)
-				xs[x] = toFixed(float64(m[0]*fx) + bx)
-				ys[x] = toFixed(float64(m[3]*fx) + by)
+			if lo >= hi {
+				lo, hi = 0, 0
 			}
+			for x := 0; x < lo; x++ {
+				xs[x], ys[x] = sx+int64(x)*dx, sy+int64(x)*dy
+			}
+			for x := hi; x < dst.w; x++ {
+				xs[x], ys[x] = sx+int64(x)*dx, sy+int64(x)*dy
+			}
+			if lo > 0 {
+				sampleEdge(row[:lo*c], src, xs[:lo], ys[:lo], &lx, &ly, fill)
+			}
+			if lo < hi {
+				sampleInner(row[lo*c:hi*c], src, sx+int64(lo)*dx, sy+int64(lo)*dy, dx, dy)
+			}
+			if hi < dst.w {
+				sampleEdge(row[hi*c:], src, xs[hi:], ys[hi:], &lx, &ly, fill)
+			}
+			continue
 		}
-		sampleRow(dst.row(y), src, xs, ys, b, fill)
+		for x := range xs {
+			fx := float64(x)
+			xs[x] = toFixed(float64(m[0]*fx) + bx)
+			ys[x] = toFixed(float64(m[3]*fx) + by)
+		}
+		sampleRow(row, src, xs, ys, b, fill)
+	}
+}
+
+// borderLUT is Border.index for one axis of n samples as a table over
+// [-n-1, 2n+1), which holds every tap of a position within one image size of
+// the source; taps further out fall back to Border.index.
+type borderLUT struct {
+	t   []int32
+	off int
+	b   Border
+	n   int
+}
+
+func newBorderLUT(b Border, n int) borderLUT {
+	if n <= 0 { // an empty image: nothing to tabulate
+		return borderLUT{b: b, n: n}
+	}
+	t := make([]int32, 3*n+2)
+	off := n + 1
+	for j := range t {
+		t[j] = int32(b.index(j-off, n))
+	}
+	return borderLUT{t: t, off: off, b: b, n: n}
+}
+
+// far returns the indices of samples i and i+1 beyond the table.
+func (l *borderLUT) far(i int) (int, int) { return l.b.index(i, l.n), l.b.index(i+1, l.n) }
+
+// sampleEdge is sampleRow for pixels whose taps may leave the image, with
+// the border resolved through tables; the samples are sampleBorder's.
+func sampleEdge[T pixel](dst []T, src plane[T], xs, ys []int64, lx, ly *borderLUT, fill []int) {
+	c, st, sp := src.c, src.stride, src.pix
+	tx, ty, ox, oy := lx.t, ly.t, lx.off, ly.off
+	ys = ys[:len(xs)]
+	if c == 1 && lx.b != BorderConstant {
+		sampleEdge1(dst, sp, st, xs, ys, lx, ly)
+		return
+	}
+	for x, fx := range xs {
+		x0, wx := split(fx)
+		y0, wy := split(ys[x])
+		var xa, xb, ya, yb int
+		if j := x0 + ox; uint(j) < uint(len(tx)-1) {
+			xa, xb = int(tx[j]), int(tx[j+1])
+		} else {
+			xa, xb = lx.far(x0)
+		}
+		if j := y0 + oy; uint(j) < uint(len(ty)-1) {
+			ya, yb = int(ty[j]), int(ty[j+1])
+		} else {
+			ya, yb = ly.far(y0)
+		}
+		o := x * c
+		for k := 0; k < c; k++ {
+			p00, p01, p10, p11 := fill[k], fill[k], fill[k], fill[k]
+			if ya >= 0 {
+				if xa >= 0 {
+					p00 = int(sp[ya*st+xa*c+k])
+				}
+				if xb >= 0 {
+					p01 = int(sp[ya*st+xb*c+k])
+				}
+			}
+			if yb >= 0 {
+				if xa >= 0 {
+					p10 = int(sp[yb*st+xa*c+k])
+				}
+				if xb >= 0 {
+					p11 = int(sp[yb*st+xb*c+k])
+				}
+			}
+			dst[o+k] = T(lerp2(p00, p01, p10, p11, wx, wy))
+		}
+	}
+}
+
+// sampleEdge1 is sampleEdge for one sample per pixel and a border that
+// always lands inside the image.
+func sampleEdge1[T pixel](dst, sp []T, st int, xs, ys []int64, lx, ly *borderLUT) {
+	tx, ty, ox, oy := lx.t, ly.t, lx.off, ly.off
+	ys = ys[:len(xs)]
+	dst = dst[:len(xs)]
+	for x, fx := range xs {
+		x0, wx := split(fx)
+		y0, wy := split(ys[x])
+		var xa, xb, ya, yb int
+		if j := x0 + ox; uint(j) < uint(len(tx)-1) {
+			xa, xb = int(tx[j]), int(tx[j+1])
+		} else {
+			xa, xb = lx.far(x0)
+		}
+		if j := y0 + oy; uint(j) < uint(len(ty)-1) {
+			ya, yb = int(ty[j])*st, int(ty[j+1])*st
+		} else {
+			ya, yb = ly.far(y0)
+			ya, yb = ya*st, yb*st
+		}
+		dst[x] = T(lerp2(int(sp[ya+xa]), int(sp[ya+xb]), int(sp[yb+xa]), int(sp[yb+xb]), wx, wy))
+	}
+}
+
+// innerSpan returns the run [lo, hi) of x in [0, w) for which the fixed-point
+// position s + x*d has its integer part in [0, n-2], so that both taps on
+// this axis lie inside n samples. The caller guarantees s + x*d stays far
+// from overflow for x in [0, w).
+func innerSpan(s, d int64, n, w int) (int, int) {
+	u := int64(n-1) << fracBits // positions must lie in [0, u)
+	if u <= 0 || w <= 0 {
+		return 0, 0
+	}
+	var lo, hi int64 // x in [lo, hi)
+	switch {
+	case d == 0:
+		if s < 0 || s >= u {
+			return 0, 0
+		}
+		return 0, w
+	case d > 0:
+		lo = -floorDiv(s, d)        // ceil(-s/d): s + x*d >= 0
+		hi = floorDiv(u-1-s, d) + 1 // s + x*d <= u-1
+	default:
+		lo = floorDiv(s-u, -d) + 1 // s + x*d < u
+		hi = floorDiv(s, -d) + 1   // s + x*d >= 0
+	}
+	lo = max(lo, 0)
+	hi = min(hi, int64(w))
+	if lo >= hi {
+		return 0, 0
+	}
+	return int(lo), int(hi)
+}
+
+// sampleInner1 is sampleInner for one sample per pixel, kept apart so that
+// its loop has the registers to itself.
+func sampleInner1[T pixel](dst, sp []T, st int, fx, fy, dx, dy int64) {
+	for x := range dst {
+		x0, y0 := int(fx>>fracBits), int(fy>>fracBits)
+		wx := int((uint64(uint32(fx)) + wHalf) >> (fracBits - wBits))
+		wy := int((uint64(uint32(fy)) + wHalf) >> (fracBits - wBits))
+		i := y0*st + x0
+		j := i + st
+		p00, p01, p10, p11 := int(sp[i]), int(sp[i+1]), int(sp[j]), int(sp[j+1])
+		top := p00<<wBits + (p01-p00)*wx
+		bot := p10<<wBits + (p11-p10)*wx
+		dst[x] = T((top<<wBits + (bot-top)*wy + 1<<(2*wBits-1)) >> (2 * wBits))
+		fx += dx
+		fy += dy
+	}
+}
+
+// floorDiv is a/b rounded towards minus infinity, for b > 0.
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
+}
+
+// sampleInner fills dst by bilinear sampling of src from the fixed-point
+// position (fx, fy), stepping by (dx, dy) per pixel; every 2x2 neighbourhood
+// must lie inside src. The arithmetic is sampleRow's.
+func sampleInner[T pixel](dst []T, src plane[T], fx, fy, dx, dy int64) {
+	c, st, sp := src.c, src.stride, src.pix
+	if c == 1 {
+		sampleInner1(dst, sp, st, fx, fy, dx, dy)
+		return
+	}
+	for o := 0; o+c <= len(dst); o += c {
+		x0, wx := split(fx)
+		y0, wy := split(fy)
+		i := y0*st + x0*c
+		r0, r1 := sp[i:i+2*c], sp[i+st:i+st+2*c]
+		d := dst[o : o+c]
+		for k := range d {
+			d[k] = T(lerp2(int(r0[k]), int(r0[c+k]), int(r1[k]), int(r1[c+k]), wx, wy))
+		}
+		fx += dx
+		fy += dy
 	}
 }
 

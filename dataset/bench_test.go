@@ -3,7 +3,6 @@ package dataset
 import (
 	"bytes"
 	"context"
-	"io"
 	"testing"
 )
 
@@ -38,23 +37,6 @@ func BenchmarkScan(b *testing.B) {
 	for b.Loop() {
 		if _, err := Scan(context.Background(), root, ScanOptions{}); err != nil {
 			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkTFRecordRead(b *testing.B) {
-	rec := frame(bytes.Repeat([]byte{1}, 64<<10))
-	stream := bytes.Repeat(rec, 64)
-	b.ReportAllocs()
-	b.SetBytes(int64(len(stream)))
-	for b.Loop() {
-		r := NewTFRecordReader(bytes.NewReader(stream), "b")
-		for {
-			if _, _, err := r.Next(); err == io.EOF {
-				break
-			} else if err != nil {
-				b.Fatal(err)
-			}
 		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"image"
-	"io"
 	"strings"
 	"testing"
 
@@ -64,64 +63,6 @@ func FuzzManifest(f *testing.F) {
 		var me *ManifestError
 		if err != nil && !errors.As(err, &me) {
 			t.Fatalf("error of type %T: %v", err, err)
-		}
-	})
-}
-
-func FuzzTFRecord(f *testing.F) {
-	f.Fuzz(func(t *testing.T, data []byte) {
-		r := NewTFRecordReader(bytes.NewReader(data), "f.tfrecord")
-		var reframed []byte
-		for {
-			rec, off, err := r.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				var se *ShardError
-				if !errors.As(err, &se) || se.Path != "f.tfrecord" || se.Offset < 0 || se.Offset > int64(len(data)) {
-					t.Fatalf("bad error %T: %v", err, err)
-				}
-				return
-			}
-			if off != int64(len(reframed)) {
-				t.Fatalf("record at %d, want %d", off, len(reframed))
-			}
-			reframed = append(reframed, frame(rec)...)
-			_, _ = ReadTFSample("f.tfrecord", off, rec) // must not panic
-		}
-		// Framing is deterministic: a stream read without error is exactly
-		// its records framed again.
-		if !bytes.Equal(reframed, data) {
-			t.Fatalf("reframed %d bytes differ from the %d read", len(reframed), len(data))
-		}
-	})
-}
-
-func FuzzWebDataset(f *testing.F) {
-	f.Fuzz(func(t *testing.T, data []byte) {
-		r := NewWebDatasetReader(bytes.NewReader(data), "f.tar")
-		keys := map[string]bool{}
-		for {
-			s, err := r.Next()
-			if err == io.EOF {
-				return
-			}
-			if err != nil {
-				var se *ShardError
-				if !errors.As(err, &se) || se.Path != "f.tar" {
-					t.Fatalf("bad error %T: %v", err, err)
-				}
-				return
-			}
-			if keys[s.Key] {
-				t.Fatalf("key %q returned twice", s.Key)
-			}
-			keys[s.Key] = true
-			if len(s.Files) == 0 {
-				t.Fatalf("sample %q without members", s.Key)
-			}
-			_, _ = s.Class() // must not panic
 		}
 	})
 }

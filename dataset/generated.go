@@ -19,6 +19,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/augsplit/augsplit/tfrecord"
+	"github.com/augsplit/augsplit/wds"
 	"github.com/augsplit/augsplit/writer"
 )
 
@@ -451,7 +453,7 @@ func (g *Generated) walkWebDataset(ctx context.Context, split string, recs []*wr
 	}
 	n := 0
 	for _, sh := range g.shards(split, FormatWebDataset) {
-		err := eachWebDataset(filepath.Join(g.Dir, filepath.FromSlash(sh.Path)), func(p string, s *WDSample) error {
+		err := eachWebDataset(filepath.Join(g.Dir, filepath.FromSlash(sh.Path)), func(p string, s *wds.Sample) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -467,7 +469,8 @@ func (g *Generated) walkWebDataset(ctx context.Context, split string, recs []*wr
 			if cls != rec.ClassIndex {
 				return &ShardError{Path: p, Offset: s.Offset, Msg: fmt.Sprintf("sample %q has class %d, manifest says %d", s.Key, cls, rec.ClassIndex)}
 			}
-			img, err := decodeSample(fmt.Sprintf("%s: sample %q", p, s.Key), s.Files["png"], rec)
+			png, _ := s.Data("png")
+			img, err := decodeSample(fmt.Sprintf("%s: sample %q", p, s.Key), png, rec)
 			if err != nil {
 				return err
 			}
@@ -526,20 +529,20 @@ func (g *Generated) walkTFRecord(ctx context.Context, split string, recs []*writ
 }
 
 // eachWebDataset streams the samples of one shard file.
-func eachWebDataset(p string, fn func(p string, s *WDSample) error) error {
+func eachWebDataset(p string, fn func(p string, s *wds.Sample) error) error {
 	f, err := os.Open(p)
 	if err != nil {
 		return fmt.Errorf("open shard: %w", err)
 	}
 	defer f.Close()
-	r := NewWebDatasetReader(bufio.NewReader(f), p)
+	r := wds.NewReader(bufio.NewReader(f))
 	for {
 		s, err := r.Next()
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
-			return err
+			return inShard(p, err)
 		}
 		if err := fn(p, s); err != nil {
 			return err
@@ -554,14 +557,14 @@ func eachTFRecord(p string, fn func(p string, s *TFSample) error) error {
 		return fmt.Errorf("open shard: %w", err)
 	}
 	defer f.Close()
-	r := NewTFRecordReader(f, p)
+	r := tfrecord.NewReader(f)
 	for {
 		data, off, err := r.Next()
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
-			return err
+			return inShard(p, err)
 		}
 		s, err := ReadTFSample(p, off, data)
 		if err != nil {

@@ -1,10 +1,8 @@
 package dataset
 
 import (
-	"archive/tar"
 	"bytes"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -16,8 +14,9 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/augsplit/augsplit/tfrecord"
+	"github.com/augsplit/augsplit/wds"
 	"github.com/augsplit/augsplit/writer"
 )
 
@@ -75,101 +74,19 @@ func readTestdata(t testing.TB, name string) []byte {
 	return b
 }
 
-// --- hand-made TFRecord and tf.train.Example encoding, independent of writer ---
+// --- shards, written with the codecs (tested on their own) ---
 
-func frame(data []byte) []byte {
-	var b []byte
-	b = binary.LittleEndian.AppendUint64(b, uint64(len(data)))
-	b = binary.LittleEndian.AppendUint32(b, MaskedCRC32C(b[:8]))
-	b = append(b, data...)
-	return binary.LittleEndian.AppendUint32(b, MaskedCRC32C(data))
-}
-
-func pbBytes(b []byte, num int, v []byte) []byte {
-	b = binary.AppendUvarint(b, uint64(num<<3|2))
-	b = binary.AppendUvarint(b, uint64(len(v)))
-	return append(b, v...)
-}
-
-// exampleFeature is one feature of a test Example.
-type exampleFeature struct {
-	key   string
-	bytes [][]byte
-	ints  []int64
-}
-
-func encodeExample(fs []exampleFeature) []byte {
-	var features []byte
-	for _, f := range fs {
-		var feat []byte
-		switch {
-		case f.bytes != nil:
-			var l []byte
-			for _, v := range f.bytes {
-				l = pbBytes(l, 1, v)
-			}
-			feat = pbBytes(nil, 1, l)
-		default:
-			var packed []byte
-			for _, v := range f.ints {
-				packed = binary.AppendUvarint(packed, uint64(v))
-			}
-			feat = pbBytes(nil, 3, pbBytes(nil, 1, packed))
-		}
-		entry := pbBytes(nil, 1, []byte(f.key))
-		entry = pbBytes(entry, 2, feat)
-		features = pbBytes(features, 1, entry)
-	}
-	return pbBytes(nil, 1, features)
-}
-
+// tfExample is the Example augsplit writes for rec, less its params.
 func tfExample(rec writer.Record, data []byte) []byte {
-	return encodeExample([]exampleFeature{
-		{key: "image/encoded", bytes: [][]byte{data}},
-		{key: "image/format", bytes: [][]byte{[]byte("png")}},
-		{key: "image/height", ints: []int64{int64(rec.Height)}},
-		{key: "image/width", ints: []int64{int64(rec.Width)}},
-		{key: "image/class/label", ints: []int64{int64(rec.ClassIndex)}},
-		{key: "image/class/text", bytes: [][]byte{[]byte(rec.Class)}},
-		{key: "image/source_id", bytes: [][]byte{[]byte(rec.ID)}},
-	})
-}
-
-// tarMember is one member of a hand-made tar.
-type tarMember struct {
-	name string
-	data []byte
-	typ  byte
-}
-
-func makeTar(t testing.TB, members []tarMember) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	tw := tar.NewWriter(&b)
-	for _, m := range members {
-		typ := m.typ
-		if typ == 0 {
-			typ = tar.TypeReg
-		}
-		h := &tar.Header{Name: m.name, Mode: 0o644, Size: int64(len(m.data)), Typeflag: typ,
-			ModTime: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), Format: tar.FormatUSTAR}
-		if typ != tar.TypeReg {
-			h.Size = 0
-			h.Linkname = "elsewhere"
-		}
-		if err := tw.WriteHeader(h); err != nil {
-			t.Fatal(err)
-		}
-		if typ == tar.TypeReg {
-			if _, err := tw.Write(m.data); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
+	return tfrecord.Example{
+		"image/encoded":     tfrecord.BytesFeature(data),
+		"image/format":      tfrecord.BytesFeature([]byte("png")),
+		"image/height":      tfrecord.Int64Feature(int64(rec.Height)),
+		"image/width":       tfrecord.Int64Feature(int64(rec.Width)),
+		"image/class/label": tfrecord.Int64Feature(int64(rec.ClassIndex)),
+		"image/class/text":  tfrecord.BytesFeature([]byte(rec.Class)),
+		"image/source_id":   tfrecord.BytesFeature([]byte(rec.ID)),
+	}.Marshal()
 }
 
 // --- a hand-built augsplit OUT ---
@@ -261,30 +178,38 @@ func buildOUT(t testing.TB, o outOptions) *builtOUT {
 		parts := [][]writer.Record{recs[:half], recs[half:]}
 		if o.webdataset {
 			for i, part := range parts {
-				var ms []tarMember
+				var tb bytes.Buffer
+				w := wds.NewWriter(&tb)
 				for _, r := range part {
 					meta, _ := json.Marshal(map[string]any{"class": r.Class, "variant": r.Variant})
-					ms = append(ms, tarMember{name: r.ID + ".png", data: data[r.ID]},
-						tarMember{name: r.ID + ".cls", data: []byte(fmt.Sprint(r.ClassIndex))},
-						tarMember{name: r.ID + ".json", data: meta})
+					ws := wds.Sample{Key: r.ID, Members: []wds.Member{{Ext: "png", Data: data[r.ID]},
+						{Ext: "cls", Data: []byte(fmt.Sprint(r.ClassIndex))}, {Ext: "json", Data: meta}}}
+					if err := w.WriteSample(&ws); err != nil {
+						t.Fatal(err)
+					}
 				}
-				tb := makeTar(t, ms)
+				if err := w.Close(); err != nil {
+					t.Fatal(err)
+				}
 				p := fmt.Sprintf("webdataset/%s-%06d.tar", s, i)
-				writeFile(t, filepath.Join(dir, filepath.FromSlash(p)), tb)
+				writeFile(t, filepath.Join(dir, filepath.FromSlash(p)), tb.Bytes())
 				card.Shards = append(card.Shards, writer.Shard{Format: FormatWebDataset, Split: s, Path: p,
-					Samples: len(part), Bytes: int64(len(tb)), SHA256: sha(tb)})
+					Samples: len(part), Bytes: int64(tb.Len()), SHA256: sha(tb.Bytes())})
 			}
 		}
 		if o.tfrecord {
 			for i, part := range parts {
-				var tb []byte
+				var tb bytes.Buffer
+				w := tfrecord.NewWriter(&tb)
 				for _, r := range part {
-					tb = append(tb, frame(tfExample(r, data[r.ID]))...)
+					if err := w.WriteRecord(tfExample(r, data[r.ID])); err != nil {
+						t.Fatal(err)
+					}
 				}
 				p := fmt.Sprintf("tfrecord/%s-%06d-of-%06d.tfrecord", s, i, len(parts))
-				writeFile(t, filepath.Join(dir, filepath.FromSlash(p)), tb)
+				writeFile(t, filepath.Join(dir, filepath.FromSlash(p)), tb.Bytes())
 				card.Shards = append(card.Shards, writer.Shard{Format: FormatTFRecord, Split: s, Path: p,
-					Samples: len(part), Bytes: int64(len(tb)), SHA256: sha(tb)})
+					Samples: len(part), Bytes: int64(tb.Len()), SHA256: sha(tb.Bytes())})
 			}
 		}
 	}

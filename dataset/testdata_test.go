@@ -9,8 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/augsplit/augsplit/writer"
 )
 
 var update = flag.Bool("update", false, "rewrite the files in testdata/ from their generators")
@@ -72,21 +70,6 @@ func testdataFiles(t testing.TB) map[string][]byte {
 	seed("FuzzManifest", "escape-path", bytes.Replace([]byte(rec), []byte("train/a/"), []byte("../../"), 1))
 	seed("FuzzManifest", "not-json", []byte("{\"id\": \n"))
 
-	r := writer.Record{ID: "a_src-0001", Class: "a", ClassIndex: 1, Width: 4, Height: 3}
-	rec1 := frame(tfExample(r, good))
-	seed("FuzzTFRecord", "two-records", append(bytes.Clone(rec1), rec1...))
-	seed("FuzzTFRecord", "truncated", rec1[:len(rec1)-3])
-	seed("FuzzTFRecord", "empty-record", frame(nil))
-
-	tb := makeTar(t, []tarMember{
-		{name: "a_src-0001.png", data: good},
-		{name: "a_src-0001.cls", data: []byte("1")},
-		{name: "a_src-0001.json", data: []byte(`{"class":"a"}`)},
-		{name: "b_src-0002.png", data: []byte("png")},
-		{name: "b_src-0002.cls", data: []byte("0")},
-	})
-	seed("FuzzWebDataset", "two-samples", tb)
-	seed("FuzzWebDataset", "truncated", tb[:len(tb)-1100])
 	return files
 }
 

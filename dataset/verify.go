@@ -16,6 +16,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/augsplit/augsplit/internal/shardio"
+	"github.com/augsplit/augsplit/tfrecord"
+	"github.com/augsplit/augsplit/wds"
 	"github.com/augsplit/augsplit/writer"
 )
 
@@ -437,18 +440,18 @@ func (v *verifier) checkShard(sh writer.Shard, m *shardMatch) (int, error) {
 	}
 	defer f.Close()
 	h := sha256.New()
-	cr := &countingReader{r: io.TeeReader(bufio.NewReader(f), h)}
+	cr := &shardio.Counter{R: io.TeeReader(bufio.NewReader(f), h)}
 	n := 0
 	var readErr error
 	byID, bySHA := m.byID, m.bySHA
 	switch sh.Format {
 	case FormatWebDataset:
-		r := NewWebDatasetReader(cr, sh.Path)
+		r := wds.NewReader(cr)
 		for {
 			s, err := r.Next()
 			if err != nil {
 				if err != io.EOF {
-					readErr = err
+					readErr = inShard(sh.Path, err)
 				}
 				break
 			}
@@ -465,18 +468,19 @@ func (v *verifier) checkShard(sh writer.Shard, m *shardMatch) (int, error) {
 			} else if cls != rec.ClassIndex {
 				v.rep.add("%s: sample %q has class %d, the manifest says %d", sh.Path, s.Key, cls, rec.ClassIndex)
 			}
-			sum := sha256.Sum256(s.Files["png"])
+			png, _ := s.Data("png")
+			sum := sha256.Sum256(png)
 			if got := hex.EncodeToString(sum[:]); got != rec.SHA256 {
 				v.rep.add("%s: sample %q: png sha256 is %s, the manifest says %s", sh.Path, s.Key, got, rec.SHA256)
 			}
 		}
 	case FormatTFRecord:
-		r := NewTFRecordReader(cr, sh.Path)
+		r := tfrecord.NewReader(cr)
 		for {
 			data, off, err := r.Next()
 			if err != nil {
 				if err != io.EOF {
-					readErr = err
+					readErr = inShard(sh.Path, err)
 				}
 				break
 			}
@@ -508,8 +512,8 @@ func (v *verifier) checkShard(sh writer.Shard, m *shardMatch) (int, error) {
 	if _, err := io.Copy(io.Discard, cr); err != nil {
 		return n, fmt.Errorf("read shard %s: %w", p, err)
 	}
-	if cr.n != sh.Bytes {
-		v.rep.add("%s: %d bytes, the card says %d", sh.Path, cr.n, sh.Bytes)
+	if cr.N != sh.Bytes {
+		v.rep.add("%s: %d bytes, the card says %d", sh.Path, cr.N, sh.Bytes)
 	}
 	if sum := hex.EncodeToString(h.Sum(nil)); sum != sh.SHA256 {
 		v.rep.add("%s: sha256 is %s, the card says %s: the shard was changed", sh.Path, sum, sh.SHA256)

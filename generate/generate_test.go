@@ -19,6 +19,8 @@ import (
 
 	"github.com/augsplit/augsplit/dataset"
 	"github.com/augsplit/augsplit/split"
+	"github.com/augsplit/augsplit/tfrecord"
+	"github.com/augsplit/augsplit/wds"
 	"github.com/augsplit/augsplit/writer"
 )
 
@@ -566,7 +568,7 @@ func TestShardsMixClasses(t *testing.T) {
 		n := 0
 		switch sh.Format {
 		case "webdataset":
-			r := dataset.NewWebDatasetReader(f, sh.Path)
+			r := wds.NewReader(f)
 			for {
 				s, err := r.Next()
 				if err == io.EOF {
@@ -583,7 +585,7 @@ func TestShardsMixClasses(t *testing.T) {
 				n++
 			}
 		case "tfrecord":
-			r := dataset.NewTFRecordReader(f, sh.Path)
+			r := tfrecord.NewReader(f)
 			for {
 				data, off, err := r.Next()
 				if err == io.EOF {

@@ -50,16 +50,7 @@ func BenchmarkPut(b *testing.B) {
 	}
 }
 
-func BenchmarkMaskedCRC32C(b *testing.B) {
-	data := make([]byte, 12<<10)
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for b.Loop() {
-		MaskedCRC32C(data)
-	}
-}
-
-func BenchmarkAppendExample(b *testing.B) {
+func BenchmarkExampleOf(b *testing.B) {
 	s := makeSamples(1)[0]
 	s.Data = make([]byte, 12<<10)
 	o := &Out{}

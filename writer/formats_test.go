@@ -3,7 +3,6 @@ package writer
 import (
 	"archive/tar"
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/augsplit/augsplit/tfrecord"
 )
 
 func TestWebDatasetMembers(t *testing.T) {
@@ -114,81 +115,42 @@ func checkHeader(t *testing.T, shard string, h *tar.Header) {
 	}
 }
 
-// readTFRecords parses a TFRecord file with the framing rules written out
-// again here (not the writer's code), checking both CRCs.
-func readTFRecords(t *testing.T, path string) [][]byte {
+// readTFRecords reads the records of a TFRecord file and parses each
+// Example; the codec has its own tests against independent readers.
+func readTFRecords(t *testing.T, path string) []tfrecord.Example {
 	t.Helper()
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mask := func(c uint32) uint32 { return (c>>15 | c<<17) + 0xa282ead8 }
-	var recs [][]byte
-	for off := 0; off < len(data); {
-		if len(data)-off < 12 {
-			t.Fatalf("%s: truncated header at offset %d", path, off)
+	defer f.Close()
+	var out []tfrecord.Example
+	r := tfrecord.NewReader(f)
+	for {
+		rec, _, err := r.Next()
+		if err == io.EOF {
+			return out
 		}
-		n := binary.LittleEndian.Uint64(data[off:])
-		if got, want := binary.LittleEndian.Uint32(data[off+8:]), mask(bitwiseCRC32C(data[off:off+8])); got != want {
-			t.Fatalf("%s: length crc at offset %d = %#x, want %#x", path, off, got, want)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
 		}
-		start := off + 12
-		end := start + int(n)
-		if end+4 > len(data) {
-			t.Fatalf("%s: truncated record at offset %d", path, off)
+		ex, err := tfrecord.ParseExample(rec)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
 		}
-		if got, want := binary.LittleEndian.Uint32(data[end:]), mask(bitwiseCRC32C(data[start:end])); got != want {
-			t.Fatalf("%s: data crc at offset %d = %#x, want %#x", path, off, got, want)
-		}
-		recs = append(recs, data[start:end])
-		off = end + 4
+		out = append(out, ex)
 	}
-	return recs
 }
 
-// parseExample decodes the few protobuf shapes a tf.train.Example uses,
-// independently of the encoder: key -> raw list values.
-func parseExample(t *testing.T, b []byte) map[string][][]byte {
+// one returns the single value of feature key of ex, failing the test
+// unless it has exactly one of the kind wanted.
+func one[T any](t *testing.T, ex tfrecord.Example, key string, kind tfrecord.FeatureKind, list func(tfrecord.Feature) []T) T {
 	t.Helper()
-	fields := func(b []byte) [][2][]byte { // (tag varint as bytes, body)
-		var out [][2][]byte
-		for len(b) > 0 {
-			tag, n := binary.Uvarint(b)
-			if n <= 0 || tag&7 != 2 {
-				t.Fatalf("unexpected wire data %x", b)
-			}
-			l, m := binary.Uvarint(b[n:])
-			body := b[n+m : n+m+int(l)]
-			out = append(out, [2][]byte{{byte(tag >> 3)}, body})
-			b = b[n+m+int(l):]
-		}
-		return out
+	f := ex[key]
+	if f.Kind != kind || len(list(f)) != 1 {
+		t.Fatalf("%s = %+v, want one value of kind %d", key, f, kind)
 	}
-	ex := fields(b)
-	if len(ex) != 1 || ex[0][0][0] != 1 {
-		t.Fatalf("Example has fields %v, want one features field", ex)
-	}
-	out := map[string][][]byte{}
-	for _, entry := range fields(ex[0][1]) {
-		var key string
-		var value [][]byte
-		for _, f := range fields(entry[1]) {
-			switch f[0][0] {
-			case 1:
-				key = string(f[1])
-			case 2:
-				kind := fields(f[1])
-				for _, list := range kind {
-					value = append(value, []byte{list[0][0]}) // kind first
-					for _, v := range fields(list[1]) {
-						value = append(value, v[1])
-					}
-				}
-			}
-		}
-		out[key] = value
-	}
-	return out
+	return list(f)[0]
 }
 
 func TestTFRecordContents(t *testing.T) {
@@ -201,22 +163,12 @@ func TestTFRecordContents(t *testing.T) {
 		if len(recs) != sh.Samples {
 			t.Errorf("%s: %d records, card says %d", sh.Path, len(recs), sh.Samples)
 		}
-		for _, r := range recs {
-			f := parseExample(t, r)
+		for _, f := range recs {
 			varint := func(key string) int {
-				v := f[key]
-				if len(v) != 2 || v[0][0] != 3 {
-					t.Fatalf("%s = %v, want one int64", key, v)
-				}
-				x, _ := binary.Uvarint(v[1])
-				return int(x)
+				return int(one(t, f, key, tfrecord.Int64Kind, func(f tfrecord.Feature) []int64 { return f.Int64 }))
 			}
 			bytesOf := func(key string) []byte {
-				v := f[key]
-				if len(v) != 2 || v[0][0] != 1 {
-					t.Fatalf("%s = %v, want one bytes value", key, v)
-				}
-				return v[1]
+				return one(t, f, key, tfrecord.BytesKind, func(f tfrecord.Feature) [][]byte { return f.Bytes })
 			}
 			if len(f) != 9 {
 				t.Errorf("example has %d features, want 9", len(f))

@@ -18,6 +18,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/augsplit/augsplit/wds"
 )
 
 // Output formats.
@@ -494,7 +496,7 @@ func (o *Out) seq(format, split string) *shardSeq {
 	}
 	q := &shardSeq{o: o, format: format, split: split}
 	if format == FormatWebDataset {
-		q.trailer = 1024
+		q.trailer = wds.TrailerSize
 	}
 	if format == FormatTFRecord && o.opts.ShardBytes == 0 {
 		if n := o.opts.SplitCounts[split]; n > 0 {

@@ -1,7 +1,6 @@
 package writer
 
 import (
-	"archive/tar"
 	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
@@ -9,6 +8,9 @@ import (
 	"hash"
 	"path"
 	"path/filepath"
+
+	"github.com/augsplit/augsplit/tfrecord"
+	"github.com/augsplit/augsplit/wds"
 )
 
 // shardSeq writes the shards of one (format, split): it opens a shard
@@ -22,6 +24,9 @@ type shardSeq struct {
 	planned int   // TFRecord "-of-" total known up front; 0 = decided at Commit
 	next    int   // index of the next shard to open
 	cur     *shardFile
+	// members is the scratch for the members of the webdataset sample
+	// being written: a field, so that it is not allocated per sample.
+	members [3]wds.Member
 	// deferred holds closed shards still under their temporary names,
 	// waiting for the "-of-" total that only Commit knows.
 	deferred []*shardFile
@@ -37,7 +42,8 @@ type shardFile struct {
 	tmp     string // absolute temporary path
 	bw      *bufio.Writer
 	h       hash.Hash
-	tw      *tar.Writer // webdataset only
+	tw      *wds.Writer      // webdataset only
+	rec     *tfrecord.Writer // tfrecord only
 	n       int64
 	samples int
 	closed  bool
@@ -108,7 +114,9 @@ func (q *shardSeq) reserve(size int64) (*shardFile, error) {
 	}
 	s := &shardFile{index: q.next, f: f, tmp: f.Name(), bw: bufio.NewWriterSize(f, 256<<10), h: sha256.New()}
 	if q.format == FormatWebDataset {
-		s.tw = tar.NewWriter(s)
+		s.tw = wds.NewWriter(s)
+	} else {
+		s.rec = tfrecord.NewWriter(s)
 	}
 	q.next++
 	q.cur = s
@@ -125,7 +133,6 @@ func (q *shardSeq) closeCurrent() error {
 	}
 	name := q.errPath(s.index)
 	if s.tw != nil {
-		// The two zero blocks that end a tar archive.
 		if err := s.tw.Close(); err != nil {
 			return fmt.Errorf("write shard %s: %w", name, err)
 		}
@@ -153,7 +160,7 @@ func (q *shardSeq) closeCurrent() error {
 	}
 	// Drop the buffers: files outlives the shard and memory must not grow
 	// with the number of shards.
-	s.bw, s.tw, s.h, s.f = nil, nil, nil, nil
+	s.bw, s.tw, s.rec, s.h, s.f = nil, nil, nil, nil, nil
 	final, ok := q.knownName(s.index)
 	if !ok {
 		q.deferred = append(q.deferred, s)

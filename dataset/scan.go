@@ -201,6 +201,8 @@ type scanner struct {
 	bad         []error // unreadable files without SkipBad, the first maxListedBad
 	badTotal    int
 	hiddenOther int // hidden entries not reported by a Warnings line of their own
+
+	sanitize func(string) string // class names and stems: SanitizeName or ASCII only
 }
 
 // Scan reads a labelled source folder: one subfolder per class, images
@@ -210,6 +212,28 @@ func Scan(ctx context.Context, dir string, opts ScanOptions) (*Tree, error) {
 	if opts.MaxPixels <= 0 {
 		opts.MaxPixels = DefaultMaxPixels
 	}
+	s, err := newScanner(ctx, dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	classDirs, err := s.classDirs()
+	if err != nil {
+		return nil, err
+	}
+	all, err := s.scanClasses(classDirs)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.dedupe(all); err != nil {
+		return nil, err
+	}
+	s.collect(all)
+	return s.tree, nil
+}
+
+// newScanner checks that dir is a folder and resolves its real path, the
+// reference for symlinks that point outside it.
+func newScanner(ctx context.Context, dir string, opts ScanOptions) (*scanner, error) {
 	root := filepath.Clean(dir)
 	fi, err := os.Stat(root)
 	if err != nil {
@@ -227,8 +251,17 @@ func Scan(ctx context.Context, dir string, opts ScanOptions) (*Tree, error) {
 	}
 	s := &scanner{ctx: ctx, root: root, realRoot: real, opts: opts,
 		tree: &Tree{Root: root, maxPixels: opts.MaxPixels}}
+	s.sanitize = sanitizeASCII
+	if opts.UnicodeNames {
+		s.sanitize = SanitizeName
+	}
+	return s, nil
+}
 
-	entries, err := os.ReadDir(root)
+// classDirs lists the class folders of the root: at least two, hidden
+// entries skipped (and reported), loose files counted.
+func (s *scanner) classDirs() ([]string, error) {
+	entries, err := os.ReadDir(s.root)
 	if err != nil {
 		return nil, fmt.Errorf("read input folder: %w", err)
 	}
@@ -236,11 +269,10 @@ func Scan(ctx context.Context, dir string, opts ScanOptions) (*Tree, error) {
 	loose := 0
 	for _, e := range entries {
 		if hidden(e.Name()) {
-			s.skipHiddenTop(filepath.Join(root, e.Name()), e.Name())
+			s.skipHiddenTop(filepath.Join(s.root, e.Name()), e.Name())
 			continue
 		}
-		p := filepath.Join(root, e.Name())
-		isDir, err := s.entryIsDir(p, e, map[string]bool{real: true})
+		isDir, err := s.entryIsDir(filepath.Join(s.root, e.Name()), e, map[string]bool{s.realRoot: true})
 		if err != nil {
 			return nil, err
 		}
@@ -251,51 +283,58 @@ func Scan(ctx context.Context, dir string, opts ScanOptions) (*Tree, error) {
 		}
 	}
 	if len(classDirs) == 0 {
-		return nil, &NoClassesError{Dir: root}
+		return nil, &NoClassesError{Dir: s.root}
 	}
 	if loose > 0 {
 		s.tree.Warnings = append(s.tree.Warnings,
-			fmt.Sprintf("%s: %d file(s) outside any class folder ignored", root, loose))
+			fmt.Sprintf("%s: %d file(s) outside any class folder ignored", s.root, loose))
 	}
 	if len(classDirs) < 2 {
-		return nil, &ClassCountError{Dir: root, Classes: classDirs}
+		return nil, &ClassCountError{Dir: s.root, Classes: classDirs}
 	}
+	return classDirs, nil
+}
 
-	sanitizeName := sanitizeASCII
-	if opts.UnicodeNames {
-		sanitizeName = SanitizeName
-	}
-	names := uniqueNames(classDirs, func(s string) string { return s }, sanitizeName)
-	type found struct {
-		dir  string
-		srcs []Source
-	}
-	var all []found
+// classFound is one class folder's sources, before duplicates are removed.
+type classFound struct {
+	dir  string // as found under the root
+	name string // sanitised, unique: the class name
+	srcs []Source
+}
+
+// scanClasses scans every class folder and returns them sorted by class
+// name. Unreadable images are gathered into one BadFilesError.
+func (s *scanner) scanClasses(classDirs []string) ([]classFound, error) {
+	names := uniqueNames(classDirs, func(s string) string { return s }, s.sanitize)
+	var all []classFound
 	for _, d := range classDirs {
 		srcs, err := s.scanClass(d, names[d])
 		if err != nil {
 			return nil, err
 		}
-		all = append(all, found{d, srcs})
+		all = append(all, classFound{dir: d, name: names[d], srcs: srcs})
 	}
 	if s.badTotal > 0 {
 		return nil, &BadFilesError{Errs: s.bad, Total: s.badTotal}
 	}
 	if s.hiddenOther > 0 {
 		s.tree.Warnings = append(s.tree.Warnings, fmt.Sprintf(
-			"%s: ignored %d hidden file(s) or folder(s) (names starting with '.')", root, s.hiddenOther))
+			"%s: ignored %d hidden file(s) or folder(s) (names starting with '.')", s.root, s.hiddenOther))
 	}
-	sort.Slice(all, func(i, j int) bool { return names[all[i].dir] < names[all[j].dir] })
+	sort.Slice(all, func(i, j int) bool { return all[i].name < all[j].name })
+	return all, nil
+}
 
-	// Duplicate content: across classes it is a wrong label; within a class
-	// the copy adds nothing but weight, so it is counted once.
+// dedupe handles duplicate content: across classes it is a wrong label;
+// within a class the copy adds nothing but weight, so it is counted once.
+func (s *scanner) dedupe(all []classFound) error {
 	first := map[string]Source{}
 	for i := range all {
 		kept := all[i].srcs[:0]
 		for _, src := range all[i].srcs {
 			if prev, ok := first[src.SHA256]; ok {
 				if prev.Class != src.Class {
-					return nil, &LabelConflictError{SHA256: src.SHA256, A: prev.Path, B: src.Path}
+					return &LabelConflictError{SHA256: src.SHA256, A: prev.Path, B: src.Path}
 				}
 				s.tree.Warnings = append(s.tree.Warnings, fmt.Sprintf(
 					"%s and %s have the same content; counted once", prev.Path, src.Path))
@@ -306,17 +345,21 @@ func Scan(ctx context.Context, dir string, opts ScanOptions) (*Tree, error) {
 		}
 		all[i].srcs = kept
 		if len(kept) == 0 {
-			return nil, &EmptyClassError{Dir: filepath.Join(root, all[i].dir)}
+			return &EmptyClassError{Dir: filepath.Join(s.root, all[i].dir)}
 		}
 	}
+	return nil
+}
 
+// collect fills the tree's classes and sources, gives every source a stem
+// unique in the tree, and records each renamed class and file.
+func (s *scanner) collect(all []classFound) {
 	var paths []string
 	for _, f := range all {
-		name := names[f.dir]
-		if name != f.dir {
-			s.tree.Renamed = append(s.tree.Renamed, writer.Renamed{From: quoteName(f.dir), To: name})
+		if f.name != f.dir {
+			s.tree.Renamed = append(s.tree.Renamed, writer.Renamed{From: quoteName(f.dir), To: f.name})
 		}
-		s.tree.Classes = append(s.tree.Classes, Class{Name: name, Dir: f.dir, Sources: len(f.srcs)})
+		s.tree.Classes = append(s.tree.Classes, Class{Name: f.name, Dir: f.dir, Sources: len(f.srcs)})
 		for _, src := range f.srcs {
 			paths = append(paths, src.Path)
 		}
@@ -325,7 +368,7 @@ func Scan(ctx context.Context, dir string, opts ScanOptions) (*Tree, error) {
 	stems := uniqueNames(paths, func(p string) string {
 		b := path.Base(p)
 		return strings.TrimSuffix(b, path.Ext(b))
-	}, sanitizeName)
+	}, s.sanitize)
 	for i := range s.tree.Sources {
 		src := &s.tree.Sources[i]
 		src.Stem = stems[src.Path]
@@ -334,7 +377,6 @@ func Scan(ctx context.Context, dir string, opts ScanOptions) (*Tree, error) {
 			s.tree.Renamed = append(s.tree.Renamed, writer.Renamed{From: quoteName(src.Path), To: src.Stem})
 		}
 	}
-	return s.tree, nil
 }
 
 // skipHiddenTop records a hidden entry of the root. A hidden folder there

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"time"
@@ -54,147 +55,211 @@ type Result struct {
 // is dropped (it is a different one every epoch, as the order is reshuffled);
 // validation pads its last batch and counts real samples only.
 func Fit(ctx context.Context, cfg Config, trainSet, valSet *Set, opts Options) (*Result, error) {
+	if err := checkFit(cfg, trainSet, valSet); err != nil {
+		return nil, err
+	}
+	f, err := newFitRun(cfg, trainSet, valSet, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer f.tr.close()
+	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
+		stop, err := f.epoch(ctx, epoch)
+		if err != nil {
+			return nil, err
+		}
+		if stop {
+			break
+		}
+	}
+	return f.finish()
+}
+
+// checkFit refuses a config or sets that cannot be trained on together.
+func checkFit(cfg Config, trainSet, valSet *Set) error {
 	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("config: %w", err)
+		return fmt.Errorf("config: %w", err)
 	}
 	if err := trainSet.check("train"); err != nil {
-		return nil, err
+		return err
 	}
 	if err := valSet.check("validation"); err != nil {
-		return nil, err
+		return err
 	}
 	if trainSet.C != valSet.C || trainSet.H != valSet.H || trainSet.W != valSet.W {
-		return nil, fmt.Errorf("train images are %dx%dx%d but validation images %dx%dx%d",
+		return fmt.Errorf("train images are %dx%dx%d but validation images %dx%dx%d",
 			trainSet.C, trainSet.H, trainSet.W, valSet.C, valSet.H, valSet.W)
 	}
 	if !equalStrings(trainSet.Classes, valSet.Classes) {
-		return nil, fmt.Errorf("train and validation sets list different classes: %q vs %q", trainSet.Classes, valSet.Classes)
+		return fmt.Errorf("train and validation sets list different classes: %q vs %q", trainSet.Classes, valSet.Classes)
 	}
 	if trainSet.N < cfg.Batch {
-		return nil, fmt.Errorf("train set has %d samples, fewer than one batch of %d", trainSet.N, cfg.Batch)
+		return fmt.Errorf("train set has %d samples, fewer than one batch of %d", trainSet.N, cfg.Batch)
 	}
-	log := opts.Log
-	if log == nil {
-		log = io.Discard
+	return nil
+}
+
+// fitRun is the state of one Fit: the trainer, the callbacks, the best
+// and last weights so far and the run folder's metrics.
+type fitRun struct {
+	cfg              Config
+	trainSet, valSet *Set
+	opts             Options
+	log              io.Writer
+
+	tr       *trainer
+	res      *Result
+	order    []int
+	shuffle  *rand.Rand
+	plateau  *plateau
+	early    *early
+	best     *Evaluation
+	bestSnap *Model
+	lastSnap *Model
+	metrics  bytes.Buffer // metrics.jsonl so far
+}
+
+func newFitRun(cfg Config, trainSet, valSet *Set, opts Options) (*fitRun, error) {
+	f := &fitRun{cfg: cfg, trainSet: trainSet, valSet: valSet, opts: opts, log: opts.Log}
+	if f.log == nil {
+		f.log = io.Discard
 	}
 	if opts.RunDir != "" {
 		if err := os.MkdirAll(opts.RunDir, 0o755); err != nil {
 			return nil, fmt.Errorf("create run directory: %w", err)
 		}
 	}
-
 	a := archOf(cfg, trainSet.C, trainSet.H, trainSet.W, len(trainSet.Classes))
 	tr, err := newTrainer(a, cfg)
 	if err != nil {
 		return nil, err
 	}
-	defer tr.close()
-
-	res := &Result{ClassesSeen: make([]bool, len(trainSet.Classes))}
+	f.tr = tr
+	f.res = &Result{ClassesSeen: make([]bool, len(trainSet.Classes))}
 	for _, l := range trainSet.Labels {
-		res.ClassesSeen[l] = true
+		f.res.ClassesSeen[l] = true
 	}
-	order := make([]int, trainSet.N)
-	for i := range order {
-		order[i] = i
+	f.order = make([]int, trainSet.N)
+	for i := range f.order {
+		f.order[i] = i
 	}
-	shuffle := newRand(cfg.Seed, 2)
-	plateau := newPlateau(cfg)
-	early := newEarly(cfg)
-	var best *Evaluation
-	var bestSnap, lastSnap *Model
-	var metrics bytes.Buffer
+	f.shuffle = newRand(cfg.Seed, 2)
+	f.plateau = newPlateau(cfg)
+	f.early = newEarly(cfg)
+	return f, nil
+}
 
-	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
-		start := time.Now()
-		shuffle.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-		loss, acc, seen, err := tr.epoch(ctx, trainSet, order)
-		if err != nil {
-			if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-				return nil, interrupted(epoch, res.BestEpoch, best, lastSnap, trainSet.Classes, opts.RunDir, err)
-			}
-			return nil, fmt.Errorf("epoch %d: %w", epoch, err)
+// epoch trains and validates once, runs the callbacks and writes the run
+// folder; it reports whether early stopping ends training.
+func (f *fitRun) epoch(ctx context.Context, epoch int) (stop bool, err error) {
+	start := time.Now()
+	f.shuffle.Shuffle(len(f.order), func(i, j int) { f.order[i], f.order[j] = f.order[j], f.order[i] })
+	loss, acc, seen, err := f.tr.epoch(ctx, f.trainSet, f.order)
+	if err != nil {
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			return false, interrupted(epoch, f.res.BestEpoch, f.best, f.lastSnap, f.trainSet.Classes, f.opts.RunDir, err)
 		}
-		ev, err := tr.evaluate(valSet, nil)
-		if err != nil {
-			return nil, fmt.Errorf("epoch %d validation: %w", epoch, err)
-		}
-		m := EpochMetrics{
-			Epoch: epoch, Loss: loss, Accuracy: acc, ValLoss: ev.Loss, ValAccuracy: ev.Accuracy,
-			LR: tr.lr, LREffective: tr.effectiveLR(tr.iter - 1), TrainSeen: seen, ValSeen: ev.N,
-		}
-		fmt.Fprintf(log, "Epoch %d/%d - %ds - loss: %.4f - accuracy: %.4f - val_loss: %.4f - val_accuracy: %.4f - lr: %s\n",
-			epoch, cfg.Epochs, int(math.Round(time.Since(start).Seconds())), m.Loss, m.Accuracy, m.ValLoss, m.ValAccuracy, fmtLR(m.LR))
-		res.History = append(res.History, m)
+		return false, fmt.Errorf("epoch %d: %w", epoch, err)
+	}
+	ev, err := f.tr.evaluate(f.valSet, nil)
+	if err != nil {
+		return false, fmt.Errorf("epoch %d validation: %w", epoch, err)
+	}
+	m := EpochMetrics{
+		Epoch: epoch, Loss: loss, Accuracy: acc, ValLoss: ev.Loss, ValAccuracy: ev.Accuracy,
+		LR: f.tr.lr, LREffective: f.tr.effectiveLR(f.tr.iter - 1), TrainSeen: seen, ValSeen: ev.N,
+	}
+	fmt.Fprintf(f.log, "Epoch %d/%d - %ds - loss: %.4f - accuracy: %.4f - val_loss: %.4f - val_accuracy: %.4f - lr: %s\n",
+		epoch, f.cfg.Epochs, int(math.Round(time.Since(start).Seconds())), m.Loss, m.Accuracy, m.ValLoss, m.ValAccuracy, fmtLR(m.LR))
+	f.res.History = append(f.res.History, m)
 
-		// Keras runs callbacks in the order given: the user's list has
-		// ReduceLROnPlateau before EarlyStopping.
-		if newLR, ok := plateau.step(ev.Loss, tr.lr); ok {
-			tr.lr = newLR
-			fmt.Fprintf(log, "\nEpoch %05d: ReduceLROnPlateau reducing learning rate to %.10f.\n", epoch, newLR)
-		}
-		improved, stop := early.step(epoch, ev.Loss)
-		if improved || bestSnap == nil {
-			best = ev
-			res.BestEpoch = epoch
-			bestSnap = tr.snapshot(cfg, trainSet.Classes, epoch)
-			if opts.RunDir != "" {
-				if err := bestSnap.Save(filepath.Join(opts.RunDir, "model.bin")); err != nil {
-					return nil, err
-				}
-			}
-		}
-		// The weights of the last finished epoch, for last.bin should the
-		// next epoch be interrupted half-way (its weights are then neither).
-		// A copy of the weights costs far less than the epoch that made them.
-		if res.BestEpoch == epoch {
-			lastSnap = bestSnap
-		} else {
-			lastSnap = tr.snapshot(cfg, trainSet.Classes, epoch)
-		}
-		if opts.RunDir != "" {
-			line, _ := json.Marshal(m)
-			metrics.Write(line)
-			metrics.WriteByte('\n')
-			if err := writeFileAtomic(filepath.Join(opts.RunDir, "metrics.jsonl"), metrics.Bytes()); err != nil {
-				return nil, err
-			}
-			if err := writeCurves(filepath.Join(opts.RunDir, "curves.png"), res.History); err != nil {
-				return nil, err
-			}
-		}
-		if opts.OnEpoch != nil {
-			opts.OnEpoch(m)
-		}
-		if stop {
-			res.StoppedAt = epoch
-			if cfg.EarlyRestore {
-				fmt.Fprintf(log, "Restoring model weights from the end of the best epoch: %d.\n", res.BestEpoch)
-			}
-			break
+	if stop, err = f.callbacks(epoch, ev); err != nil {
+		return false, err
+	}
+	if err := f.record(m); err != nil {
+		return false, err
+	}
+	if f.opts.OnEpoch != nil {
+		f.opts.OnEpoch(m)
+	}
+	if stop {
+		f.res.StoppedAt = epoch
+		if f.cfg.EarlyRestore {
+			fmt.Fprintf(f.log, "Restoring model weights from the end of the best epoch: %d.\n", f.res.BestEpoch)
 		}
 	}
-	last := lastSnap
-	if opts.RunDir != "" {
-		if err := last.Save(filepath.Join(opts.RunDir, "last.bin")); err != nil {
+	return stop, nil
+}
+
+// callbacks runs ReduceLROnPlateau then EarlyStopping (Keras runs them in
+// the order given, and the user's list has them so), keeps the best
+// weights (saved as model.bin) and the last finished epoch's.
+func (f *fitRun) callbacks(epoch int, ev *Evaluation) (stop bool, err error) {
+	if newLR, ok := f.plateau.step(ev.Loss, f.tr.lr); ok {
+		f.tr.lr = newLR
+		fmt.Fprintf(f.log, "\nEpoch %05d: ReduceLROnPlateau reducing learning rate to %.10f.\n", epoch, newLR)
+	}
+	improved, stop := f.early.step(epoch, ev.Loss)
+	if improved || f.bestSnap == nil {
+		f.best = ev
+		f.res.BestEpoch = epoch
+		f.bestSnap = f.tr.snapshot(f.cfg, f.trainSet.Classes, epoch)
+		if f.opts.RunDir != "" {
+			if err := f.bestSnap.Save(filepath.Join(f.opts.RunDir, "model.bin")); err != nil {
+				return false, err
+			}
+		}
+	}
+	// The weights of the last finished epoch, for last.bin should the
+	// next epoch be interrupted half-way (its weights are then neither).
+	// A copy of the weights costs far less than the epoch that made them.
+	if f.res.BestEpoch == epoch {
+		f.lastSnap = f.bestSnap
+	} else {
+		f.lastSnap = f.tr.snapshot(f.cfg, f.trainSet.Classes, epoch)
+	}
+	return stop, nil
+}
+
+// record appends m to metrics.jsonl and redraws curves.png.
+func (f *fitRun) record(m EpochMetrics) error {
+	if f.opts.RunDir == "" {
+		return nil
+	}
+	line, _ := json.Marshal(m)
+	f.metrics.Write(line)
+	f.metrics.WriteByte('\n')
+	if err := writeFileAtomic(filepath.Join(f.opts.RunDir, "metrics.jsonl"), f.metrics.Bytes()); err != nil {
+		return err
+	}
+	return writeCurves(filepath.Join(f.opts.RunDir, "curves.png"), f.res.History)
+}
+
+// finish writes last.bin and the confusion files and picks the model to
+// return: the best epoch's, or the last one's without restore_best_weights.
+func (f *fitRun) finish() (*Result, error) {
+	last := f.lastSnap
+	if f.opts.RunDir != "" {
+		if err := last.Save(filepath.Join(f.opts.RunDir, "last.bin")); err != nil {
 			return nil, err
 		}
 	}
+	res := f.res
 	if res.StoppedAt > 0 {
-		fmt.Fprintf(log, "Epoch %05d: early stopping\n", res.StoppedAt)
+		fmt.Fprintf(f.log, "Epoch %05d: early stopping\n", res.StoppedAt)
 	}
 	// model.bin is always the best epoch; when early stopping did not
 	// restore (restore_best_weights false) the returned model is the last.
-	res.Model, res.Best = bestSnap, best
-	if !cfg.EarlyRestore {
+	res.Model, res.Best = f.bestSnap, f.best
+	if !f.cfg.EarlyRestore {
+		var err error
 		res.Model = last
-		res.Best, err = tr.evaluate(valSet, nil)
-		if err != nil {
+		if res.Best, err = f.tr.evaluate(f.valSet, nil); err != nil {
 			return nil, err
 		}
 	}
-	if opts.RunDir != "" {
-		if err := writeConfusion(opts.RunDir, trainSet.Classes, res.Best); err != nil {
+	if f.opts.RunDir != "" {
+		if err := writeConfusion(f.opts.RunDir, f.trainSet.Classes, res.Best); err != nil {
 			return nil, err
 		}
 	}

@@ -1,35 +1,16 @@
 package augment
 
 import (
+	"errors"
 	"fmt"
 	"math"
-	"regexp"
 	"slices"
 	"strconv"
-	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/augsplit/augsplit/conf"
 )
-
-// ConfigError is a mistake in a pipeline's YAML. Line is 1-based (0 when
-// unknown); Key is the offending key ("" for malformed YAML).
-type ConfigError struct {
-	Line int
-	Key  string
-	Msg  string
-}
-
-func (e *ConfigError) Error() string {
-	var b strings.Builder
-	if e.Line > 0 {
-		fmt.Fprintf(&b, "line %d: ", e.Line)
-	}
-	if e.Key != "" {
-		fmt.Fprintf(&b, "key %q: ", e.Key)
-	}
-	b.WriteString(e.Msg)
-	return b.String()
-}
 
 type fieldKind int
 
@@ -125,38 +106,17 @@ func (t *RandomResizedCrop) fields() []field {
 }
 
 // ParsePipelineYAML reads a pipeline from YAML text: a list of
-// {name: ..., p: ..., key: value...} mappings.
+// {name: ..., p: ..., key: value...} mappings. Mistakes are a *conf.Error
+// naming the line and key and listing the valid choices.
 func ParsePipelineYAML(data []byte) (*Pipeline, error) {
-	var doc yaml.Node
-	if err := unmarshal(data, &doc); err != nil {
+	node, err := conf.Parse(data)
+	if err != nil {
 		return nil, err
 	}
-	if doc.Kind == 0 {
-		return nil, &ConfigError{Msg: "empty config: expected a list of transforms such as [{name: rotate, p: 1, degrees: [0, 360]}]"}
+	if node == nil {
+		return nil, &conf.Error{Msg: "empty config: want a list of transforms such as [{name: rotate, p: 1, degrees: [0, 360]}]"}
 	}
-	return ParsePipeline(&doc)
-}
-
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
-
-func unmarshal(data []byte, doc *yaml.Node) (err error) {
-	// A parser fed user files must answer with an error, not a crash.
-	defer func() {
-		if r := recover(); r != nil {
-			err = &ConfigError{Msg: fmt.Sprintf("malformed YAML: %v", r)}
-		}
-	}()
-	if err := yaml.Unmarshal(data, doc); err != nil {
-		msg := err.Error()
-		line := 0
-		if m := yamlLine.FindStringSubmatch(msg); m != nil {
-			line, _ = strconv.Atoi(m[1])
-			msg = msg[len(m[0]):]
-		}
-		msg = strings.TrimPrefix(msg, "yaml: ")
-		return &ConfigError{Line: line, Msg: "malformed YAML: " + msg}
-	}
-	return nil
+	return ParsePipeline(node)
 }
 
 // UnmarshalYAML lets a Pipeline sit in a larger config struct.
@@ -169,36 +129,27 @@ func (p *Pipeline) UnmarshalYAML(node *yaml.Node) error {
 	return nil
 }
 
-const maxAliasDepth = 16
-
-func deref(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < maxAliasDepth; i++ {
-		n = n.Alias
-	}
-	return n
-}
-
 // ParsePipeline reads a pipeline from a YAML sequence node (or a document
 // holding one). A step's p defaults to 1 and its other keys to the
 // transform's defaults.
 func ParsePipeline(node *yaml.Node) (*Pipeline, error) {
 	if node != nil && node.Kind == yaml.DocumentNode {
 		if len(node.Content) == 0 {
-			return nil, &ConfigError{Line: node.Line, Msg: "empty config: expected a list of transforms"}
+			return nil, &conf.Error{Line: node.Line, Msg: "empty config: want a list of transforms"}
 		}
 		node = node.Content[0]
 	}
-	node = deref(node)
+	node = conf.Deref(node)
 	if node == nil || node.Kind != yaml.SequenceNode {
 		line := 0
 		if node != nil {
 			line = node.Line
 		}
-		return nil, &ConfigError{Line: line, Msg: "expected a list of transforms such as [{name: rotate, p: 1, degrees: [0, 360]}]"}
+		return nil, &conf.Error{Line: line, Msg: "want a list of transforms such as [{name: rotate, p: 1, degrees: [0, 360]}]"}
 	}
 	p := &Pipeline{Steps: make([]Step, 0, len(node.Content))}
 	for _, item := range node.Content {
-		s, err := parseStep(deref(item))
+		s, err := parseStep(conf.Deref(item))
 		if err != nil {
 			return nil, err
 		}
@@ -207,169 +158,139 @@ func ParsePipeline(node *yaml.Node) (*Pipeline, error) {
 	return p, nil
 }
 
+// parseStep reads one {name: ..., p: ..., key: value} mapping: the name
+// chooses the transform, whose fields are the other valid keys.
 func parseStep(n *yaml.Node) (Step, error) {
 	if n == nil || n.Kind != yaml.MappingNode {
 		line := 0
 		if n != nil {
 			line = n.Line
 		}
-		return Step{}, &ConfigError{Line: line, Msg: "a transform must be a mapping such as {name: rotate, p: 1}"}
+		return Step{}, &conf.Error{Line: line, Msg: "a transform must be a mapping such as {name: rotate, p: 1}"}
 	}
-	seen := map[string]bool{}
-	var nameNode *yaml.Node
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := n.Content[i]
-		if k.Kind != yaml.ScalarNode {
-			return Step{}, &ConfigError{Line: k.Line, Msg: "keys must be plain names"}
-		}
-		if seen[k.Value] {
-			return Step{}, &ConfigError{Line: k.Line, Key: k.Value, Msg: "given twice"}
-		}
-		seen[k.Value] = true
-		if k.Value == "name" {
-			nameNode = deref(n.Content[i+1])
-		}
+	t, err := stepTransform(n)
+	if err != nil {
+		return Step{}, err
 	}
-	valid := strings.Join(transformNames(), ", ")
-	if nameNode == nil {
-		return Step{}, &ConfigError{Line: n.Line, Key: "name", Msg: "missing; valid transforms: " + valid}
-	}
-	if nameNode.Kind != yaml.ScalarNode {
-		return Step{}, &ConfigError{Line: nameNode.Line, Key: "name", Msg: "must be a transform name; valid transforms: " + valid}
-	}
-	mk, ok := registry[nameNode.Value]
-	if !ok {
-		return Step{}, &ConfigError{Line: nameNode.Line, Key: "name", Msg: fmt.Sprintf("unknown transform %q; valid transforms: %s", nameNode.Value, valid)}
-	}
-	t := mk()
 	step := Step{T: t, P: 1}
-	fields := t.fields()
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], deref(n.Content[i+1])
-		if v == nil {
-			v = &yaml.Node{Line: k.Line}
-		}
-		switch k.Value {
-		case "name":
-			continue
-		case "p":
-			f, err := number(k.Value, v)
-			if err != nil {
-				return Step{}, err
-			}
-			if err := inRange(k.Value, v.Line, f, 0, 1); err != nil {
-				return Step{}, err
-			}
-			step.P = f
-			continue
-		}
-		j := slices.IndexFunc(fields, func(f field) bool { return f.key == k.Value })
-		if j < 0 {
-			keys := []string{"name", "p"}
-			for _, f := range fields {
-				keys = append(keys, f.key)
-			}
-			return Step{}, &ConfigError{Line: k.Line, Key: k.Value, Msg: fmt.Sprintf("unknown key for %s; valid keys: %s", t.Name(), strings.Join(keys, ", "))}
-		}
-		if err := setField(fields[j], v); err != nil {
-			return Step{}, err
-		}
+	fields := []conf.Field{
+		{Key: "name", Decode: func(*yaml.Node) error { return nil }},
+		conf.Value("p", &step.P, conf.Between(0.0, 1)),
+	}
+	for _, f := range t.fields() {
+		fields = append(fields, conf.Field{Key: f.key, Decode: f.set})
+	}
+	if err := conf.Mapping(n, t.Name(), fields); err != nil {
+		return Step{}, err
 	}
 	return step, nil
 }
 
-func number(key string, v *yaml.Node) (float64, error) {
-	bad := &ConfigError{Line: v.Line, Key: key, Msg: fmt.Sprintf("want a number, got %q", v.Value)}
-	if v.Kind != yaml.ScalarNode {
-		bad.Msg = "want a number"
-		return 0, bad
+// stepTransform makes the transform a step's name key chooses.
+func stepTransform(n *yaml.Node) (configurable, error) {
+	var name *yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i]; k.Kind == yaml.ScalarNode && k.Value == "name" {
+			name = conf.Deref(n.Content[i+1])
+			break
+		}
 	}
-	if tag := v.ShortTag(); tag != "!!int" && tag != "!!float" {
-		return 0, bad
+	valid := transformNames()
+	switch {
+	case name == nil:
+		return nil, &conf.Error{Line: n.Line, Key: "name", Msg: "missing: say which transform", Valid: valid}
+	case name.Kind != yaml.ScalarNode:
+		return nil, &conf.Error{Line: name.Line, Key: "name", Msg: "want a transform name", Valid: valid}
 	}
-	var f float64
-	if err := v.Decode(&f); err != nil {
-		return 0, bad
+	mk, ok := registry[name.Value]
+	if !ok {
+		return nil, &conf.Error{Line: name.Line, Key: "name", Msg: fmt.Sprintf("unknown transform %q", name.Value), Valid: valid}
 	}
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		bad.Msg = fmt.Sprintf("want a finite number, got %q", v.Value)
-		return 0, bad
-	}
-	return f, nil
+	return mk(), nil
 }
 
-func inRange(key string, line int, f, lo, hi float64) error {
+func inRange(f, lo, hi float64) error {
 	if f < lo || f > hi {
-		return &ConfigError{Line: line, Key: key, Msg: fmt.Sprintf("%s is out of range; want %s to %s", fmtNum(f), fmtNum(lo), fmtNum(hi))}
+		return conf.Invalid([]string{fmtNum(lo) + " to " + fmtNum(hi)}, "%s is out of range", fmtNum(f))
 	}
 	return nil
 }
 
-func setField(f field, v *yaml.Node) error {
+// set decodes v into the member f points at; conf.Mapping adds the key
+// and line to its error.
+func (f field) set(v *yaml.Node) error {
 	switch f.kind {
 	case kindFloat:
-		x, err := number(f.key, v)
+		x, err := f.number(v)
 		if err != nil {
-			return err
-		}
-		if err := inRange(f.key, v.Line, x, f.lo, f.hi); err != nil {
 			return err
 		}
 		*f.num = x
 	case kindInt:
-		x, err := number(f.key, v)
+		x, err := f.number(v)
 		if err != nil {
 			return err
 		}
 		if x != math.Trunc(x) {
-			return &ConfigError{Line: v.Line, Key: f.key, Msg: fmt.Sprintf("want a whole number, got %s", fmtNum(x))}
-		}
-		if err := inRange(f.key, v.Line, x, f.lo, f.hi); err != nil {
-			return err
+			return &conf.Error{Line: v.Line, Msg: fmt.Sprintf("want a whole number, got %s", fmtNum(x))}
 		}
 		*f.n = int(x)
 	case kindBorder:
 		if v.Kind != yaml.ScalarNode {
-			return &ConfigError{Line: v.Line, Key: f.key, Msg: "want one of " + strings.Join(borderNames, ", ")}
+			return conf.Invalid(borderNames, "want a border name")
 		}
 		b, err := ParseBorder(v.Value)
 		if err != nil {
-			return &ConfigError{Line: v.Line, Key: f.key, Msg: err.Error()}
+			return conf.Invalid(borderNames, "unknown border %q", v.Value)
 		}
 		*f.border = b
 	case kindRange:
-		var r Range
-		switch {
-		case v.Kind == yaml.ScalarNode:
-			x, err := number(f.key, v)
-			if err != nil {
-				return err
-			}
-			r = Range{x, x}
-		case v.Kind == yaml.SequenceNode && len(v.Content) == 2:
-			lo, err := number(f.key, deref(v.Content[0]))
-			if err != nil {
-				return err
-			}
-			hi, err := number(f.key, deref(v.Content[1]))
-			if err != nil {
-				return err
-			}
-			r = Range{lo, hi}
-		default:
-			return &ConfigError{Line: v.Line, Key: f.key, Msg: fmt.Sprintf("want a number or a [min, max] pair within %s to %s", fmtNum(f.lo), fmtNum(f.hi))}
-		}
-		for _, x := range []float64{r.Min, r.Max} {
-			if err := inRange(f.key, v.Line, x, f.lo, f.hi); err != nil {
-				return err
-			}
-		}
-		if r.Min > r.Max {
-			return &ConfigError{Line: v.Line, Key: f.key, Msg: fmt.Sprintf("min %s is greater than max %s", fmtNum(r.Min), fmtNum(r.Max))}
+		r, err := f.rangeOf(v)
+		if err != nil {
+			return err
 		}
 		*f.rng = r
 	}
 	return nil
+}
+
+// number reads a number within the field's bounds.
+func (f field) number(v *yaml.Node) (float64, error) {
+	x, err := conf.Number(v)
+	if err == nil {
+		err = inRange(x, f.lo, f.hi)
+	}
+	if err != nil {
+		var e *conf.Error
+		if errors.As(err, &e) && e.Line == 0 {
+			e.Line = v.Line
+		}
+		return 0, err
+	}
+	return x, nil
+}
+
+// rangeOf reads a number or a [min, max] pair within the field's bounds.
+func (f field) rangeOf(v *yaml.Node) (Range, error) {
+	switch {
+	case v.Kind == yaml.ScalarNode:
+		x, err := f.number(v)
+		return Range{x, x}, err
+	case v.Kind == yaml.SequenceNode && len(v.Content) == 2:
+		lo, err := f.number(conf.Deref(v.Content[0]))
+		if err != nil {
+			return Range{}, err
+		}
+		hi, err := f.number(conf.Deref(v.Content[1]))
+		if err != nil {
+			return Range{}, err
+		}
+		if lo > hi {
+			return Range{}, &conf.Error{Line: v.Line, Msg: fmt.Sprintf("min %s is greater than max %s", fmtNum(lo), fmtNum(hi))}
+		}
+		return Range{lo, hi}, nil
+	}
+	return Range{}, conf.Invalid([]string{fmtNum(f.lo) + " to " + fmtNum(f.hi)}, "want a number or a [min, max] pair")
 }
 
 // fmtNum writes the shortest form that reads back to the same float64.

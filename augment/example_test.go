@@ -47,5 +47,5 @@ func ExampleParsePipelineYAML() {
 	// - {name: rotate, p: 1, degrees: [-15, 15], border: constant, value: 0}
 	// - {name: elastic, p: 0.5, grid: 3, sigma: [5, 10], border: reflect101, value: 0}
 	// - {name: gamma, p: 1, gamma: [0.8, 1.2]}
-	// line 1: key "degrees": 720 is out of range; want -360 to 360
+	// line 1: degrees: 720 is out of range (valid: -360 to 360)
 }

@@ -316,6 +316,10 @@ type Sample struct {
 	Label  int            // index into the dataset's sorted class list
 	Image  image.Image    // *image.Gray, *image.Gray16 or *image.NRGBA
 	Record *writer.Record // nil for a plain ImageFolder
+	// Path is the image file of a plain ImageFolder sample (root joined
+	// with its path), to name it in a message; "" for an augsplit OUT,
+	// whose Record says where the sample is.
+	Path string
 }
 
 // Walk visits one split: an augsplit OUT in manifest order (its folder
@@ -628,7 +632,7 @@ func walkImageFolder(ctx context.Context, root, split string, fn func(Sample) er
 			if err != nil {
 				return err
 			}
-			if err := fn(Sample{Class: class, Label: label, Image: img}); err != nil {
+			if err := fn(Sample{Class: class, Label: label, Image: img, Path: p}); err != nil {
 				return err
 			}
 		}

@@ -7,8 +7,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,7 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/augsplit/augsplit/augment"
-	"github.com/augsplit/augsplit/internal/pngenc"
+	"github.com/augsplit/augsplit/conf"
 )
 
 // Version is the tool version recorded in every dataset card.
@@ -113,180 +113,120 @@ func (s Size) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
 // MarshalYAML writes the flag form.
 func (s Size) MarshalYAML() (any, error) { return s.String(), nil }
 
-// ConfigError is a mistake in a config file: it names the key and line.
-type ConfigError struct {
-	File string
-	Line int
-	Key  string
-	Msg  string
+// fields is the table of config keys: it decodes a file (each mistake as
+// a *conf.Error with file, line and key) and checks values however they
+// were set (Validate), so a range is written once.
+func (c *Config) fields() []conf.Field {
+	fraction := conf.Want(func(v float64) bool { return v >= 0 && v < 1 }, "0 to below 1")
+	return []conf.Field{
+		conf.Value("per_source", &c.PerSource, conf.Between(1, 1_000_000)),
+		conf.Value("val", &c.Val, fraction),
+		conf.Value("test", &c.Test, fraction),
+		conf.Value("seed", &c.Seed),
+		conf.Value("workers", &c.Workers),
+		{Key: "size", Decode: c.decodeSize},
+		conf.Value("color", &c.Color, conf.OneOf("keep", "gray", "grey", "rgb")),
+		conf.Value("png_compression", &c.PNGCompression, conf.OneOf("default", "speed", "best", "none")),
+		conf.Value("val_originals", &c.ValOriginals),
+		conf.Value("skip_bad", &c.SkipBad),
+		conf.Value("max_pixels", &c.MaxPixels, conf.AtLeast(1)),
+		conf.Value("follow_symlinks", &c.FollowSymlinks),
+		conf.List("formats", &c.Formats, conf.OneOf(formatNames...)),
+		conf.Value("shard_size", &c.ShardSize, conf.AtLeast(1)),
+		conf.Value("shard_bytes", &c.ShardBytes, conf.AtLeast[int64](0)),
+		{Key: "pipeline", Decode: c.decodePipeline},
+		{Key: "train", Decode: func(v *yaml.Node) error { c.Train = v; return nil }},
+	}
 }
 
-func (e *ConfigError) Error() string {
-	loc := e.File
-	if e.Line > 0 {
-		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
-	}
-	if e.Key != "" {
-		return fmt.Sprintf("%s: %s: %s", loc, e.Key, e.Msg)
-	}
-	return fmt.Sprintf("%s: %s", loc, e.Msg)
-}
+// formatNames are the output forms, in the order they are written.
+var formatNames = []string{"folder", "webdataset", "tfrecord"}
 
-// fileKeys are the top-level keys a config file may hold.
-var fileKeys = []string{
-	"per_source", "val", "test", "seed", "workers", "size", "color", "png_compression",
-	"val_originals", "skip_bad", "max_pixels", "follow_symlinks", "formats",
-	"shard_size", "shard_bytes", "pipeline", "train",
-}
-
-// ApplyFile reads a YAML config file's bytes over c. Unknown keys, wrong
-// types and out-of-range values are *ConfigError naming the key and line.
-func (c *Config) ApplyFile(name string, data []byte) error {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return &ConfigError{File: name, Msg: fmt.Sprintf("not valid YAML: %v", err)}
+func (c *Config) decodeSize(v *yaml.Node) error {
+	if v.Kind != yaml.ScalarNode {
+		return conf.Invalid([]string{"N", "WxH"}, "want a size")
 	}
-	if len(doc.Content) == 0 {
-		return nil // an empty file changes nothing
+	s, err := ParseSize(v.Value)
+	if err != nil {
+		return conf.Invalid([]string{"N", "WxH"}, "%q is not a size", v.Value)
 	}
-	root := doc.Content[0]
-	if root.Kind != yaml.MappingNode {
-		return &ConfigError{File: name, Line: root.Line, Msg: "want a mapping of keys such as per_source, val, pipeline"}
-	}
-	seen := map[string]int{}
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		k, v := root.Content[i], root.Content[i+1]
-		bad := func(msg string, args ...any) error {
-			return &ConfigError{File: name, Line: k.Line, Key: k.Value, Msg: fmt.Sprintf(msg, args...)}
-		}
-		if first, dup := seen[k.Value]; dup {
-			return bad("given twice (first on line %d): keep one", first)
-		}
-		seen[k.Value] = k.Line
-		decode := func(dst any, what string) error {
-			if err := v.Decode(dst); err != nil {
-				return bad("want %s, got %q", what, v.Value)
-			}
-			return nil
-		}
-		var err error
-		switch k.Value {
-		case "per_source":
-			err = decode(&c.PerSource, "a whole number")
-		case "val":
-			err = decode(&c.Val, "a fraction such as 0.2")
-		case "test":
-			err = decode(&c.Test, "a fraction such as 0.1")
-		case "seed":
-			err = decode(&c.Seed, "a non-negative whole number")
-		case "workers":
-			err = decode(&c.Workers, "a whole number")
-		case "size":
-			var s string
-			if err = decode(&s, "N or WxH"); err == nil {
-				if c.Size, err = ParseSize(s); err != nil {
-					err = bad("%v", err)
-				}
-			}
-		case "color":
-			err = decode(&c.Color, "keep, gray or rgb")
-		case "png_compression":
-			err = decode(&c.PNGCompression, "default, speed, best or none")
-		case "val_originals":
-			err = decode(&c.ValOriginals, "true or false")
-		case "skip_bad":
-			err = decode(&c.SkipBad, "true or false")
-		case "follow_symlinks":
-			err = decode(&c.FollowSymlinks, "true or false")
-		case "max_pixels":
-			err = decode(&c.MaxPixels, "a whole number of pixels")
-		case "formats":
-			var f []string
-			if err = decode(&f, "a list such as [folder, webdataset, tfrecord]"); err == nil {
-				c.Formats = f
-			}
-		case "shard_size":
-			err = decode(&c.ShardSize, "a whole number of samples")
-		case "shard_bytes":
-			err = decode(&c.ShardBytes, "a whole number of bytes")
-		case "pipeline":
-			p, perr := augment.ParsePipeline(v)
-			if perr != nil {
-				return fmt.Errorf("%s: %w", name, perr)
-			}
-			c.Pipeline = p
-		case "train":
-			c.Train = v
-		default:
-			return bad("unknown key; valid keys: %s", strings.Join(fileKeys, ", "))
-		}
-		if err != nil {
-			return err
-		}
-	}
+	c.Size = s
 	return nil
 }
 
-// Validate checks ranges that flags and files share; errors name the setting
-// and the allowed values.
-func (c *Config) Validate() error {
-	var errs []string
-	if c.PerSource < 1 || c.PerSource > 1_000_000 {
-		errs = append(errs, fmt.Sprintf("per_source %d: want 1 to 1000000", c.PerSource))
+func (c *Config) decodePipeline(v *yaml.Node) error {
+	p, err := augment.ParsePipeline(v)
+	if err != nil {
+		return err
 	}
-	for _, f := range []struct {
-		name string
-		v    float64
-	}{{"val", c.Val}, {"test", c.Test}} {
-		if math.IsNaN(f.v) || f.v < 0 || f.v >= 1 {
-			errs = append(errs, fmt.Sprintf("%s %v: want a fraction from 0 to below 1", f.name, f.v))
-		}
+	c.Pipeline = p
+	return nil
+}
+
+// ApplyFile reads a YAML config file's bytes over c. Unknown keys, wrong
+// types and out-of-range values are a *conf.Error naming the file, line
+// and key, and listing the valid choices.
+func (c *Config) ApplyFile(name string, data []byte) error {
+	root, err := conf.Parse(data)
+	if err != nil || root == nil {
+		return conf.InFile(name, err) // an empty file changes nothing
 	}
-	if c.Val+c.Test >= 1 {
-		errs = append(errs, fmt.Sprintf("val %v + test %v leave nothing to train on: keep their sum below 1", c.Val, c.Test))
-	}
+	return conf.InFile(name, conf.Mapping(root, "", c.fields()))
+}
+
+// Normalize fills in what a zero value leaves open and spells settings one
+// way, so the card records one form: workers below 1 mean one per CPU,
+// "grey" is recorded as "gray", formats are put in writing order and a nil
+// pipeline is the default one. Run calls it; Validate does not.
+func (c *Config) Normalize() {
 	if c.Workers < 1 {
 		c.Workers = runtime.NumCPU()
 	}
 	if c.Color == "grey" {
 		c.Color = "gray" // both spellings are in use; record one
 	}
-	if !oneOf(c.Color, "keep", "gray", "rgb") {
-		errs = append(errs, fmt.Sprintf("color %q: want keep, gray or rgb", c.Color))
+	c.Formats = slices.Clone(c.Formats)
+	sort.SliceStable(c.Formats, func(i, j int) bool { return formatRank(c.Formats[i]) < formatRank(c.Formats[j]) })
+	if c.Pipeline == nil {
+		c.Pipeline = augment.DefaultPipeline()
 	}
-	if _, err := pngenc.ParseLevel(c.PNGCompression); err != nil {
-		errs = append(errs, fmt.Sprintf("png_compression %q: want default, speed, best or none", c.PNGCompression))
+}
+
+// Validate checks the ranges that flags and files share, and how settings
+// combine; errors name the setting and the valid values. It changes
+// nothing.
+func (c Config) Validate() error {
+	var errs []string
+	if err := conf.Check(c.fields()); err != nil {
+		for _, e := range unjoin(err) {
+			errs = append(errs, e.Error())
+		}
 	}
-	if c.MaxPixels < 1 {
-		errs = append(errs, fmt.Sprintf("max_pixels %d: want a positive number", c.MaxPixels))
+	if c.Val+c.Test >= 1 {
+		errs = append(errs, fmt.Sprintf("val %v + test %v leave nothing to train on: keep their sum below 1", c.Val, c.Test))
 	}
 	if len(c.Formats) == 0 {
-		errs = append(errs, "formats: want at least one of folder, webdataset, tfrecord")
+		errs = append(errs, "formats: want at least one (valid: folder, webdataset, tfrecord)")
 	}
 	seen := map[string]bool{}
 	for _, f := range c.Formats {
-		if !oneOf(f, "folder", "webdataset", "tfrecord") {
-			errs = append(errs, fmt.Sprintf("format %q: want folder, webdataset or tfrecord", f))
-		}
 		if seen[f] {
-			errs = append(errs, fmt.Sprintf("format %q given twice", f))
+			errs = append(errs, fmt.Sprintf("formats: %q given twice", f))
 		}
 		seen[f] = true
-	}
-	sort.Slice(c.Formats, func(i, j int) bool { return formatRank(c.Formats[i]) < formatRank(c.Formats[j]) })
-	if c.ShardSize < 1 {
-		errs = append(errs, fmt.Sprintf("shard_size %d: want at least 1", c.ShardSize))
-	}
-	if c.ShardBytes < 0 {
-		errs = append(errs, fmt.Sprintf("shard_bytes %d: want 0 (no limit) or more", c.ShardBytes))
-	}
-	if c.Pipeline == nil {
-		c.Pipeline = augment.DefaultPipeline()
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid configuration: %s", strings.Join(errs, "; "))
 	}
 	return nil
+}
+
+// unjoin lists the errors of an errors.Join.
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 func formatRank(f string) int {
@@ -297,15 +237,6 @@ func formatRank(f string) int {
 		return 1
 	}
 	return 2
-}
-
-func oneOf(s string, choices ...string) bool {
-	for _, c := range choices {
-		if s == c {
-			return true
-		}
-	}
-	return false
 }
 
 // YAML renders the effective configuration as a config file that

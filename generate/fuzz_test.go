@@ -2,14 +2,15 @@ package generate
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
-	"github.com/augsplit/augsplit/augment"
+	"github.com/augsplit/augsplit/conf"
 )
 
 // FuzzApplyFile: any config file either applies cleanly or fails with an
-// error that names the file (a *ConfigError, or the pipeline's own
-// *augment.ConfigError); it never panics.
+// error that names the file (a *conf.Error, the pipeline's mistakes
+// included); it never panics.
 func FuzzApplyFile(f *testing.F) {
 	for _, seed := range []string{
 		"",
@@ -34,10 +35,12 @@ func FuzzApplyFile(f *testing.F) {
 			}
 			return
 		}
-		var ce *ConfigError
-		var pe *augment.ConfigError
-		if !errors.As(err, &ce) && !errors.As(err, &pe) {
+		var ce *conf.Error
+		if !errors.As(err, &ce) {
 			t.Fatalf("untyped error %T: %v", err, err)
+		}
+		if ce.File != "fuzz.yaml" || !strings.HasPrefix(err.Error(), "fuzz.yaml:") {
+			t.Fatalf("error does not name the file: %v", err)
 		}
 	})
 }

@@ -52,6 +52,7 @@ type result struct {
 
 // Run executes the generate pipeline and returns the committed card.
 func Run(ctx context.Context, cfg Config, opts Options) (*writer.Card, error) {
+	cfg.Normalize()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

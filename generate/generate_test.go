@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -17,6 +18,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/augsplit/augsplit/conf"
 	"github.com/augsplit/augsplit/dataset"
 	"github.com/augsplit/augsplit/split"
 	"github.com/augsplit/augsplit/tfrecord"
@@ -390,14 +392,52 @@ func TestConfigFile(t *testing.T) {
 		{"bad size", "size: 0x9\n", "c.yaml:1: size"},
 		{"not yaml", "val: [\n", "not valid YAML"},
 		{"duplicate key", "val: 0.1\nseed: 3\nval: 0.3\n", "c.yaml:3: val: given twice (first on line 1)"},
+		// One format for every mistake: FILE:LINE: key: problem (valid: ...).
+		{"out of range", "val: 1.5\n", "c.yaml:1: val: 1.5 is out of range (valid: 0 to below 1)"},
+		{"unknown key lists the valid ones", "vall: 0.2\n", "c.yaml:1: vall: unknown key (valid: per_source, val, test, seed,"},
+		{"whole number", "per_source: 2.5\n", `c.yaml:1: per_source: want a whole number, got "2.5"`},
+		{"unknown transform", "seed: 1\npipeline:\n  - {name: hflip}\n  - {name: twirl}\n", `c.yaml:4: name: unknown transform "twirl" (valid: affine,`},
+		{"unknown transform key", "pipeline:\n  - {name: hflip, sigma: 1}\n", "c.yaml:2: sigma: unknown key for hflip (valid: name, p)"},
+		{"unknown format", "formats: [folder, zip]\n", `c.yaml:1: formats: unknown value "zip" (valid: folder, webdataset, tfrecord)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := Defaults()
 			err := c.ApplyFile("c.yaml", []byte(tc.src))
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("err = %v, want it to contain %q", err, tc.want)
+			var ce *conf.Error
+			if !errors.As(err, &ce) || ce.File != "c.yaml" || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v (%T), want a *conf.Error containing %q", err, err, tc.want)
 			}
 		})
+	}
+}
+
+// TestNormalizeThenValidate: Validate reports without changing anything;
+// Normalize fills in and spells one way.
+func TestNormalizeThenValidate(t *testing.T) {
+	c := Defaults()
+	c.Workers, c.Color, c.Pipeline = 0, "grey", nil
+	formats := []string{"tfrecord", "folder"}
+	c.Formats = formats
+	before := fmt.Sprintf("%+v", c)
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if after := fmt.Sprintf("%+v", c); after != before {
+		t.Errorf("Validate changed the config:\n%s\n%s", before, after)
+	}
+	c.Normalize()
+	if c.Workers < 1 || c.Color != "gray" || c.Pipeline == nil || strings.Join(c.Formats, ",") != "folder,tfrecord" {
+		t.Errorf("Normalize: %+v", c)
+	}
+	if strings.Join(formats, ",") != "tfrecord,folder" {
+		t.Errorf("Normalize reordered the caller's slice: %q", formats)
+	}
+	c.Val, c.Test, c.Color = 0.6, 0.5, "sepia"
+	err := c.Validate()
+	for _, want := range []string{`color: unknown value "sepia" (valid: keep, gray, grey, rgb)`, "val 0.6 + test 0.5 leave nothing to train on"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Validate: %v, want %q", err, want)
+		}
 	}
 }
 

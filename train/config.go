@@ -3,6 +3,10 @@ package train
 import (
 	"errors"
 	"fmt"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/augsplit/augsplit/conf"
 )
 
 // Config holds every hyper-parameter of the bundled CNN and its fit loop.
@@ -49,33 +53,79 @@ func DefaultConfig() Config {
 	}
 }
 
-// Validate reports the first setting that cannot work, naming its key.
-func (c Config) Validate() error {
-	var errs []error
-	check := func(ok bool, key, format string, args ...any) {
-		if !ok {
-			errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+// fields is the table of config keys, in the order of Config's fields: it
+// decodes a file (ApplyFile), checks values however they were set
+// (Validate) and lists the keys (ConfigKeys).
+func (c *Config) fields() []conf.Field {
+	fraction := conf.Want(func(v float64) bool { return v >= 0 && v < 1 }, "0 to below 1")
+	positive := conf.Above(0.0)
+	nonNegative := conf.AtLeast(0.0)
+	return []conf.Field{
+		conf.Value("filters", &c.Filters, conf.AtLeast(1)),
+		conf.Value("blocks", &c.Blocks, conf.AtLeast(1)),
+		conf.Value("dense", &c.Dense, conf.AtLeast(1)),
+		conf.Value("lr", &c.LR, positive),
+		conf.Value("momentum", &c.Momentum, fraction),
+		conf.Value("decay", &c.Decay, nonNegative),
+		conf.Value("batch", &c.Batch, func(v int) error {
+			if v < 2 {
+				return conf.Invalid([]string{"2 or more"}, "%d is out of range: batch norm needs two samples", v)
+			}
+			return nil
+		}),
+		conf.Value("epochs", &c.Epochs, conf.AtLeast(1)),
+		conf.Value("plateau_factor", &c.PlateauFactor, conf.Want(func(v float64) bool { return v > 0 && v < 1 }, "above 0 to below 1")),
+		conf.Value("plateau_patience", &c.PlateauPatience, conf.AtLeast(0)),
+		conf.Value("plateau_min_delta", &c.PlateauMinDelta, nonNegative),
+		conf.Value("plateau_min_lr", &c.PlateauMinLR, nonNegative),
+		conf.Value("early_min_delta", &c.EarlyMinDelta, nonNegative),
+		conf.Value("early_patience", &c.EarlyPatience, conf.AtLeast(0)),
+		conf.Value("early_restore", &c.EarlyRestore),
+		conf.Value("bn_momentum", &c.BNMomentum, fraction),
+		conf.Value("bn_epsilon", &c.BNEpsilon, positive),
+		conf.Value("seed", &c.Seed),
+		// 0 in a file or a flag means the images' own size, resolved by
+		// the caller before Fit; Validate wants a real size.
+		conf.Value("size", &c.Size, conf.Want(func(v int) bool { return v == 0 || v >= 2 }, "0 (the images' own size) or 2 or more")),
+	}
+}
+
+// ConfigKeys lists the keys a config file may set, in Config's order.
+func ConfigKeys() []string {
+	var c Config
+	return conf.Keys(c.fields())
+}
+
+// ApplyFile reads a YAML file of train keys over c; keys it does not set
+// keep their values. One file can drive the whole job: when the file is a
+// generate config, its train: section is read. Mistakes are a *conf.Error
+// naming the file, line and key and listing the valid choices.
+func (c *Config) ApplyFile(name string, data []byte) error {
+	root, err := conf.Parse(data)
+	if err != nil || root == nil {
+		return conf.InFile(name, err) // an empty file changes nothing
+	}
+	if root.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(root.Content); i += 2 {
+			if root.Content[i].Value == "train" {
+				root = root.Content[i+1]
+				break
+			}
 		}
 	}
-	check(c.Filters >= 1, "filters", "must be >= 1, got %d", c.Filters)
-	check(c.Blocks >= 1, "blocks", "must be >= 1, got %d", c.Blocks)
-	check(c.Dense >= 1, "dense", "must be >= 1, got %d", c.Dense)
-	check(c.LR > 0, "lr", "must be > 0, got %g", c.LR)
-	check(c.Momentum >= 0 && c.Momentum < 1, "momentum", "must be in [0, 1), got %g", c.Momentum)
-	check(c.Decay >= 0, "decay", "must be >= 0, got %g", c.Decay)
-	check(c.Batch >= 2, "batch", "must be >= 2 (batch norm needs two samples), got %d", c.Batch)
-	check(c.Epochs >= 1, "epochs", "must be >= 1, got %d", c.Epochs)
-	check(c.PlateauFactor > 0 && c.PlateauFactor < 1, "plateau_factor", "must be in (0, 1), got %g", c.PlateauFactor)
-	check(c.PlateauPatience >= 0, "plateau_patience", "must be >= 0, got %d", c.PlateauPatience)
-	check(c.PlateauMinDelta >= 0, "plateau_min_delta", "must be >= 0, got %g", c.PlateauMinDelta)
-	check(c.PlateauMinLR >= 0, "plateau_min_lr", "must be >= 0, got %g", c.PlateauMinLR)
-	check(c.EarlyMinDelta >= 0, "early_min_delta", "must be >= 0, got %g", c.EarlyMinDelta)
-	check(c.EarlyPatience >= 0, "early_patience", "must be >= 0, got %d", c.EarlyPatience)
-	check(c.BNMomentum >= 0 && c.BNMomentum < 1, "bn_momentum", "must be in [0, 1), got %g", c.BNMomentum)
-	check(c.BNEpsilon > 0, "bn_epsilon", "must be > 0, got %g", c.BNEpsilon)
-	check(c.Size >= 2, "size", "must be >= 2, got %d", c.Size)
-	if c.Size >= 2 && c.Blocks >= 1 && c.Blocks < 31 && c.Size>>c.Blocks < 1 {
-		errs = append(errs, fmt.Errorf("size: %d px is too small for %d blocks of 2x2 pooling (need >= %d)", c.Size, c.Blocks, 1<<c.Blocks))
+	return conf.InFile(name, conf.Mapping(root, "", c.fields()))
+}
+
+// Validate reports every setting that cannot work, each naming its key.
+// It changes nothing.
+func (c Config) Validate() error {
+	errs := []error{conf.Check(c.fields())}
+	switch {
+	case c.Size == 0:
+		errs = append(errs, &conf.Error{Key: "size", Msg: fmt.Sprintf("%d is out of range", c.Size), Valid: []string{"2 or more"}})
+	case c.Blocks >= 1 && c.Blocks < 31 && c.Size>>c.Blocks < 1:
+		errs = append(errs, &conf.Error{Key: "size", Msg: fmt.Sprintf("%d px is too small for %d blocks of 2x2 pooling", c.Size, c.Blocks),
+			Valid: []string{fmt.Sprintf("%d or more", 1<<c.Blocks)}})
 	}
 	return errors.Join(errs...)
 }

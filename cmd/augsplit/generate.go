@@ -3,113 +3,82 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"os"
-	"strings"
 
+	"github.com/spf13/cobra"
+
+	"github.com/augsplit/augsplit/conf"
 	"github.com/augsplit/augsplit/dataset"
 	"github.com/augsplit/augsplit/generate"
 	"github.com/augsplit/augsplit/preview"
 	"github.com/augsplit/augsplit/writer"
 )
 
-func init() {
-	commands["generate"] = command{run: runGenerate, short: "augment source images into a split, verified dataset"}
+type generateOptions struct {
+	config      string
+	quiet       bool
+	printConfig bool
+	preview     bool
 }
 
-func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("generate", stderr)
-	def := generate.Defaults()
-	var (
-		in          = fs.String("in", "", "source folder: one subfolder per class (required)")
-		out         = fs.String("out", "", "output folder (required)")
-		perSource   = fs.Int("per-source", def.PerSource, "augmented variants per source image")
-		val         = fs.Float64("val", def.Val, "fraction of each class for validation")
-		test        = fs.Float64("test", def.Test, "fraction of each class for test")
-		seed        = fs.Uint64("seed", def.Seed, "seed: same seed, same bytes")
-		workers     = fs.Int("workers", def.Workers, "worker goroutines, 0 for one per CPU (output does not depend on it)")
-		size        = fs.String("size", "", "resize sources once to N or WxH before augmenting")
-		config      = fs.String("config", "", "YAML config file (flags override it)")
-		color       = fs.String("color", def.Color, "keep | gray (or grey) | rgb")
-		pngLevel    = fs.String("png-compression", def.PNGCompression, "default | speed | best | none")
-		skipBad     = fs.Bool("skip-bad", false, "skip sources that fail to decode and list them in the card")
-		force       = fs.Bool("force", false, "replace an OUT that holds something else")
-		quiet       = fs.Bool("quiet", false, "no progress and no summary")
-		printConfig = fs.Bool("print-config", false, "print the effective config as YAML and exit")
-		valOrig     = fs.Bool("val-originals", false, "for classes split by source, put the un-augmented originals in val/test")
-		maxPixels   = fs.Int("max-pixels", def.MaxPixels, "refuse source images with more pixels than this")
-		followLinks = fs.Bool("follow-symlinks", false, "follow symlinks that point outside --in")
-		formats     = fs.String("format", strings.Join(def.Formats, ","), "comma-separated: folder, webdataset, tfrecord")
-		shardSize   = fs.Int("shard-size", def.ShardSize, "samples per shard")
-		shardBytes  = fs.Int64("shard-bytes", 0, "bytes per shard (0: no limit); whichever limit is reached first")
-		preview     = fs.Bool("preview", false, "write preview.png and splits.png at the end")
-	)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("generate: unexpected argument %q", fs.Arg(0))
-	}
-	cfg := def
-	if *config != "" {
-		data, err := os.ReadFile(*config)
-		if err != nil {
-			return usagef("read config: %v", err)
-		}
-		if err := cfg.ApplyFile(*config, data); err != nil {
-			return usagef("%v", err)
-		}
-	}
-	// Flags override the file; only flags the user actually set.
-	var flagErr error
-	fs.Visit(func(f *flag.Flag) {
-		switch f.Name {
-		case "per-source":
-			cfg.PerSource = *perSource
-		case "val":
-			cfg.Val = *val
-		case "test":
-			cfg.Test = *test
-		case "seed":
-			cfg.Seed = *seed
-		case "workers":
-			cfg.Workers = *workers
-		case "size":
-			s, err := generate.ParseSize(*size)
+func newGenerateCmd() *cobra.Command {
+	cfg := generate.Defaults()
+	var o generateOptions
+	cmd := &cobra.Command{
+		Use:   "generate --in DIR --out DIR [flags]",
+		Short: "augment source images into a split, verified dataset",
+		Long: `Scans DIR (one subfolder per class), splits its sources so that every class is
+in every split and variants of one source stay on one side, makes --per-source
+variants of each with the pipeline, and writes OUT with manifest.jsonl and
+dataset.json last. Same inputs and seed, same bytes, for any --workers.`,
+		Example: `  augsplit generate --in cells --out data --size 64
+  augsplit generate --in cells --out data --config augsplit.yaml --seed 7
+  augsplit generate --print-config > augsplit.yaml`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			err := applyConfigFile(cmd.Flags(), o.config, func() { cfg = generate.Defaults() }, cfg.ApplyFile)
 			if err != nil {
-				flagErr = err
+				return err
 			}
-			cfg.Size = s
-		case "color":
-			cfg.Color = *color
-		case "png-compression":
-			cfg.PNGCompression = *pngLevel
-		case "skip-bad":
-			cfg.SkipBad = *skipBad
-		case "val-originals":
-			cfg.ValOriginals = *valOrig
-		case "max-pixels":
-			cfg.MaxPixels = *maxPixels
-		case "follow-symlinks":
-			cfg.FollowSymlinks = *followLinks
-		case "format":
-			cfg.Formats = splitList(*formats)
-		case "shard-size":
-			cfg.ShardSize = *shardSize
-		case "shard-bytes":
-			cfg.ShardBytes = *shardBytes
-		}
-	})
-	if flagErr != nil {
-		return usagef("--size: %v", flagErr)
+			return runGenerate(cmd.Context(), &cfg, o, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
 	}
-	cfg.In, cfg.Out, cfg.Force = *in, *out, *force
+	f := cmd.Flags()
+	f.StringVar(&cfg.In, "in", "", "source folder: one subfolder per class (required)")
+	f.StringVar(&cfg.Out, "out", "", "output folder (required)")
+	f.IntVar(&cfg.PerSource, "per-source", cfg.PerSource, "augmented variants per source image")
+	f.Float64Var(&cfg.Val, "val", cfg.Val, "fraction of each class for validation")
+	f.Float64Var(&cfg.Test, "test", cfg.Test, "fraction of each class for test")
+	f.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed: same seed, same bytes")
+	f.IntVar(&cfg.Workers, "workers", cfg.Workers, "worker goroutines, 0 for one per CPU (output does not depend on it)")
+	f.Var(sizeValue{&cfg.Size}, "size", "resize sources once to `N` or WxH before augmenting")
+	f.StringVar(&o.config, "config", "", "YAML config file (flags override it)")
+	f.StringVar(&cfg.Color, "color", cfg.Color, "keep | gray (or grey) | rgb")
+	f.StringVar(&cfg.PNGCompression, "png-compression", cfg.PNGCompression, "default | speed | best | none")
+	f.BoolVar(&cfg.SkipBad, "skip-bad", false, "skip sources that fail to decode and list them in the card")
+	f.BoolVar(&cfg.Force, "force", false, "replace an OUT that holds something else")
+	f.BoolVar(&o.quiet, "quiet", false, "no progress and no summary")
+	f.BoolVar(&o.printConfig, "print-config", false, "print the effective config as YAML and exit")
+	f.BoolVar(&cfg.ValOriginals, "val-originals", false, "for classes split by source, put the un-augmented originals in val/test")
+	f.IntVar(&cfg.MaxPixels, "max-pixels", cfg.MaxPixels, "refuse source images with more pixels than this")
+	f.BoolVar(&cfg.FollowSymlinks, "follow-symlinks", false, "follow symlinks that point outside --in")
+	f.Var(listValue{&cfg.Formats}, "format", "comma-separated: folder, webdataset, tfrecord")
+	f.IntVar(&cfg.ShardSize, "shard-size", cfg.ShardSize, "samples per shard")
+	f.Int64Var(&cfg.ShardBytes, "shard-bytes", 0, "bytes per shard (0: no limit); whichever limit is reached first")
+	f.BoolVar(&o.preview, "preview", false, "write preview.png and splits.png at the end")
+	completeWords(cmd, "color", "keep", "gray", "rgb")
+	completeWords(cmd, "png-compression", "default", "speed", "best", "none")
+	completeWords(cmd, "format", "folder", "webdataset", "tfrecord", "folder,webdataset,tfrecord")
+	return cmd
+}
+
+func runGenerate(ctx context.Context, cfg *generate.Config, o generateOptions, stdout, stderr io.Writer) error {
+	cfg.Normalize()
 	if err := cfg.Validate(); err != nil {
 		return usagef("%v", err)
 	}
-	if *printConfig {
+	if o.printConfig {
 		y, err := cfg.YAML()
 		if err != nil {
 			return err
@@ -120,9 +89,8 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if cfg.In == "" || cfg.Out == "" {
 		return usagef("generate: --in and --out are required")
 	}
-
-	prog := newProgress(stderr, *quiet, "generate")
-	card, err := generate.Run(ctx, cfg, generate.Options{Log: stderr, Progress: prog.update})
+	prog := newProgress(stderr, o.quiet, "generate")
+	card, err := generate.Run(ctx, *cfg, generate.Options{Log: stderr, Progress: prog.update})
 	prog.finish()
 	if generate.IsUpToDate(err) {
 		fmt.Fprintf(stderr, "%s already holds this exact dataset (same inputs and config): nothing to do\n", cfg.Out)
@@ -131,26 +99,14 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return explain(ctx, stderr, err)
 	}
-	if !*quiet {
+	if !o.quiet {
 		printSummary(stderr, card)
 		fmt.Fprintf(stderr, "wrote %d samples to %s (manifest.jsonl, dataset.json); check with: augsplit verify %s\n", card.Total, cfg.Out, cfg.Out)
 	}
-	if *preview {
-		if err := writePreview(ctx, cfg.Out); err != nil {
-			return err
-		}
+	if o.preview {
+		return preview.Write(ctx, cfg.Out, defaultPreviewPerClass)
 	}
 	return nil
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 // printSummary writes the per-class, per-split table that ends a run.
@@ -183,11 +139,6 @@ func printSummary(w io.Writer, card *writer.Card) {
 	fmt.Fprintf(w, " %7d\n\n", card.Total)
 }
 
-// writePreview draws preview.png and splits.png into a finished OUT.
-func writePreview(ctx context.Context, out string) error {
-	return preview.Write(ctx, out, defaultPreviewPerClass)
-}
-
 // defaultPreviewPerClass is how many variants per class --preview shows.
 const defaultPreviewPerClass = 6
 
@@ -195,7 +146,7 @@ const defaultPreviewPerClass = 6
 // errors (exit 2), and tells an interrupted run how to finish.
 func explain(ctx context.Context, stderr io.Writer, err error) error {
 	var sp *dataset.SamePlaceError
-	var ce *generate.ConfigError
+	var ce *conf.Error
 	switch {
 	case errors.As(err, &sp), errors.As(err, &ce):
 		return &usageError{msg: err.Error(), err: err}

@@ -1,29 +1,23 @@
 // Command augsplit turns a handful of labelled images into a large, honest,
 // reproducible training set, and trains a model on it.
+//
+// Each command is built explicitly by a newXxxCmd function in its own file
+// (restic's layout): it declares its flags, calls the library and prints.
+// Nothing registers itself in init().
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
+	"strings"
+
+	"github.com/spf13/cobra"
 
 	"github.com/augsplit/augsplit/generate"
 )
-
-// command is one subcommand: it parses its own args and returns an error
-// whose kind decides the exit code (see exitCode).
-type command struct {
-	run   func(ctx context.Context, args []string, stdout, stderr io.Writer) error
-	short string
-}
-
-// commands is filled in by each subcommand's file.
-var commands = map[string]command{}
 
 func main() {
 	ctx, stop := signalContext()
@@ -34,124 +28,148 @@ func main() {
 	case code == 130 || code == 143:
 		// "context canceled" reads like a bug; say what happened.
 		fmt.Fprintln(os.Stderr, "augsplit: interrupted")
-	case err != nil && !errors.Is(err, errSilent) && !errors.Is(err, flag.ErrHelp):
+	case err != nil && !errors.Is(err, errSilent):
 		fmt.Fprintf(os.Stderr, "augsplit: %v\n", err)
+		var ue *usageError
+		if errors.As(err, &ue) && ue.help != "" {
+			fmt.Fprintf(os.Stderr, "Run '%s --help' for usage.\n", ue.help)
+		}
 	}
 	os.Exit(code)
 }
 
+// run executes one command line: main and the tests share it. Help and
+// data go to stdout, logs to stderr; the error decides the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(stderr)
-		if len(args) == 0 {
+	root := newRootCmd(stdout, stderr)
+	root.SetArgs(longForm(root, args))
+	return root.ExecuteContext(ctx)
+}
+
+// newRootCmd builds the command tree writing help and data to stdout and
+// logs to stderr.
+func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "augsplit",
+		Short: "augment, split honestly, write and train on image datasets",
+		Long: `augsplit turns a handful of labelled images into a large, honest, reproducible
+training set (every class in every split, variants of one source never on both
+sides), checks any dataset for leaks, and trains a small CNN on the result.
+
+Exit codes: 0 ok; 1 failure, or a check that found a problem; 2 usage or
+configuration error; 130 interrupted (SIGINT); 143 terminated (SIGTERM).`,
+		Example: `  augsplit generate --in cells --out data --size 64
+  augsplit verify data
+  augsplit train --data data --out run
+  augsplit help generate`,
+		Version:       generate.Version,
+		SilenceErrors: true, // main prints the error once, with its exit code
+		SilenceUsage:  true,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				msg := fmt.Sprintf("unknown command %q", args[0])
+				if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+					msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(s, " or "))
+				}
+				return &usageError{msg: msg, help: cmd.CommandPath()}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprint(cmd.ErrOrStderr(), cmd.UsageString())
 			return usagef("no command given")
-		}
-		return nil
+		},
 	}
-	if args[0] == "--version" || args[0] == "version" {
-		fmt.Fprintf(stdout, "augsplit %s\n", generate.Version)
-		return nil
-	}
-	c, ok := commands[args[0]]
-	if !ok {
-		usage(stderr)
-		return usagef("unknown command %q", args[0])
-	}
-	return c.run(ctx, args[1:], stdout, stderr)
+	root.SetVersionTemplate("augsplit {{.Version}}\n")
+	// cobra would add -v as well; keep -v free (it reads as "verbose").
+	root.Flags().Bool("version", false, "print augsplit's version")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &usageError{msg: err.Error(), err: err, help: c.CommandPath()}
+	})
+	root.AddCommand(
+		newGenerateCmd(), newVerifyCmd(), newSplitCmd(),
+		newTrainCmd(), newEvalCmd(), newPredictCmd(), newSeedBugCmd(),
+		newAuditCmd(), newPreviewCmd(), newVersionCmd(),
+	)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetHelpCommand(newHelpCmd())
+	addCompletionCmd(root)
+	return root
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: augsplit <command> [flags]\n\ncommands:")
-	for _, name := range sortedCommandNames() {
-		fmt.Fprintf(w, "  %-10s %s\n", name, commands[name].short)
-	}
-	fmt.Fprintln(w, "\nRun 'augsplit <command> -h' for a command's flags.")
-}
-
-// usageError marks a mistake in how augsplit was called, or an input a
-// check command cannot read: exit code 2. err, if set, is the cause.
-type usageError struct {
-	msg string
-	err error
-}
-
-func (e *usageError) Error() string { return e.msg }
-func (e *usageError) Unwrap() error { return e.err }
-
-func usagef(format string, args ...any) error {
-	return &usageError{msg: fmt.Sprintf(format, args...)}
-}
-
-// errSilent is returned when the command already explained itself on
-// stderr/stdout (a verify or audit that found problems): exit 1, no extra line.
-var errSilent = errors.New("problems found")
-
-// signalled records which signal cancelled the context, for the exit code.
-var signalled = make(chan os.Signal, 1)
-
-func signalContext() (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(context.Background())
-	ch := make(chan os.Signal, 1)
-	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		select {
-		case s := <-ch:
-			signalled <- s
-			cancel()
-			// A second signal means "now": do not wait for clean-up.
-			<-ch
-			os.Exit(exitForSignal(s))
-		case <-ctx.Done():
-		}
-	}()
-	return ctx, func() { signal.Stop(ch); cancel() }
-}
-
-func exitForSignal(s os.Signal) int {
-	if s == syscall.SIGTERM {
-		return 143
-	}
-	return 130
-}
-
-// exitCode maps an error to the exit codes scripts rely on:
-// 0 ok, 1 failure or problems found, 2 usage, 130 SIGINT, 143 SIGTERM.
-func exitCode(ctx context.Context, err error) int {
-	select {
-	case s := <-signalled:
-		return exitForSignal(s)
-	default:
-	}
-	var ue *usageError
-	switch {
-	case err == nil:
-		return 0
-	case errors.Is(err, flag.ErrHelp):
-		return 0
-	case errors.As(err, &ue):
-		return 2
-	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
-		return 130
-	default:
-		return 1
-	}
-}
-
-// newFlagSet returns a flag set that reports errors instead of exiting, so
-// run stays testable; its usage text goes to stderr.
-func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("augsplit "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	return fs
-}
-
-// parseFlags parses args, turning a flag mistake into a usage error.
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:     "version",
+		Short:   "print augsplit's version (also --version)",
+		Example: "  augsplit version",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := fmt.Fprintf(cmd.OutOrStdout(), "augsplit %s\n", generate.Version)
 			return err
-		}
-		return usagef("%v", err)
+		},
 	}
-	return nil
+}
+
+// newHelpCmd replaces cobra's help command, which prints the general help
+// with exit 0 for a command that does not exist.
+func newHelpCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "print a command's help (also: augsplit COMMAND --help)",
+		Example: `  augsplit help
+  augsplit help generate`,
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			var names []cobra.Completion
+			for _, c := range cmd.Root().Commands() {
+				if c.IsAvailableCommand() && strings.HasPrefix(c.Name(), prefix) {
+					names = append(names, cobra.CompletionWithDesc(c.Name(), c.Short))
+				}
+			}
+			return names, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			root := cmd.Root()
+			target, _, err := root.Find(args)
+			if err != nil || (target == root && len(args) > 0) {
+				return &usageError{msg: fmt.Sprintf("no help for %q: not a command", strings.Join(args, " ")), help: root.CommandPath()}
+			}
+			target.InitDefaultHelpFlag() // as -h would, so both print the same
+			target.InitDefaultVersionFlag()
+			return target.Help()
+		},
+	}
+}
+
+// addCompletionCmd adds cobra's completion command now rather than at
+// Execute, to give it and its shells an example and exit-2 argument checks.
+func addCompletionCmd(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		c.Example = `  augsplit completion bash > /etc/bash_completion.d/augsplit
+  augsplit completion zsh > "${fpath[1]}/_augsplit"
+  augsplit completion fish > ~/.config/fish/completions/augsplit.fish`
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			var shells []string
+			for _, sh := range cmd.Commands() {
+				shells = append(shells, sh.Name())
+			}
+			if len(args) == 0 {
+				fmt.Fprint(cmd.ErrOrStderr(), cmd.UsageString())
+				return usagef("completion: name a shell (%s)", strings.Join(shells, ", "))
+			}
+			return &usageError{msg: fmt.Sprintf("completion: unknown shell %q (valid: %s)", args[0], strings.Join(shells, ", ")), help: cmd.CommandPath()}
+		}
+		for _, sh := range c.Commands() {
+			sh.Example = fmt.Sprintf("  augsplit completion %s", sh.Name())
+			sh.Args = noArgs
+		}
+	}
 }

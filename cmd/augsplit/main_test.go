@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -15,42 +14,6 @@ import (
 	"testing"
 	"time"
 )
-
-// augsplitBin builds the command once per test binary run.
-var augsplitBin string
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if augsplitBin != "" {
-		os.RemoveAll(filepath.Dir(augsplitBin))
-	}
-	os.Exit(code)
-}
-
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	if augsplitBin != "" {
-		return augsplitBin
-	}
-	dir, err := os.MkdirTemp("", "augsplit-bin-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "augsplit")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	augsplitBin = bin
-	return bin
-}
-
-func runCLI(args ...string) (stdout, stderr string, code int) {
-	var o, e bytes.Buffer
-	ctx := context.Background()
-	err := run(ctx, args, &o, &e)
-	return o.String(), e.String(), exitCode(ctx, err)
-}
 
 func TestExitCodes(t *testing.T) {
 	for _, tc := range []struct {
@@ -181,17 +144,6 @@ func TestSignalStopsCleanly(t *testing.T) {
 	}
 }
 
-func countFiles(dir string) int {
-	n := 0
-	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			n++
-		}
-		return nil
-	})
-	return n
-}
-
 // SIGKILL part-way leaves no manifest, so verify calls the dataset
 // incomplete; re-running the same command completes it, byte-identical to
 // an uninterrupted run. Checked at several kill points.
@@ -244,27 +196,6 @@ func TestKillThenRerunConverges(t *testing.T) {
 			}
 		})
 	}
-}
-
-func readTree(t *testing.T, dir string) map[string][]byte {
-	t.Helper()
-	files := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		files[rel] = b
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
 }
 
 func TestGeneratePreviewWritesPictures(t *testing.T) {

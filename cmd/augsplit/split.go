@@ -6,34 +6,44 @@ import (
 	"io"
 	"regexp"
 
+	"github.com/spf13/cobra"
+
 	"github.com/augsplit/augsplit/generate"
 )
 
-func init() {
-	commands["split"] = command{run: runSplit, short: "split a folder of real images (no augmentation) with the same guarantees"}
+func newSplitCmd() *cobra.Command {
+	var cfg generate.SplitConfig
+	var quiet bool
+	cmd := &cobra.Command{
+		Use:   "split --in DIR --out DIR [flags]",
+		Short: "split a folder of real images (no augmentation) with the same guarantees",
+		Long: `Copies (or hard-links) the images of DIR (one subfolder per class) into
+OUT/<split>/<class>/, every class in every split, files of one group never on
+both sides, with the manifest and card that generate writes.`,
+		Example: `  augsplit split --in photos --out data --val 0.2 --test 0.1
+  augsplit split --in scans --out data --group-regex '^(patient\d+)_' --link`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runSplit(cmd.Context(), cfg, quiet, cmd.ErrOrStderr())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.In, "in", "", "source folder: one subfolder per class (required)")
+	f.StringVar(&cfg.Out, "out", "", "output folder (required)")
+	f.Float64Var(&cfg.Val, "val", 0.2, "fraction of each class for validation")
+	f.Float64Var(&cfg.Test, "test", 0, "fraction of each class for test")
+	f.Uint64Var(&cfg.Seed, "seed", 1, "seed: same seed, same split")
+	f.StringVar(&cfg.GroupRegex, "group-regex", "", "group files by the first capture group of this regexp on the file name (default: each file its own group)")
+	f.BoolVar(&cfg.Link, "link", false, "hard-link files instead of copying them")
+	f.BoolVar(&cfg.SkipBad, "skip-bad", false, "skip files that fail to decode and list them in the card")
+	f.IntVar(&cfg.MaxPixels, "max-pixels", 64<<20, "refuse images with more pixels than this")
+	f.BoolVar(&cfg.FollowSymlinks, "follow-symlinks", false, "follow symlinks that point outside --in")
+	f.BoolVar(&cfg.Force, "force", false, "replace an OUT that holds something else")
+	f.BoolVar(&quiet, "quiet", false, "no progress and no summary")
+	return cmd
 }
 
-func runSplit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("split", stderr)
-	var cfg generate.SplitConfig
-	fs.StringVar(&cfg.In, "in", "", "source folder: one subfolder per class (required)")
-	fs.StringVar(&cfg.Out, "out", "", "output folder (required)")
-	fs.Float64Var(&cfg.Val, "val", 0.2, "fraction of each class for validation")
-	fs.Float64Var(&cfg.Test, "test", 0, "fraction of each class for test")
-	fs.Uint64Var(&cfg.Seed, "seed", 1, "seed: same seed, same split")
-	fs.StringVar(&cfg.GroupRegex, "group-regex", "", "group files by the first capture group of this regexp on the file name (default: each file its own group)")
-	fs.BoolVar(&cfg.Link, "link", false, "hard-link files instead of copying them")
-	fs.BoolVar(&cfg.SkipBad, "skip-bad", false, "skip files that fail to decode and list them in the card")
-	fs.IntVar(&cfg.MaxPixels, "max-pixels", 64<<20, "refuse images with more pixels than this")
-	fs.BoolVar(&cfg.FollowSymlinks, "follow-symlinks", false, "follow symlinks that point outside --in")
-	fs.BoolVar(&cfg.Force, "force", false, "replace an OUT that holds something else")
-	quiet := fs.Bool("quiet", false, "no progress and no summary")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("split: unexpected argument %q", fs.Arg(0))
-	}
+func runSplit(ctx context.Context, cfg generate.SplitConfig, quiet bool, stderr io.Writer) error {
 	if cfg.In == "" || cfg.Out == "" {
 		return usagef("split: --in and --out are required")
 	}
@@ -49,7 +59,7 @@ func runSplit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return usagef("split: --group-regex %q has no capture group: mark the group part of the file name with ( ), e.g. '^(patient\\d+)_'", cfg.GroupRegex)
 		}
 	}
-	prog := newProgress(stderr, *quiet, "split")
+	prog := newProgress(stderr, quiet, "split")
 	card, err := generate.Split(ctx, cfg, generate.Options{Log: stderr, Progress: prog.update})
 	prog.finish()
 	if generate.IsUpToDate(err) {
@@ -59,7 +69,7 @@ func runSplit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return explain(ctx, stderr, err)
 	}
-	if !*quiet {
+	if !quiet {
 		printSummary(stderr, card)
 	}
 	return nil

@@ -6,74 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"image"
-	"image/color"
-	"image/draw"
-	"image/png"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 )
-
-var trainClasses = []string{"blob", "hbar", "vbar", "diag", "frame"}
-
-// writeImageFolder writes root/<split>/<class>/NN.png: per class, n shapes
-// (16x16 grey) that a tiny model tells apart in a couple of epochs.
-func writeImageFolder(t *testing.T, root string, splits map[string]int, classes []string) {
-	t.Helper()
-	r := rand.New(rand.NewPCG(1, 2))
-	for sp, n := range splits {
-		for c, name := range classes {
-			dir := filepath.Join(root, sp, name)
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			for i := range n {
-				img := image.NewGray(image.Rect(0, 0, 16, 16))
-				for j := range img.Pix {
-					img.Pix[j] = uint8(r.IntN(30))
-				}
-				o := r.IntN(4)
-				for k := range 12 {
-					switch c % 5 {
-					case 0:
-						img.Pix[(4+o+k%4)*16+4+k/4] = 250
-					case 1:
-						img.Pix[(5+o)*16+2+k] = 250
-					case 2:
-						img.Pix[(2+k)*16+5+o] = 250
-					case 3:
-						img.Pix[(2+k)*16+2+k] = 250
-					case 4:
-						img.Pix[(2+o)*16+2+k] = 250
-						img.Pix[(2+k)*16+2+o] = 250
-					}
-				}
-				f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%02d.png", i)))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := png.Encode(f, img); err != nil {
-					t.Fatal(err)
-				}
-				f.Close()
-			}
-		}
-	}
-}
-
-func runTrainCLI(args ...string) (stdout, stderr string, code int) {
-	var o, e bytes.Buffer
-	ctx := context.Background()
-	err := run(ctx, args, &o, &e)
-	if err != nil {
-		fmt.Fprintf(&e, "augsplit: %v\n", err)
-	}
-	return o.String(), e.String(), exitCode(ctx, err)
-}
 
 func TestTrainEvalPredictCLI(t *testing.T) {
 	data := t.TempDir()
@@ -174,11 +112,13 @@ func TestTrainConfigFile(t *testing.T) {
 		{"generate config's train section", "per_source: 300\npipeline:\n  - {name: hflip}\ntrain:\n  epochs: 1\n  blocks: 2\n  dense: 4\n", nil, 0, "Epoch 1/1 - "},
 		{"unknown key", "epochz: 1\n", nil, 2, "epochz"},
 		{"unknown key names line and valid keys", "epochs: 1\nlearning_rate: 0.1\n", nil, 2,
-			`line 2: unknown key "learning_rate"; valid keys: filters, blocks, dense, lr, momentum,`},
-		{"line within a train: section is the file's", "per_source: 3\ntrain:\n  epochs: 1\n  lr_rate: 1\n", nil, 2, `line 4: unknown key "lr_rate"`},
-		{"key given twice", "epochs: 1\nepochs: 2\n", nil, 2, "line 2: epochs given twice (first on line 1)"},
-		{"wrong type", "epochs: many\n", nil, 2, `line 1: epochs: want a whole number, got "many"`},
-		{"bad value", "epochs: 1\nbatch: 1\nblocks: 2\n", nil, 2, "batch"},
+			`c4.yaml:2: learning_rate: unknown key (valid: filters, blocks, dense, lr, momentum,`},
+		{"line within a train: section is the file's", "per_source: 3\ntrain:\n  epochs: 1\n  lr_rate: 1\n", nil, 2, `c5.yaml:4: lr_rate: unknown key`},
+		{"key given twice", "epochs: 1\nepochs: 2\n", nil, 2, "c6.yaml:2: epochs: given twice (first on line 1)"},
+		{"wrong type", "epochs: many\n", nil, 2, `c7.yaml:1: epochs: want a whole number, got "many"`},
+		{"bad value", "epochs: 1\nbatch: 1\nblocks: 2\n", nil, 2, "c8.yaml:2: batch: 1 is out of range"},
+		{"flag overrides a bad file value", "epochs: 1\nbatch: 1\nblocks: 2\n", []string{"--batch", "4"}, 2, "c9.yaml:2: batch:"},
+		{"fraction out of range", "momentum: 1.5\n", nil, 2, "c10.yaml:1: momentum: 1.5 is out of range (valid: 0 to below 1)"},
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -199,10 +139,10 @@ func TestTrainConfigFile(t *testing.T) {
 }
 
 func TestTrainHelpListsConfigKeys(t *testing.T) {
-	_, errOut, code := runTrainCLI("train", "-h")
-	if code != 0 || strings.Contains(errOut, "train.Config") ||
-		!strings.Contains(errOut, "keys filters, blocks, dense, lr,") || !strings.Contains(errOut, "early_patience") {
-		t.Errorf("train -h: exit %d, want the config keys listed and no Go type:\n%s", code, errOut)
+	out, _, code := runTrainCLI("train", "-h")
+	if code != 0 || strings.Contains(out, "train.Config") ||
+		!strings.Contains(out, "keys filters, blocks, dense, lr,") || !strings.Contains(out, "early_patience") {
+		t.Errorf("train -h: exit %d, want the config keys listed on stdout and no Go type:\n%s", code, out)
 	}
 }
 
@@ -213,58 +153,6 @@ func TestTrainOnSourceFolderSaysGenerateFirst(t *testing.T) {
 		!strings.Contains(errOut, "augsplit generate --in "+src+" --out OUT (or augsplit split) first") {
 		t.Errorf("train on a source folder: exit %d, stderr:\n%s", code, errOut)
 	}
-	// A split dataset is not mistaken for one.
-	data := t.TempDir()
-	writeImageFolder(t, data, map[string]int{"train": 1, "val": 1}, trainClasses[:2])
-	if err := sourceTreeError(data, []string{"train", "val"}); err != nil {
-		t.Errorf("split dataset taken for a source folder: %v", err)
-	}
-}
-
-// writePNG writes img to path, creating its folder.
-func writePNG(t *testing.T, path string, img image.Image) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// mixedImage returns a size x size image of one of the kinds QA mixed in
-// one dataset, with a bright stripe at row r.
-func mixedImage(kind string, size, r int) image.Image {
-	rect := image.Rect(0, 0, size, size)
-	var img draw.Image
-	switch kind {
-	case "gray8":
-		img = image.NewGray(rect)
-	case "gray16":
-		img = image.NewGray16(rect)
-	case "rgb":
-		img = image.NewRGBA(rect)
-	case "rgba":
-		img = image.NewNRGBA(rect)
-	}
-	for y := range size {
-		for x := range size {
-			v := uint8(20)
-			if y == r%size {
-				v = 230
-			}
-			a := uint8(255)
-			if kind == "rgba" {
-				a = 200
-			}
-			img.Set(x, y, color.NRGBA{v, v / 2, 255 - v, a})
-		}
-	}
-	return img
 }
 
 // TestTrainMixedChannelsUsesRGB: classes of 16-bit grey, RGBA, RGB and
@@ -294,30 +182,6 @@ func TestTrainMixedChannelsUsesRGB(t *testing.T) {
 		t.Errorf("predict on grey with an RGB model: exit %d, %q, %s", code, out, errOut)
 	}
 
-	// Colour only in val: train's grey images, read first, are widened too,
-	// each plane equal to the grey image.
-	only := t.TempDir()
-	writePNG(t, filepath.Join(only, "train", "x", "0.png"), mixedImage("gray8", 8, 3))
-	writePNG(t, filepath.Join(only, "val", "x", "0.png"), mixedImage("rgb", 8, 3))
-	l, err := loadSplits(context.Background(), only, []string{"train", "val"}, 0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := l.pick("train")
-	if tr.C != 3 || l.pick("val").C != 3 || len(tr.Images) != 3*64 {
-		t.Fatalf("channels train %d val %d, %d bytes; want 3, 3, 192", tr.C, l.pick("val").C, len(tr.Images))
-	}
-	grey := mixedImage("gray8", 8, 3).(*image.Gray).Pix
-	for p := range 3 {
-		if !bytes.Equal(tr.Images[p*64:(p+1)*64], grey) {
-			t.Errorf("plane %d of the widened grey image differs from the grey pixels", p)
-		}
-	}
-	// A model's channels (eval) are kept: no widening.
-	l, err = loadSplits(context.Background(), only, []string{"train", "val"}, 8, 1)
-	if err != nil || l.pick("val").C != 1 {
-		t.Errorf("loadSplits with channels 1: %v, C %d", err, l.pick("val").C)
-	}
 }
 
 func TestTrainImagesOfDifferentSizes(t *testing.T) {
@@ -344,22 +208,6 @@ func TestTrainImagesOfDifferentSizes(t *testing.T) {
 	}
 }
 
-// cancelOnWrite cancels its context once the text written so far contains
-// at: a stand-in for Ctrl-C at a known point of the log.
-type cancelOnWrite struct {
-	bytes.Buffer
-	at     string
-	cancel context.CancelFunc
-}
-
-func (w *cancelOnWrite) Write(p []byte) (int, error) {
-	n, err := w.Buffer.Write(p)
-	if strings.Contains(w.String(), w.at) {
-		w.cancel()
-	}
-	return n, err
-}
-
 func TestTrainInterruptedSaysWhatWasSaved(t *testing.T) {
 	data := t.TempDir()
 	writeImageFolder(t, data, map[string]int{"train": 8, "val": 3}, trainClasses[:3])
@@ -382,26 +230,6 @@ func TestTrainInterruptedSaysWhatWasSaved(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(runDir, f)); err != nil {
 			t.Errorf("run folder: %v", err)
 		}
-	}
-}
-
-func TestSeedBugCLI(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains two models")
-	}
-	data := t.TempDir()
-	// Five classes of equal size: the last 20% of the class-ordered list is
-	// exactly the last class (sorted: vbar).
-	writeImageFolder(t, data, map[string]int{"train": 8, "val": 2}, trainClasses)
-	out, errOut, code := runTrainCLI("seed-bug", "--data", data, "--epochs", "2", "--blocks", "2", "--dense", "8")
-	if code != 0 {
-		t.Fatalf("exit %d\n%s", code, errOut)
-	}
-	if !strings.Contains(out, "1 (vbar)") || !strings.Contains(out, "val_accuracy") {
-		t.Errorf("side by side output does not name the unseen class:\n%s", out)
-	}
-	if !strings.Contains(out, "keras-last20 validates on classes it never trained on: vbar") {
-		t.Errorf("missing summary line:\n%s", out)
 	}
 }
 

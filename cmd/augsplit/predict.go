@@ -1,0 +1,140 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/augsplit/augsplit/dataset"
+	"github.com/augsplit/augsplit/train"
+)
+
+// prediction is one line of predict --json.
+type prediction struct {
+	File string            `json:"file"`
+	Top  []train.ClassProb `json:"top"`
+}
+
+type predictOptions struct {
+	model     string
+	top       int
+	json      bool
+	maxPixels int
+}
+
+func newPredictCmd() *cobra.Command {
+	var o predictOptions
+	cmd := &cobra.Command{
+		Use:   "predict --model M [--top K] [--json] FILE...",
+		Short: "classify image files with a trained model",
+		Long: `Prints a prediction for every readable FILE and names each unreadable one on
+stderr; exits 1 at the end if any could not be read. Flags may follow the files.`,
+		Example: `  augsplit predict --model run/model.bin cell1.png cell2.png
+  augsplit predict --model run/model.bin photos/*.jpg --top 1 --json`,
+		RunE: func(cmd *cobra.Command, files []string) error {
+			if o.model == "" || len(files) == 0 {
+				return usagef("predict: --model and at least one FILE are required")
+			}
+			if o.top < 1 {
+				return usagef("predict: --top must be >= 1, got %d", o.top)
+			}
+			if o.maxPixels < 1 {
+				return usagef("predict: --max-pixels must be >= 1, got %d", o.maxPixels)
+			}
+			return runPredict(cmd, o, files)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.model, "model", "", "model file (RUN/model.bin) (required)")
+	f.IntVar(&o.top, "top", 3, "classes to print per file")
+	f.BoolVar(&o.json, "json", false, "one JSON object per line")
+	f.IntVar(&o.maxPixels, "max-pixels", dataset.DefaultMaxPixels, "refuse images with more pixels than this")
+	return cmd
+}
+
+func runPredict(cmd *cobra.Command, o predictOptions, files []string) error {
+	ctx, stdout, stderr := cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr()
+	m, err := train.Load(o.model)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	failed := 0
+	for _, path := range files {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		// One bad file must not cost the others their prediction: report
+		// it and go on, failing at the end.
+		p, err := predictFile(m, path, o.top, o.maxPixels)
+		if err != nil {
+			fmt.Fprintf(stderr, "augsplit predict: %v\n", err)
+			failed++
+			continue
+		}
+		if o.json {
+			err = enc.Encode(p)
+		} else {
+			var b strings.Builder
+			b.WriteString(path)
+			for _, c := range p.Top {
+				fmt.Fprintf(&b, "\t%s %.4f", c.Class, c.Prob)
+			}
+			_, err = fmt.Fprintln(stdout, b.String())
+		}
+		if err != nil {
+			return fmt.Errorf("write prediction: %w", err)
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("predict: %d of %d files could not be read (see above)", failed, len(files))
+	}
+	return nil
+}
+
+// predictFile classifies one file; its error names the file and a reason
+// that fits predict (dataset's decode errors suggest generate's flags).
+func predictFile(m *train.Model, path string, top, maxPixels int) (prediction, error) {
+	p := prediction{File: path}
+	fi, err := os.Stat(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return p, fmt.Errorf("%s: no such file", path)
+		}
+		return p, fmt.Errorf("%s: %w", path, err)
+	}
+	if fi.IsDir() {
+		return p, fmt.Errorf("%s: is a folder: pass image files (e.g. %s)", path, filepath.Join(path, "*.png"))
+	}
+	img, err := decodeImageFile(path, maxPixels)
+	var de *dataset.DecodeError
+	var tl *dataset.TooLargeError
+	switch {
+	case errors.As(err, &de):
+		return p, fmt.Errorf("%s: not a readable image: %w", path, de.Err)
+	case errors.As(err, &tl):
+		return p, err // names the file and --max-pixels, which predict has
+	case err != nil:
+		return p, fmt.Errorf("%s: %w", path, err)
+	}
+	if p.Top, err = m.TopK(img, top); err != nil {
+		return p, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, nil
+}
+
+func decodeImageFile(path string, maxPixels int) (image.Image, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	img, _, err := dataset.Decode(path, f, maxPixels)
+	return img, err
+}

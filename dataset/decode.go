@@ -19,7 +19,7 @@ import (
 	"io"
 	"math"
 
-	"github.com/disintegration/imaging"
+	"github.com/augsplit/augsplit/internal/resize"
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
 )
@@ -304,10 +304,9 @@ func Convert(img image.Image, colorName string) (image.Image, error) {
 	return nil, fmt.Errorf("unknown colour %q: use %q or %q", colorName, ColorGray, ColorRGB)
 }
 
-// Resize scales img to w x h with a Lanczos filter; a zero w or h keeps the
-// aspect ratio. Grey stays grey at its depth (imaging works in NRGBA, so
-// 8-bit grey goes through it and comes back; 16-bit grey uses a separable
-// Lanczos here to keep its precision).
+// Resize scales img to w x h for generate's --size: Lanczos (see
+// internal/resize), grey kept grey at its depth. A zero w or h keeps the
+// aspect ratio; an image already w x h is returned as it is.
 func Resize(img image.Image, w, h int) (image.Image, error) {
 	img = Normalize(img)
 	b := img.Bounds()
@@ -326,103 +325,5 @@ func Resize(img image.Image, w, h int) (image.Image, error) {
 	if w == b.Dx() && h == b.Dy() {
 		return img, nil
 	}
-	switch m := img.(type) {
-	case *image.Gray16:
-		return resizeGray16(m, w, h), nil
-	case *image.Gray:
-		rgba := imaging.Resize(m, w, h, imaging.Lanczos)
-		out := image.NewGray(image.Rect(0, 0, w, h))
-		for i := range out.Pix {
-			out.Pix[i] = rgba.Pix[4*i] // r == g == b for a grey source
-		}
-		return out, nil
-	}
-	return imaging.Resize(img, w, h, imaging.Lanczos), nil
-}
-
-func lanczos3(x float64) float64 {
-	x = math.Abs(x)
-	if x == 0 {
-		return 1
-	}
-	if x >= 3 {
-		return 0
-	}
-	px := math.Pi * x
-	return float64(3*math.Sin(px)*math.Sin(px/3)) / float64(px*px)
-}
-
-// weights computes, for each output index, the input taps and normalised
-// Lanczos-3 weights (widened when shrinking, as imaging does).
-func weights(in, out int) (starts []int, ws [][]float64) {
-	scale := float64(in) / float64(out)
-	support := 3.0
-	if scale > 1 {
-		support *= scale
-	}
-	starts = make([]int, out)
-	ws = make([][]float64, out)
-	for i := 0; i < out; i++ {
-		center := (float64(i)+0.5)*scale - 0.5
-		lo := int(math.Ceil(center - support))
-		hi := int(math.Floor(center + support))
-		var sum float64
-		row := make([]float64, 0, hi-lo+1)
-		for j := lo; j <= hi; j++ {
-			d := float64(j) - center
-			if scale > 1 {
-				d /= scale
-			}
-			wt := lanczos3(d)
-			row = append(row, wt)
-			sum += wt
-		}
-		for k := range row {
-			row[k] /= sum
-		}
-		starts[i], ws[i] = lo, row
-	}
-	return starts, ws
-}
-
-func clampIdx(i, n int) int {
-	if i < 0 {
-		return 0
-	}
-	if i >= n {
-		return n - 1
-	}
-	return i
-}
-
-func resizeGray16(src *image.Gray16, w, h int) *image.Gray16 {
-	sw, sh := src.Bounds().Dx(), src.Bounds().Dy()
-	xs, xw := weights(sw, w)
-	ys, yw := weights(sh, h)
-	tmp := make([]float64, w*sh) // horizontal pass
-	for y := 0; y < sh; y++ {
-		for x := 0; x < w; x++ {
-			var v float64
-			for k, wt := range xw[x] {
-				sx := clampIdx(xs[x]+k, sw)
-				i := y*src.Stride + 2*sx
-				v += wt * float64(uint16(src.Pix[i])<<8|uint16(src.Pix[i+1]))
-			}
-			tmp[y*w+x] = v
-		}
-	}
-	out := image.NewGray16(image.Rect(0, 0, w, h))
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			var v float64
-			for k, wt := range yw[y] {
-				v += wt * tmp[clampIdx(ys[y]+k, sh)*w+x]
-			}
-			v = math.Round(math.Min(math.Max(v, 0), 65535))
-			u := uint16(v)
-			i := y*out.Stride + 2*x
-			out.Pix[i], out.Pix[i+1] = uint8(u>>8), uint8(u)
-		}
-	}
-	return out
+	return resize.To(img, w, h, resize.Lanczos), nil
 }

@@ -26,6 +26,7 @@ import (
 	"golang.org/x/image/math/fixed"
 
 	"github.com/augsplit/augsplit/dataset"
+	"github.com/augsplit/augsplit/internal/resize"
 	"github.com/augsplit/augsplit/writer"
 )
 
@@ -241,11 +242,12 @@ func drawCell(dst *image.NRGBA, x, y int, img image.Image, caption []string) {
 		h := max(1, int(float64(b.Dy())*scale+0.5))
 		// Enlarging a small image with a smooth filter invents detail and
 		// rings; nearest neighbour shows its pixels as they are.
-		filter := imaging.Lanczos
+		filter := resize.Lanczos
 		if scale >= 1 {
-			filter = imaging.NearestNeighbor
+			filter = resize.Nearest
 		}
-		t := imaging.Resize(img, w, h, filter)
+		t := image.NewNRGBA(image.Rect(0, 0, w, h))
+		resize.Into(t, img, filter)
 		at := image.Pt(box.Min.X+(Thumb-w)/2, box.Min.Y+(Thumb-h)/2)
 		draw.Draw(dst, image.Rectangle{Min: at, Max: at.Add(t.Bounds().Size())}, t, image.Point{}, draw.Over)
 	}

@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"image/draw"
 
-	"golang.org/x/image/draw"
+	"github.com/augsplit/augsplit/internal/resize"
 	"gorgonia.org/tensor"
 )
 
@@ -70,17 +71,20 @@ func (s *Set) check(name string) error {
 
 // AppendPixels appends img as c planes of h x w bytes (c = 1: luminance,
 // c = 3: RGB). 16-bit images keep their high byte; other sizes are resized
-// bilinearly, which is deterministic.
+// bilinearly (internal/resize): the filter trained models have seen, so
+// metrics stay comparable across runs.
 func AppendPixels(dst []uint8, img image.Image, c, h, w int) []uint8 {
 	b := img.Bounds()
 	if b.Dx() != w || b.Dy() != h {
+		// Interpolated straight into 16 bits per channel, so the
+		// conversion below rounds once.
 		var dstImg draw.Image
 		if c == 1 {
 			dstImg = image.NewGray16(image.Rect(0, 0, w, h))
 		} else {
 			dstImg = image.NewNRGBA64(image.Rect(0, 0, w, h))
 		}
-		draw.BiLinear.Scale(dstImg, dstImg.Bounds(), img, b, draw.Src, nil)
+		resize.Into(dstImg, img, resize.Bilinear)
 		img, b = dstImg, dstImg.Bounds()
 	}
 	n := len(dst)

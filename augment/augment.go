@@ -36,6 +36,15 @@
 // Pipeline.MarshalYAML prints every key, so a printed config documents the
 // effective settings and reads back to the same pipeline.
 //
+// # Your own transforms
+//
+// A Transform with a Replay method (a Replayer) registered with Register is
+// named in YAML, printed, recorded and replayed like the built-ins, which
+// are registered the same way; Names lists them all. Implement InPlacer too
+// to let the pipeline render it over an image it owns. A pipeline shares
+// one transform value between the goroutines that use it, so Apply must be
+// safe for concurrent use.
+//
 // # Determinism
 //
 // Pixels depend only on the random stream, the parameters and the input.
@@ -84,23 +93,41 @@ type Applied struct {
 	Params map[string]any `json:"params"`
 }
 
-// inPlacer is implemented by transforms that can overwrite an image the
-// pipeline owns, saving an allocation and a copy per step.
-type inPlacer interface {
-	applyInPlace(img image.Image, r *rand.Rand) map[string]any
+// InPlacer is implemented by a Transform that can render over an image it
+// is handed. The pipeline calls ApplyInPlace instead of Apply when it owns
+// the current image (a copy it made, or a built-in's result), saving an
+// allocation and a copy per step. ApplyInPlace must draw the same numbers
+// from r, leave img as Apply would have rendered it, and return the same
+// parameters. img is *image.Gray, *image.Gray16 or *image.NRGBA; the
+// built-ins panic on any other type.
+//
+// As with io.WriterTo, the method is promoted through embedding: a type
+// that embeds a transform and overrides Apply must override ApplyInPlace
+// too, or the pipeline runs the embedded one.
+type InPlacer interface {
+	ApplyInPlace(img image.Image, r *rand.Rand) map[string]any
 }
 
-// builtin reports whether t is exactly one of this package's transforms,
-// whose Apply always returns a new image; a foreign type that embeds one
-// must not get the in-place shortcut meant for the original.
-func builtin(t Transform) bool {
-	switch t.(type) {
-	case *Rotate, *HFlip, *VFlip, *Rot90, *Affine, *Elastic, *RandomResizedCrop,
-		*GaussianNoise, *SaltPepper, *ShotNoise, *Brightness, *Contrast, *Gamma, *GaussianBlur:
-		return true
-	}
-	return false
-}
+// freshResult marks the built-in transforms, whose Apply always returns a
+// new image: the pipeline may then overwrite it without a copy. A foreign
+// transform's result is copied before a later step changes it in place,
+// since it might be shared (a cached image, a view of src).
+type freshResult interface{ freshResult() }
+
+func (*Rotate) freshResult()            {}
+func (*HFlip) freshResult()             {}
+func (*VFlip) freshResult()             {}
+func (*Rot90) freshResult()             {}
+func (*Affine) freshResult()            {}
+func (*Elastic) freshResult()           {}
+func (*RandomResizedCrop) freshResult() {}
+func (*GaussianNoise) freshResult()     {}
+func (*SaltPepper) freshResult()        {}
+func (*ShotNoise) freshResult()         {}
+func (*Brightness) freshResult()        {}
+func (*Contrast) freshResult()          {}
+func (*Gamma) freshResult()             {}
+func (*GaussianBlur) freshResult()      {}
 
 // Apply runs the steps in order. It draws one coin r.Float64() < P for every
 // step, applied or not, so that the stream a step sees does not depend on
@@ -115,17 +142,21 @@ func (p *Pipeline) Apply(src image.Image, r *rand.Rand) (image.Image, []Applied)
 			continue
 		}
 		var params map[string]any
-		ip, ok := s.T.(inPlacer)
-		if ok && builtin(s.T) {
+		if ip, ok := s.T.(InPlacer); ok {
 			if !owned || !atOrigin(cur) {
 				cur, owned = clone(cur), true
 			}
-			params = ip.applyInPlace(cur, r)
+			params = ip.ApplyInPlace(cur, r)
 		} else {
+			in := cur
 			var out image.Image
-			out, params = s.T.Apply(cur, r)
+			out, params = s.T.Apply(in, r)
 			cur = normalize(out)
-			owned = builtin(s.T) || cur != out
+			if _, fresh := s.T.(freshResult); fresh && out != in {
+				owned = true
+			} else {
+				owned = cur != out // normalize made a copy
+			}
 		}
 		applied = append(applied, Applied{Name: s.T.Name(), Params: params})
 	}

@@ -35,8 +35,8 @@ func benchGray(n int) *image.Gray {
 
 func BenchmarkTransforms(b *testing.B) {
 	src := benchGray(512)
-	for _, name := range transformNames() {
-		t := registry[name]()
+	for _, name := range builtinNames() {
+		t := builtins[name]()
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(src.Pix)))

@@ -4,8 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
+	"regexp"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -31,45 +32,6 @@ type field struct {
 	num    *float64
 	n      *int
 	border *Border
-}
-
-// configurable is a built-in transform: it has a YAML form and replays.
-type configurable interface {
-	Transform
-	replayer
-	fields() []field
-}
-
-// registry makes each built-in transform with its default settings.
-var registry = map[string]func() configurable{
-	"rotate": func() configurable { return &Rotate{Degrees: Range{0, 360}} },
-	"hflip":  func() configurable { return &HFlip{} },
-	"vflip":  func() configurable { return &VFlip{} },
-	"rot90":  func() configurable { return &Rot90{} },
-	"affine": func() configurable {
-		return &Affine{Scale: Range{0.9, 1.1}, Translate: Range{-0.05, 0.05}, Shear: Range{-10, 10}}
-	},
-	"elastic":             func() configurable { return &Elastic{Grid: 3, Sigma: Range{0, 10}} },
-	"gaussian_noise":      func() configurable { return &GaussianNoise{Sigma: Range{0, 8}} },
-	"salt_pepper":         func() configurable { return &SaltPepper{Amount: Range{0, 0.01}} },
-	"shot_noise":          func() configurable { return &ShotNoise{Scale: Range{0.005, 0.05}} },
-	"brightness":          func() configurable { return &Brightness{Factor: Range{0.8, 1.2}} },
-	"contrast":            func() configurable { return &Contrast{Factor: Range{0.8, 1.2}} },
-	"gamma":               func() configurable { return &Gamma{Gamma: Range{0.8, 1.2}} },
-	"gaussian_blur":       func() configurable { return &GaussianBlur{Sigma: Range{0.5, 1.5}} },
-	"random_resized_crop": func() configurable { return &RandomResizedCrop{Scale: Range{0.5, 1}, Ratio: Range{0.75, 1.3333}} },
-}
-
-// Names lists the built-in transforms, sorted, as a config spells them.
-func Names() []string { return transformNames() }
-
-func transformNames() []string {
-	names := make([]string, 0, len(registry))
-	for n := range registry {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
 }
 
 func borderFields(b *Border, v *float64) []field {
@@ -159,7 +121,8 @@ func ParsePipeline(node *yaml.Node) (*Pipeline, error) {
 }
 
 // parseStep reads one {name: ..., p: ..., key: value} mapping: the name
-// chooses the transform, whose fields are the other valid keys.
+// chooses the transform, p is the step's, and the other keys go to the
+// transform's Constructor.
 func parseStep(n *yaml.Node) (Step, error) {
 	if n == nil || n.Kind != yaml.MappingNode {
 		line := 0
@@ -168,26 +131,39 @@ func parseStep(n *yaml.Node) (Step, error) {
 		}
 		return Step{}, &conf.Error{Line: line, Msg: "a transform must be a mapping such as {name: rotate, p: 1}"}
 	}
-	t, err := stepTransform(n)
+	name, err := stepName(n)
 	if err != nil {
 		return Step{}, err
 	}
-	step := Step{T: t, P: 1}
-	fields := []conf.Field{
-		{Key: "name", Decode: func(*yaml.Node) error { return nil }},
-		conf.Value("p", &step.P, conf.Between(0.0, 1)),
+	own := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: n.Line, Column: n.Column}
+	settings := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: n.Line, Column: n.Column}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i]; k.Kind == yaml.ScalarNode && (k.Value == "name" || k.Value == "p") {
+			own.Content = append(own.Content, k, n.Content[i+1])
+		} else {
+			settings.Content = append(settings.Content, k, n.Content[i+1])
+		}
 	}
-	for _, f := range t.fields() {
-		fields = append(fields, conf.Field{Key: f.key, Decode: f.set})
-	}
-	if err := conf.Mapping(n, t.Name(), fields); err != nil {
+	step := Step{P: 1}
+	if err := conf.Mapping(own, name, stepFields(&step.P)); err != nil {
 		return Step{}, err
+	}
+	if step.T, err = construct(name, settings); err != nil {
+		return Step{}, constructError(err, name, n.Line)
 	}
 	return step, nil
 }
 
-// stepTransform makes the transform a step's name key chooses.
-func stepTransform(n *yaml.Node) (configurable, error) {
+// stepFields are the keys of every step; p is decoded into p when given.
+func stepFields(p *float64) []conf.Field {
+	return []conf.Field{
+		{Key: "name", Decode: func(*yaml.Node) error { return nil }},
+		conf.Value("p", p, conf.Between(0.0, 1)),
+	}
+}
+
+// stepName returns the registered transform a step's name key chooses.
+func stepName(n *yaml.Node) (string, error) {
 	var name *yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if k := n.Content[i]; k.Kind == yaml.ScalarNode && k.Value == "name" {
@@ -195,18 +171,51 @@ func stepTransform(n *yaml.Node) (configurable, error) {
 			break
 		}
 	}
-	valid := transformNames()
+	valid := Names()
 	switch {
 	case name == nil:
-		return nil, &conf.Error{Line: n.Line, Key: "name", Msg: "missing: say which transform", Valid: valid}
+		return "", &conf.Error{Line: n.Line, Key: "name", Msg: "missing: say which transform", Valid: valid}
 	case name.Kind != yaml.ScalarNode:
-		return nil, &conf.Error{Line: name.Line, Key: "name", Msg: "want a transform name", Valid: valid}
+		return "", &conf.Error{Line: name.Line, Key: "name", Msg: "want a transform name", Valid: valid}
 	}
-	mk, ok := registry[name.Value]
-	if !ok {
-		return nil, &conf.Error{Line: name.Line, Key: "name", Msg: fmt.Sprintf("unknown transform %q", name.Value), Valid: valid}
+	if _, ok := lookup(name.Value); !ok {
+		return "", &conf.Error{Line: name.Line, Key: "name", Msg: fmt.Sprintf("unknown transform %q", name.Value), Valid: valid}
 	}
-	return mk(), nil
+	return name.Value, nil
+}
+
+var typeErrorLine = regexp.MustCompile(`^line (\d+): `)
+
+// constructError turns the error of name's constructor into a *conf.Error
+// at the step's line, or at the line yaml.v3 names when decoding the
+// settings failed.
+func constructError(err error, name string, line int) error {
+	var ce *conf.Error
+	if errors.As(err, &ce) {
+		if ce.Line == 0 {
+			ce.Line = line
+		}
+		return err
+	}
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msgs := make([]string, len(te.Errors))
+		for i, e := range te.Errors {
+			if m := typeErrorLine.FindStringSubmatch(e); m != nil {
+				if i == 0 {
+					line, _ = strconv.Atoi(m[1])
+				}
+				e = e[len(m[0]):]
+			}
+			msgs[i] = e
+		}
+		return &conf.Error{Line: line, Msg: fmt.Sprintf("transform %q: %s", name, strings.Join(msgs, "; "))}
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, strconv.Quote(name)) {
+		msg = fmt.Sprintf("transform %q: %s", name, msg)
+	}
+	return &conf.Error{Line: line, Msg: msg}
 }
 
 func inRange(f, lo, hi float64) error {
@@ -299,17 +308,31 @@ func fmtNum(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 // MarshalYAML writes the pipeline in the form ParsePipeline reads, one flow
 // mapping per step with every key spelled out, so that printing a config
 // shows the effective values and reading it back gives the same pipeline.
+// Every step's transform must be registered under its Name.
 func (p *Pipeline) MarshalYAML() (any, error) {
 	seq := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
 	for i, s := range p.Steps {
-		c, ok := s.T.(configurable)
-		// A foreign type embedding a built-in would otherwise print as
-		// something ParsePipeline cannot read back.
-		if !ok || !builtin(s.T) {
-			return nil, fmt.Errorf("marshal step %d: transform %q has no YAML form", i, s.T.Name())
+		settings, err := settingsNode(s.T)
+		if err != nil {
+			return nil, fmt.Errorf("marshal step %d: %w", i, err)
 		}
 		m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Style: yaml.FlowStyle}
-		m.Content = append(m.Content, str("name"), str(c.Name()), str("p"), num(s.P))
+		m.Content = append(m.Content, str("name"), str(s.T.Name()), str("p"), num(s.P))
+		m.Content = append(m.Content, settings...)
+		seq.Content = append(seq.Content, m)
+	}
+	return seq, nil
+}
+
+// settingsNode returns t's settings as YAML key and value nodes: a
+// built-in's field table, or what yaml.v3 encodes from a registered
+// transform.
+func settingsNode(t Transform) ([]*yaml.Node, error) {
+	if _, ok := lookup(t.Name()); !ok {
+		return nil, fmt.Errorf("transform %q has no YAML form: it is not registered (see Register)", t.Name())
+	}
+	if c, ok := t.(configurable); ok {
+		var out []*yaml.Node
 		for _, f := range c.fields() {
 			var v *yaml.Node
 			switch f.kind {
@@ -322,11 +345,26 @@ func (p *Pipeline) MarshalYAML() (any, error) {
 			case kindBorder:
 				v = str(f.border.String())
 			}
-			m.Content = append(m.Content, str(f.key), v)
+			out = append(out, str(f.key), v)
 		}
-		seq.Content = append(seq.Content, m)
+		return out, nil
 	}
-	return seq, nil
+	var n yaml.Node
+	if err := n.Encode(t); err != nil {
+		return nil, fmt.Errorf("transform %q: %w", t.Name(), err)
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil, nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("transform %q: its settings encode as YAML %s, want a mapping", t.Name(), n.ShortTag())
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i].Value; k == "name" || k == "p" {
+			return nil, fmt.Errorf("transform %q: setting %q would clash with the step's own key", t.Name(), k)
+		}
+	}
+	return n.Content, nil
 }
 
 func str(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }

@@ -91,6 +91,7 @@ func TestMarshalDefaultText(t *testing.T) {
 	}
 }
 
+// customTransform embeds a built-in but is a transform of its own.
 type customTransform struct{ *HFlip }
 
 func (customTransform) Name() string { return "custom" }
@@ -100,14 +101,73 @@ func (customTransform) Apply(src image.Image, _ *rand.Rand) (image.Image, map[st
 	return clone(src), map[string]any{"custom": true}
 }
 
-// TestForeignTransformInPipeline: a type embedding a built-in must run its
-// own Apply, not the built-in's in-place shortcut.
+// ApplyInPlace overrides the embedded flip's too, as InPlacer asks of a
+// type that embeds a transform and overrides Apply.
+func (customTransform) ApplyInPlace(image.Image, *rand.Rand) map[string]any {
+	return map[string]any{"custom": true}
+}
+
+// TestForeignTransformInPipeline: a type embedding a built-in runs its own
+// Apply and ApplyInPlace, not the built-in's.
 func TestForeignTransformInPipeline(t *testing.T) {
 	src := synthetic(8)
 	p := &Pipeline{Steps: []Step{{T: customTransform{&HFlip{}}, P: 1}}}
 	got, applied := p.Apply(src, NewRand(1, "c", 1))
 	if !bytes.Equal(pixBytes(got), src.Pix) || len(applied) != 1 || applied[0].Params["custom"] != true {
-		t.Errorf("pipeline ran the embedded flip instead of the custom Apply: %v", applied)
+		t.Errorf("pipeline ran the embedded flip instead of the custom transform: %v", applied)
+	}
+}
+
+// shared returns the same image every time, as a transform serving a cached
+// picture might: the pipeline must not overwrite it.
+type shared struct{ img *image.Gray }
+
+func (shared) Name() string { return "shared" }
+func (s shared) Apply(image.Image, *rand.Rand) (image.Image, map[string]any) {
+	return s.img, map[string]any{}
+}
+
+// countingFlip is a foreign InPlacer that counts which path ran.
+type countingFlip struct{ apply, inPlace *int }
+
+func (countingFlip) Name() string { return "counting_flip" }
+func (c countingFlip) Apply(src image.Image, r *rand.Rand) (image.Image, map[string]any) {
+	*c.apply++
+	return (&HFlip{}).Apply(src, r)
+}
+func (c countingFlip) ApplyInPlace(img image.Image, r *rand.Rand) map[string]any {
+	*c.inPlace++
+	return (&HFlip{}).ApplyInPlace(img, r)
+}
+
+// TestInPlacerOwnership: a foreign InPlacer is run in place, on a copy of
+// anything the pipeline does not own, so neither the caller's image nor a
+// foreign transform's (possibly shared) result is changed.
+func TestInPlacerOwnership(t *testing.T) {
+	var apply, inPlace int
+	flip := countingFlip{&apply, &inPlace}
+	src := synthetic(8)
+	orig := bytes.Clone(src.Pix)
+	want, _ := (&HFlip{}).Apply(src, nil)
+	got, _ := (&Pipeline{Steps: []Step{{T: flip, P: 1}}}).Apply(src, NewRand(1, "c", 1))
+	if !bytes.Equal(pixBytes(got), pixBytes(want)) || apply != 0 || inPlace != 1 {
+		t.Errorf("flip: Apply ran %d times, ApplyInPlace %d, pixels equal %v; want the in-place path once",
+			apply, inPlace, bytes.Equal(pixBytes(got), pixBytes(want)))
+	}
+	if !bytes.Equal(src.Pix, orig) {
+		t.Error("the caller's image was changed in place")
+	}
+	cached := synthetic(8)
+	keep := bytes.Clone(cached.Pix)
+	for _, second := range []Transform{flip, &VFlip{}, &GaussianNoise{Sigma: Range{8, 8}}} {
+		p := &Pipeline{Steps: []Step{{T: shared{cached}, P: 1}, {T: second, P: 1}}}
+		got, _ := p.Apply(src, NewRand(1, "c", 2))
+		if !bytes.Equal(cached.Pix, keep) {
+			t.Fatalf("%s changed a foreign transform's shared result in place", second.Name())
+		}
+		if bytes.Equal(pixBytes(got), keep) {
+			t.Errorf("%s did nothing", second.Name())
+		}
 	}
 }
 
@@ -259,12 +319,12 @@ func TestDefaultsDocumented(t *testing.T) {
 	p := &Pipeline{}
 	for _, line := range doc {
 		name := strings.TrimSuffix(strings.Fields(line)[2], ",")
-		p.Steps = append(p.Steps, Step{T: registry[name](), P: 1})
+		p.Steps = append(p.Steps, Step{T: builtins[name](), P: 1})
 	}
 	if got, want := dump(t, p), strings.Join(doc, "\n")+"\n"; got != want {
 		t.Errorf("defaults print as\n%s\nbut the package doc says\n%s", got, want)
 	}
-	if len(doc) != len(registry) {
-		t.Errorf("package doc lists %d transforms, registry has %d", len(doc), len(registry))
+	if len(doc) != len(builtins) {
+		t.Errorf("package doc lists %d transforms, there are %d built-ins", len(doc), len(builtins))
 	}
 }

@@ -22,7 +22,8 @@ func (t *Rotate) Apply(src image.Image, r *rand.Rand) (image.Image, map[string]a
 	return rotateImage(src, a, t.Border, t.Value), borderParams(map[string]any{"angle": a}, t.Border, t.Value)
 }
 
-func (t *Rotate) replay(src image.Image, p params) (image.Image, error) {
+func (t *Rotate) Replay(src image.Image, m map[string]any) (image.Image, error) {
+	p := params(m)
 	a, err := p.num("angle")
 	if err != nil {
 		return nil, err
@@ -89,12 +90,12 @@ func (*HFlip) Apply(src image.Image, _ *rand.Rand) (image.Image, map[string]any)
 	return flipImage(src, true), map[string]any{}
 }
 
-func (*HFlip) applyInPlace(img image.Image, _ *rand.Rand) map[string]any {
+func (*HFlip) ApplyInPlace(img image.Image, _ *rand.Rand) map[string]any {
 	modify(img, func(p plane[uint8]) { flipPlane(p, p, true) }, func(p plane[uint16]) { flipPlane(p, p, true) })
 	return map[string]any{}
 }
 
-func (*HFlip) replay(src image.Image, _ params) (image.Image, error) {
+func (*HFlip) Replay(src image.Image, _ map[string]any) (image.Image, error) {
 	return flipImage(src, true), nil
 }
 
@@ -107,12 +108,12 @@ func (*VFlip) Apply(src image.Image, _ *rand.Rand) (image.Image, map[string]any)
 	return flipImage(src, false), map[string]any{}
 }
 
-func (*VFlip) applyInPlace(img image.Image, _ *rand.Rand) map[string]any {
+func (*VFlip) ApplyInPlace(img image.Image, _ *rand.Rand) map[string]any {
 	modify(img, func(p plane[uint8]) { flipPlane(p, p, false) }, func(p plane[uint16]) { flipPlane(p, p, false) })
 	return map[string]any{}
 }
 
-func (*VFlip) replay(src image.Image, _ params) (image.Image, error) {
+func (*VFlip) Replay(src image.Image, _ map[string]any) (image.Image, error) {
 	return flipImage(src, false), nil
 }
 
@@ -143,7 +144,8 @@ func (*Rot90) Apply(src image.Image, r *rand.Rand) (image.Image, map[string]any)
 	return d4Image(src, op), map[string]any{"op": d4Ops[op]}
 }
 
-func (*Rot90) replay(src image.Image, p params) (image.Image, error) {
+func (*Rot90) Replay(src image.Image, m map[string]any) (image.Image, error) {
+	p := params(m)
 	op, err := p.choice("op", d4Ops)
 	if err != nil {
 		return nil, err
@@ -190,7 +192,8 @@ func (t *Affine) Apply(src image.Image, r *rand.Rand) (image.Image, map[string]a
 	return affineImage(src, a, t.Border, t.Value), borderParams(m, t.Border, t.Value)
 }
 
-func (t *Affine) replay(src image.Image, p params) (image.Image, error) {
+func (t *Affine) Replay(src image.Image, m map[string]any) (image.Image, error) {
+	p := params(m)
 	var a affineParams
 	for _, f := range []struct {
 		k string
@@ -286,7 +289,8 @@ func (t *RandomResizedCrop) window(W, H int, r *rand.Rand) (x, y, cw, ch int) {
 	return (W - cw) / 2, (H - ch) / 2, cw, ch
 }
 
-func (t *RandomResizedCrop) replay(src image.Image, p params) (image.Image, error) {
+func (t *RandomResizedCrop) Replay(src image.Image, m map[string]any) (image.Image, error) {
+	p := params(m)
 	var v [4]int
 	for i, k := range []string{"x", "y", "w", "h"} {
 		n, err := p.integer(k)
@@ -336,7 +340,8 @@ func (t *Elastic) Apply(src image.Image, r *rand.Rand) (image.Image, map[string]
 	return elasticImage(src, grid, sigma, seed, t.Border, t.Value), borderParams(m, t.Border, t.Value)
 }
 
-func (t *Elastic) replay(src image.Image, p params) (image.Image, error) {
+func (t *Elastic) Replay(src image.Image, m map[string]any) (image.Image, error) {
+	p := params(m)
 	grid, err := p.integer("grid")
 	if err != nil {
 		return nil, err

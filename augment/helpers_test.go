@@ -1,6 +1,9 @@
 package augment
 
-import "image"
+import (
+	"image"
+	"slices"
+)
 
 // synthetic is the fixed test picture: a gradient, a bright disc off centre
 // and a dark bar, so that every transform visibly changes something.
@@ -21,4 +24,15 @@ func synthetic(n int) *image.Gray {
 		}
 	}
 	return img
+}
+
+// builtinNames lists the built-in transforms, sorted (Names also lists the
+// ones tests register).
+func builtinNames() []string {
+	names := make([]string, 0, len(builtins))
+	for n := range builtins {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
 }

@@ -10,7 +10,7 @@ import (
 // scalarOp describes a transform that draws one value from a Range (noise
 // also a seed for its per-pixel stream) and renders with it: every transform
 // in this file. Each one's op() gives its key, bounds and kernel, and its
-// Apply, applyInPlace, replay and fields forward to op(), so that all of them
+// Apply, ApplyInPlace, Replay and fields forward to op(), so that all of them
 // draw, record, replay and configure alike: the record is {key: value}, plus
 // "seed" when seeded, and the config is the range under the same key.
 type scalarOp struct {
@@ -105,12 +105,12 @@ func (t *GaussianNoise) Apply(src image.Image, r *rand.Rand) (image.Image, map[s
 	return t.op().apply(src, r)
 }
 
-func (t *GaussianNoise) applyInPlace(img image.Image, r *rand.Rand) map[string]any {
+func (t *GaussianNoise) ApplyInPlace(img image.Image, r *rand.Rand) map[string]any {
 	return t.op().applyInPlace(img, r)
 }
 
-func (t *GaussianNoise) replay(src image.Image, p params) (image.Image, error) {
-	return t.op().replay(src, p)
+func (t *GaussianNoise) Replay(src image.Image, m map[string]any) (image.Image, error) {
+	return t.op().replay(src, params(m))
 }
 
 func (t *GaussianNoise) fields() []field { return t.op().fields() }
@@ -222,12 +222,12 @@ func (t *SaltPepper) Apply(src image.Image, r *rand.Rand) (image.Image, map[stri
 	return t.op().apply(src, r)
 }
 
-func (t *SaltPepper) applyInPlace(img image.Image, r *rand.Rand) map[string]any {
+func (t *SaltPepper) ApplyInPlace(img image.Image, r *rand.Rand) map[string]any {
 	return t.op().applyInPlace(img, r)
 }
 
-func (t *SaltPepper) replay(src image.Image, p params) (image.Image, error) {
-	return t.op().replay(src, p)
+func (t *SaltPepper) Replay(src image.Image, m map[string]any) (image.Image, error) {
+	return t.op().replay(src, params(m))
 }
 
 func (t *SaltPepper) fields() []field { return t.op().fields() }
@@ -279,12 +279,12 @@ func (t *ShotNoise) Apply(src image.Image, r *rand.Rand) (image.Image, map[strin
 	return t.op().apply(src, r)
 }
 
-func (t *ShotNoise) applyInPlace(img image.Image, r *rand.Rand) map[string]any {
+func (t *ShotNoise) ApplyInPlace(img image.Image, r *rand.Rand) map[string]any {
 	return t.op().applyInPlace(img, r)
 }
 
-func (t *ShotNoise) replay(src image.Image, p params) (image.Image, error) {
-	return t.op().replay(src, p)
+func (t *ShotNoise) Replay(src image.Image, m map[string]any) (image.Image, error) {
+	return t.op().replay(src, params(m))
 }
 
 func (t *ShotNoise) fields() []field { return t.op().fields() }
@@ -447,12 +447,12 @@ func (t *Brightness) Apply(src image.Image, r *rand.Rand) (image.Image, map[stri
 	return t.op().apply(src, r)
 }
 
-func (t *Brightness) applyInPlace(img image.Image, r *rand.Rand) map[string]any {
+func (t *Brightness) ApplyInPlace(img image.Image, r *rand.Rand) map[string]any {
 	return t.op().applyInPlace(img, r)
 }
 
-func (t *Brightness) replay(src image.Image, p params) (image.Image, error) {
-	return t.op().replay(src, p)
+func (t *Brightness) Replay(src image.Image, m map[string]any) (image.Image, error) {
+	return t.op().replay(src, params(m))
 }
 
 func (t *Brightness) fields() []field { return t.op().fields() }
@@ -477,12 +477,12 @@ func (t *Contrast) Apply(src image.Image, r *rand.Rand) (image.Image, map[string
 	return t.op().apply(src, r)
 }
 
-func (t *Contrast) applyInPlace(img image.Image, r *rand.Rand) map[string]any {
+func (t *Contrast) ApplyInPlace(img image.Image, r *rand.Rand) map[string]any {
 	return t.op().applyInPlace(img, r)
 }
 
-func (t *Contrast) replay(src image.Image, p params) (image.Image, error) {
-	return t.op().replay(src, p)
+func (t *Contrast) Replay(src image.Image, m map[string]any) (image.Image, error) {
+	return t.op().replay(src, params(m))
 }
 
 func (t *Contrast) fields() []field { return t.op().fields() }
@@ -534,12 +534,12 @@ func (t *Gamma) Apply(src image.Image, r *rand.Rand) (image.Image, map[string]an
 	return t.op().apply(src, r)
 }
 
-func (t *Gamma) applyInPlace(img image.Image, r *rand.Rand) map[string]any {
+func (t *Gamma) ApplyInPlace(img image.Image, r *rand.Rand) map[string]any {
 	return t.op().applyInPlace(img, r)
 }
 
-func (t *Gamma) replay(src image.Image, p params) (image.Image, error) {
-	return t.op().replay(src, p)
+func (t *Gamma) Replay(src image.Image, m map[string]any) (image.Image, error) {
+	return t.op().replay(src, params(m))
 }
 
 func (t *Gamma) fields() []field { return t.op().fields() }
@@ -564,8 +564,8 @@ func (t *GaussianBlur) Apply(src image.Image, r *rand.Rand) (image.Image, map[st
 	return t.op().apply(src, r)
 }
 
-func (t *GaussianBlur) replay(src image.Image, p params) (image.Image, error) {
-	return t.op().replay(src, p)
+func (t *GaussianBlur) Replay(src image.Image, m map[string]any) (image.Image, error) {
+	return t.op().replay(src, params(m))
 }
 
 func (t *GaussianBlur) fields() []field { return t.op().fields() }

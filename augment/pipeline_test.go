@@ -39,8 +39,8 @@ func TestAllTransformsCovered(t *testing.T) {
 		got = append(got, tr.Name())
 	}
 	slices.Sort(got)
-	if want := transformNames(); !slices.Equal(got, want) {
-		t.Errorf("tested transforms %v, want every registered one %v", got, want)
+	if want := builtinNames(); !slices.Equal(got, want) {
+		t.Errorf("tested transforms %v, want every built-in one %v", got, want)
 	}
 }
 

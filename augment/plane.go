@@ -1,6 +1,7 @@
 package augment
 
 import (
+	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
@@ -132,7 +133,8 @@ func modify(img image.Image, k8 func(plane[uint8]), k16 func(plane[uint16])) {
 			}
 		}
 	default:
-		panic("augment: modify on unsupported image type")
+		// Only ApplyInPlace called outside the pipeline gets here.
+		panic(fmt.Sprintf("augment: ApplyInPlace needs *image.Gray, *image.Gray16 or *image.NRGBA, got %T", img))
 	}
 }
 

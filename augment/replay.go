@@ -7,23 +7,17 @@ import (
 	"strings"
 )
 
-// replayer renders a transform from recorded parameters instead of drawing
-// them.
-type replayer interface {
-	replay(src image.Image, p params) (image.Image, error)
-}
-
 // Replay re-renders src through recorded transforms, as a manifest holds
 // them (decoded JSON works: numbers may be float64). It gives the same pixels
 // as the Pipeline.Apply call that recorded them.
 func Replay(src image.Image, applied []Applied) (image.Image, error) {
 	cur := normalize(src)
 	for i, a := range applied {
-		mk, ok := registry[a.Name]
-		if !ok {
-			return nil, fmt.Errorf("replay step %d: unknown transform %q; valid transforms: %s", i, a.Name, strings.Join(transformNames(), ", "))
+		t, err := construct(a.Name, nil)
+		if err != nil {
+			return nil, fmt.Errorf("replay step %d (%s): %w", i, a.Name, err)
 		}
-		out, err := mk().(replayer).replay(cur, params(a.Params))
+		out, err := t.Replay(cur, a.Params)
 		if err != nil {
 			return nil, fmt.Errorf("replay step %d (%s): %w", i, a.Name, err)
 		}

@@ -73,7 +73,7 @@ func TestFlips(t *testing.T) {
 			checkRows(t, got, tt.want)
 			// The pipeline's in-place path must agree with Apply.
 			own := clone(src)
-			tt.tr.(inPlacer).applyInPlace(own, nil)
+			tt.tr.(InPlacer).ApplyInPlace(own, nil)
 			checkRows(t, own, tt.want)
 		})
 	}
@@ -99,7 +99,7 @@ func TestD4(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.op, func(t *testing.T) {
-			got, err := (&Rot90{}).replay(src, params{"op": tt.op})
+			got, err := (&Rot90{}).Replay(src, map[string]any{"op": tt.op})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -203,7 +203,7 @@ func TestRotateMatchesRot90(t *testing.T) {
 			op    string
 		}{{90, "rot90"}, {180, "rot180"}, {270, "rot270"}} {
 			a := rotateImage(src, c.angle, BorderConstant, 0)
-			b, _ := (&Rot90{}).replay(src, params{"op": c.op})
+			b, _ := (&Rot90{}).Replay(src, map[string]any{"op": c.op})
 			if !slices.Equal(pixBytes(a), pixBytes(b)) {
 				t.Errorf("%T: rotate %v differs from %s", src, c.angle, c.op)
 			}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/augsplit/augsplit/dataset"
 	"github.com/augsplit/augsplit/writer"
+	"github.com/augsplit/augsplit/writer/writertest"
 )
 
 // Class and file names that could escape OUT or break tools downstream are
@@ -76,7 +77,7 @@ func TestDiskFullPartWay(t *testing.T) {
 	for _, after := range []int64{0, 20_000, 200_000} {
 		cfg := small(t, cells, 2)
 		cfg.Formats = []string{"folder", "tfrecord"}
-		ffs := &writer.FaultFS{}
+		ffs := &writertest.FaultFS{}
 		ffs.FailWritesAfter(after)
 		_, err := Run(context.Background(), cfg, Options{FS: ffs})
 		if !errors.Is(err, syscall.ENOSPC) {
@@ -96,7 +97,7 @@ func TestDiskFullPartWay(t *testing.T) {
 
 func TestReadOnlyOut(t *testing.T) {
 	cfg := small(t, cells, 1)
-	ffs := &writer.FaultFS{}
+	ffs := &writertest.FaultFS{}
 	ffs.ReadOnly(cfg.Out)
 	_, err := Run(context.Background(), cfg, Options{FS: ffs})
 	if err == nil || !strings.Contains(err.Error(), cfg.Out) {

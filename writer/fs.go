@@ -20,8 +20,8 @@ type File interface {
 
 // FS is the seam between the writer and the operating system. Every byte
 // the writer puts on disk goes through it, so tests can inject a full disk
-// or a read-only folder (see FaultFS) and check that nothing half-written is
-// left behind. Implementations should return errors that name the path
+// or a read-only folder (see writertest.FaultFS) and check that nothing
+// half-written is left behind. Implementations should return errors that name the path
 // (*fs.PathError or *os.LinkError), as the os package does.
 type FS interface {
 	MkdirAll(path string, perm fs.FileMode) error

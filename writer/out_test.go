@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -489,97 +488,6 @@ func namesPathIn(err error, dir string) bool {
 	return err != nil && strings.Contains(err.Error(), dir)
 }
 
-func TestDiskFull(t *testing.T) {
-	samples := makeSamples(30)
-	// Measure how many bytes a whole run writes, then fail at points
-	// spread through it: sample files, shards, manifest, card.
-	probe := &FaultFS{}
-	probe.FailWritesAfter(1 << 40)
-	write(t, t.TempDir(), Options{Formats: []string{FormatFolder, FormatWebDataset, FormatTFRecord}, ShardSize: 4, FS: probe}, samples)
-	total := int64(1<<40) - probe.budget
-	for _, frac := range []float64{0, 0.01, 0.3, 0.6, 0.9, 0.999} {
-		budget := int64(float64(total) * frac)
-		t.Run(fmt.Sprint(budget), func(t *testing.T) {
-			dir := t.TempDir()
-			ffs := &FaultFS{}
-			ffs.FailWritesAfter(budget)
-			o, err := Open(context.Background(), dir, Options{Fingerprint: "fp", Formats: []string{FormatFolder, FormatWebDataset, FormatTFRecord}, ShardSize: 4, FS: ffs})
-			if err == nil {
-				for i := range samples {
-					s := samples[i]
-					if err = o.Put(context.Background(), &s); err != nil {
-						break
-					}
-				}
-				if err == nil {
-					err = o.Commit(testCard())
-				}
-				o.Abort()
-			}
-			t.Logf("error: %v", err)
-			if !errors.Is(err, syscall.ENOSPC) {
-				t.Fatalf("error = %v, want ENOSPC", err)
-			}
-			if !namesPathIn(err, dir) {
-				t.Errorf("error %q does not name a path in %s", err, dir)
-			}
-			files := snapshot(t, dir)
-			for _, name := range []string{ManifestName, CardName} {
-				if _, ok := files[name]; ok {
-					t.Errorf("%s written by a failed run", name)
-				}
-			}
-			if tmp := tempFiles(t, dir); len(tmp) > 0 {
-				t.Errorf("temporary files left after Abort: %v", tmp)
-			}
-		})
-	}
-}
-
-func TestReadOnly(t *testing.T) {
-	samples := makeSamples(10)
-	tests := []struct {
-		name     string
-		readOnly string // relative to the output folder's parent
-		formats  []string
-	}{
-		{"output folder", "out", nil},
-		{"split folder", "out/train", nil},
-		{"tfrecord folder", "out/tfrecord", []string{FormatTFRecord}},
-		{"webdataset folder", "out/webdataset", []string{FormatWebDataset}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			parent := t.TempDir()
-			dir := filepath.Join(parent, "out")
-			ro := filepath.Join(parent, filepath.FromSlash(tt.readOnly))
-			ffs := &FaultFS{}
-			ffs.ReadOnly(ro)
-			o, err := Open(context.Background(), dir, Options{Fingerprint: "fp", Formats: tt.formats, FS: ffs})
-			if err == nil {
-				for i := range samples {
-					if err = o.Put(context.Background(), &samples[i]); err != nil {
-						break
-					}
-				}
-				if err == nil {
-					err = o.Commit(testCard())
-				}
-				o.Abort()
-			}
-			if !errors.Is(err, fs.ErrPermission) {
-				t.Fatalf("error = %v, want a permission error", err)
-			}
-			if !namesPathIn(err, ro) {
-				t.Errorf("error %q does not name the read-only folder %s", err, ro)
-			}
-			if tmp := tempFiles(t, parent); len(tmp) > 0 {
-				t.Errorf("temporary files left: %v", tmp)
-			}
-		})
-	}
-}
-
 func TestReadOnlyRealFolder(t *testing.T) {
 	if os.Geteuid() == 0 {
 		t.Skip("running as root: permission bits do not stop root; TestReadOnly covers this through FaultFS")
@@ -592,31 +500,6 @@ func TestReadOnlyRealFolder(t *testing.T) {
 	_, err := Open(context.Background(), dir, Options{Fingerprint: "fp"})
 	if !errors.Is(err, fs.ErrPermission) || !namesPathIn(err, dir) {
 		t.Errorf("Open on a read-only folder = %v, want a permission error naming %s", err, dir)
-	}
-}
-
-func TestWriteFileAtomic(t *testing.T) {
-	dir := t.TempDir()
-	p := filepath.Join(dir, "f.txt")
-	if err := WriteFileAtomic(OS, p, []byte("old")); err != nil {
-		t.Fatal(err)
-	}
-	ffs := &FaultFS{}
-	ffs.FailWritesAfter(2)
-	err := WriteFileAtomic(ffs, p, []byte("new content"))
-	if !errors.Is(err, syscall.ENOSPC) || !namesPathIn(err, p) {
-		t.Errorf("error = %v, want ENOSPC naming %s", err, p)
-	}
-	got, _ := os.ReadFile(p)
-	if string(got) != "old" {
-		t.Errorf("after a failed write the file holds %q, want the old %q", got, "old")
-	}
-	if tmp := tempFiles(t, dir); len(tmp) > 0 {
-		t.Errorf("temporary files left: %v", tmp)
-	}
-	fi, err := os.Stat(p)
-	if err != nil || fi.Mode().Perm() != 0o644 {
-		t.Errorf("mode = %v (err %v), want 0644", fi.Mode().Perm(), err)
 	}
 }
 

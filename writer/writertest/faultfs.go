@@ -1,4 +1,7 @@
-package writer
+// Package writertest helps test code that writes through writer: a
+// writer.FS that fails the way disks do, as net/http/httptest helps test
+// HTTP code. It is for tests only.
+package writertest
 
 import (
 	"io"
@@ -7,20 +10,24 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/augsplit/augsplit/writer"
 )
 
-// FaultFS wraps an FS and injects the failures a long run meets in the
-// field: a disk that fills up part-way and a folder that cannot be written.
-// It exists for tests (of this package and of the packages that drive it)
-// and is safe for concurrent use.
+// FaultFS wraps a writer.FS and injects the failures a long run meets in
+// the field: a disk that fills up part-way and a folder that cannot be
+// written. It is safe for concurrent use.
 type FaultFS struct {
-	Base FS // nil means OS
+	Base writer.FS // nil means writer.OS
 
 	mu       sync.Mutex
 	limited  bool
 	budget   int64
+	written  int64
 	readOnly []string
 }
+
+var _ writer.FS = (*FaultFS)(nil)
 
 // FailWritesAfter makes writes fail with ENOSPC once n more bytes have been
 // written through any file of f; the write that crosses the limit writes
@@ -39,9 +46,17 @@ func (f *FaultFS) ReadOnly(dir string) {
 	f.readOnly = append(f.readOnly, filepath.Clean(dir))
 }
 
-func (f *FaultFS) base() FS {
+// Written reports how many bytes have been written through f's files, to
+// place a FailWritesAfter limit part-way through a run measured first.
+func (f *FaultFS) Written() int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.written
+}
+
+func (f *FaultFS) base() writer.FS {
 	if f.Base == nil {
-		return OS
+		return writer.OS
 	}
 	return f.Base
 }
@@ -64,14 +79,17 @@ func (f *FaultFS) take(n int) (int, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.limited {
+		f.written += int64(n)
 		return n, false
 	}
 	if int64(n) <= f.budget {
 		f.budget -= int64(n)
+		f.written += int64(n)
 		return n, false
 	}
 	ok := int(f.budget)
 	f.budget = 0
+	f.written += int64(ok)
 	return ok, true
 }
 
@@ -86,7 +104,7 @@ func (f *FaultFS) MkdirAll(path string, perm fs.FileMode) error {
 	return f.base().MkdirAll(path, perm)
 }
 
-func (f *FaultFS) CreateTemp(dir, pattern string) (File, error) {
+func (f *FaultFS) CreateTemp(dir, pattern string) (writer.File, error) {
 	if err := f.check("open", filepath.Join(dir, pattern)); err != nil {
 		return nil, err
 	}
@@ -132,7 +150,7 @@ func (f *FaultFS) Link(oldpath, newpath string) error {
 }
 
 type faultFile struct {
-	File
+	writer.File
 	fs *FaultFS
 }
 

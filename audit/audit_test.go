@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/augsplit/augsplit/internal/filetest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
@@ -96,8 +98,8 @@ func TestKerasOrder(t *testing.T) {
 		"x/2.png": blobs(1, 8, 8), "x/10.png": blobs(2, 8, 8), "x/sub/1.png": blobs(3, 8, 8),
 		"y/a.png": blobs(4, 8, 8),
 	})
-	writeFile(t, filepath.Join(dir, "x", "notes.txt"), []byte("hi"))
-	writeFile(t, filepath.Join(dir, "x", ".hidden.png"), []byte("not read"))
+	filetest.Write(t, filepath.Join(dir, "x", "notes.txt"), []byte("hi"))
+	filetest.Write(t, filepath.Join(dir, "x", ".hidden.png"), []byte("not read"))
 	in, err := Load(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -330,10 +332,10 @@ func TestCSV(t *testing.T) {
 		imgs[fmt.Sprintf("img/%s%d.png", c, i)] = blobs(uint64(500+i), 40, 40)
 	}
 	for rel, img := range imgs {
-		writePNG(t, filepath.Join(dir, rel), img)
+		filetest.WritePNG(t, filepath.Join(dir, rel), img)
 	}
 	// A rotated copy of cat0 under another name, for the group-less leak.
-	writePNG(t, filepath.Join(dir, "img", "cat0-rot.png"), d4(blobs(500, 40, 40), 5))
+	filetest.WritePNG(t, filepath.Join(dir, "img", "cat0-rot.png"), d4(blobs(500, 40, 40), 5))
 
 	tests := []struct {
 		name         string
@@ -371,7 +373,7 @@ func TestCSV(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := filepath.Join(dir, fmt.Sprintf("list%d.csv", i))
-			writeFile(t, p, []byte(tt.csv))
+			filetest.Write(t, p, []byte(tt.csv))
 			opts := DefaultOptions()
 			opts.KerasValidationSplit = tt.keras
 			r := run(t, p, opts)
@@ -390,12 +392,12 @@ func TestCSV(t *testing.T) {
 
 func TestLoadErrors(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "noheader.csv"), []byte("file,kind\na.png,x\n"))
-	writeFile(t, filepath.Join(dir, "missing.csv"), []byte("path,label,split\ngone.png,x,train\n"))
-	writeFile(t, filepath.Join(dir, "emptysplit.csv"), []byte("path,label,split\na.png,x,\n"))
-	writeFile(t, filepath.Join(dir, "bad.csv"), []byte("path,label,split\nbad.png,x,train\n"))
-	writeFile(t, filepath.Join(dir, "bad.png"), []byte("not a png"))
-	writeFile(t, filepath.Join(dir, "escape", "manifest.jsonl"), []byte(`{"id":"x","split":"train","class":"a","path":"../bad.png","sha256":"`+strings.Repeat("0", 64)+`"}`+"\n"))
+	filetest.Write(t, filepath.Join(dir, "noheader.csv"), []byte("file,kind\na.png,x\n"))
+	filetest.Write(t, filepath.Join(dir, "missing.csv"), []byte("path,label,split\ngone.png,x,train\n"))
+	filetest.Write(t, filepath.Join(dir, "emptysplit.csv"), []byte("path,label,split\na.png,x,\n"))
+	filetest.Write(t, filepath.Join(dir, "bad.csv"), []byte("path,label,split\nbad.png,x,train\n"))
+	filetest.Write(t, filepath.Join(dir, "bad.png"), []byte("not a png"))
+	filetest.Write(t, filepath.Join(dir, "escape", "manifest.jsonl"), []byte(`{"id":"x","split":"train","class":"a","path":"../bad.png","sha256":"`+strings.Repeat("0", 64)+`"}`+"\n"))
 	tests := []struct {
 		path string
 		want string
@@ -439,12 +441,12 @@ func TestReportGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, filepath.Join(dir, "val", "a", "copy.png"), data)
+	filetest.Write(t, filepath.Join(dir, "val", "a", "copy.png"), data)
 	f, err := os.OpenFile(filepath.Join(dir, "manifest.jsonl"), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fmt.Fprintf(f, `{"id":"copy","split":"val","class":"a","source":"a/other.png","source_sha256":"other","path":"val/a/copy.png","sha256":"%s"}`+"\n", sha(data))
+	fmt.Fprintf(f, `{"id":"copy","split":"val","class":"a","source":"a/other.png","source_sha256":"other","path":"val/a/copy.png","sha256":"%s"}`+"\n", filetest.SHA256(data))
 	f.Close()
 
 	opts := DefaultOptions()
@@ -464,7 +466,7 @@ func TestReportGolden(t *testing.T) {
 		}
 		golden := filepath.Join("testdata", tc.name)
 		if *update {
-			writeFile(t, golden, got.Bytes())
+			filetest.Write(t, golden, got.Bytes())
 		}
 		want, err := os.ReadFile(golden)
 		if err != nil {

@@ -2,19 +2,16 @@ package audit
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"image"
 	"image/color"
-	"image/png"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
 
+	"github.com/augsplit/augsplit/internal/filetest"
 	"github.com/augsplit/augsplit/writer"
 )
 
@@ -82,36 +79,12 @@ func noisy(img *image.Gray, sigma float64, seed uint64) *image.Gray {
 	return out
 }
 
-func encodePNG(t *testing.T, img image.Image) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-func writeFile(t *testing.T, path string, data []byte) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func writePNG(t *testing.T, path string, img image.Image) {
-	t.Helper()
-	writeFile(t, path, encodePNG(t, img))
-}
-
 // folder writes files rel -> image under a new temp dir.
 func folder(t *testing.T, files map[string]image.Image) string {
 	t.Helper()
 	dir := t.TempDir()
 	for rel, img := range files {
-		writePNG(t, filepath.Join(dir, filepath.FromSlash(rel)), img)
+		filetest.WritePNG(t, filepath.Join(dir, filepath.FromSlash(rel)), img)
 	}
 	return dir
 }
@@ -137,15 +110,15 @@ func buildOut(t *testing.T, samples []outSample, levels map[string]string) strin
 	for i, s := range samples {
 		src := blobs(s.source, 48, 40)
 		img := noisy(d4(src, s.variant%8), 2, uint64(i))
-		data := encodePNG(t, img)
+		data := filetest.PNG(t, img)
 		id := s.class + "_" + strconv.Itoa(int(s.source)) + "_" + strconv.Itoa(s.variant)
 		rel := s.split + "/" + s.class + "/" + id + ".png"
-		writeFile(t, filepath.Join(dir, filepath.FromSlash(rel)), data)
+		filetest.Write(t, filepath.Join(dir, filepath.FromSlash(rel)), data)
 		rec := writer.Record{
 			ID: id, Split: s.split, Class: s.class, Source: s.class + "/src" + strconv.Itoa(int(s.source)) + ".png",
 			SourceSHA256: "sha-of-source-" + strconv.Itoa(int(s.source)), Variant: s.variant,
 			Params: json.RawMessage(`[]`), Width: img.Bounds().Dx(), Height: img.Bounds().Dy(),
-			Channels: 1, BitDepth: 8, Path: rel, SHA256: sha(data),
+			Channels: 1, BitDepth: 8, Path: rel, SHA256: filetest.SHA256(data),
 		}
 		line, err := json.Marshal(rec)
 		if err != nil {
@@ -159,7 +132,7 @@ func buildOut(t *testing.T, samples []outSample, levels map[string]string) strin
 		}
 		counts[s.class][s.split]++
 	}
-	writeFile(t, filepath.Join(dir, "manifest.jsonl"), manifest.Bytes())
+	filetest.Write(t, filepath.Join(dir, "manifest.jsonl"), manifest.Bytes())
 	card := writer.Card{Tool: "augsplit", Command: "generate", Counts: counts, SplitLevel: levels}
 	for c := range classes {
 		card.Classes = append(card.Classes, c)
@@ -173,11 +146,6 @@ func buildOut(t *testing.T, samples []outSample, levels map[string]string) strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, filepath.Join(dir, "dataset.json"), data)
+	filetest.Write(t, filepath.Join(dir, "dataset.json"), data)
 	return dir
-}
-
-func sha(data []byte) string {
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:])
 }

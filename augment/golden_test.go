@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/augsplit/augsplit/internal/filetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden images in testdata/golden")
@@ -35,16 +37,7 @@ func TestGolden(t *testing.T) {
 			got := asGray(t, render())
 			path := filepath.Join("testdata", "golden", name+".png")
 			if *update {
-				var buf bytes.Buffer
-				if err := png.Encode(&buf, got); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
+				filetest.WritePNG(t, path, got)
 				return
 			}
 			f, err := os.Open(path)

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"testing"
+
+	"github.com/augsplit/augsplit/internal/filetest"
 )
 
 func BenchmarkDecodePNG512(b *testing.B) {
-	data := encodePNG(b, grey(512, 512, 1))
+	data := filetest.PNG(b, grey(512, 512, 1))
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
@@ -30,9 +32,9 @@ func BenchmarkResizeGray512To128(b *testing.B) {
 func BenchmarkScan(b *testing.B) {
 	files := map[string][]byte{}
 	for i := 0; i < 20; i++ {
-		files[[]string{"a", "b"}[i%2]+"/"+string(rune('a'+i))+".png"] = encodePNG(b, grey(128, 128, i))
+		files[[]string{"a", "b"}[i%2]+"/"+string(rune('a'+i))+".png"] = filetest.PNG(b, grey(128, 128, i))
 	}
-	root := makeTree(b, files)
+	root := filetest.Tree(b, files)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := Scan(context.Background(), root, ScanOptions{}); err != nil {

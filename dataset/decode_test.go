@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/augsplit/augsplit/internal/filetest"
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
 )
@@ -53,10 +54,10 @@ func TestDecodeFormats(t *testing.T) {
 		wantType   string
 		want       image.Image // exact pixels expected; nil for lossy formats
 	}{
-		{"png grey8", encodePNG(t, g8), FormatPNG, "*image.Gray", g8},
-		{"png grey16", encodePNG(t, g16), FormatPNG, "*image.Gray16", g16},
-		{"png rgb", encodePNG(t, col), FormatPNG, "*image.NRGBA", col},
-		{"png grey palette", encodePNG(t, greyPal), FormatPNG, "*image.Gray", nil},
+		{"png grey8", filetest.PNG(t, g8), FormatPNG, "*image.Gray", g8},
+		{"png grey16", filetest.PNG(t, g16), FormatPNG, "*image.Gray16", g16},
+		{"png rgb", filetest.PNG(t, col), FormatPNG, "*image.NRGBA", col},
+		{"png grey palette", filetest.PNG(t, greyPal), FormatPNG, "*image.Gray", nil},
 		{"gif colour palette", enc(func(b *bytes.Buffer) error { return gif.Encode(b, colPal, nil) }), FormatGIF, "*image.NRGBA", nil},
 		{"gif grey palette", enc(func(b *bytes.Buffer) error { return gif.Encode(b, greyPal, nil) }), FormatGIF, "*image.Gray", nil},
 		{"jpeg grey", enc(func(b *bytes.Buffer) error { return jpeg.Encode(b, g8, nil) }), FormatJPEG, "*image.Gray", nil},
@@ -193,7 +194,7 @@ func TestCheckSize(t *testing.T) {
 }
 
 func TestDecodeMaxPixels(t *testing.T) {
-	data := encodePNG(t, grey(10, 10, 1))
+	data := filetest.PNG(t, grey(10, 10, 1))
 	if _, _, err := Decode("a.png", bytes.NewReader(data), 100); err != nil {
 		t.Errorf("10x10 under a limit of 100: %v", err)
 	}
@@ -311,7 +312,7 @@ func TestDecodeRecoversPanic(t *testing.T) {
 	codecs[FormatPNG] = codec{config: png.DecodeConfig, decode: func(io.Reader) (image.Image, error) {
 		panic("boom")
 	}}
-	_, _, err := Decode("p.png", bytes.NewReader(encodePNG(t, grey(2, 2, 1))), 0)
+	_, _, err := Decode("p.png", bytes.NewReader(filetest.PNG(t, grey(2, 2, 1))), 0)
 	var de *DecodeError
 	if !errors.As(err, &de) || !strings.Contains(err.Error(), "boom") {
 		t.Errorf("err = %v, want *DecodeError mentioning the panic", err)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/augsplit/augsplit/internal/filetest"
 	"github.com/augsplit/augsplit/writer"
 )
 
@@ -105,7 +106,7 @@ func TestOpenDuplicateID(t *testing.T) {
 	mp := filepath.Join(b.dir, ManifestFile)
 	m, _ := os.ReadFile(mp)
 	first := m[:bytes.IndexByte(m, '\n')+1]
-	writeFile(t, mp, append(m, first...))
+	filetest.Write(t, mp, append(m, first...))
 	_, err := Open(b.dir)
 	var me *ManifestError
 	if !errors.As(err, &me) || !strings.Contains(err.Error(), "already used on line 1") {
@@ -182,7 +183,7 @@ func TestWalkGeneratedErrors(t *testing.T) {
 	}{
 		{"unknown split", outOptions{folder: true}, writer.Test, "", nil, `no split "test"`},
 		{"changed file", outOptions{folder: true}, writer.Train, "", func(t *testing.T, b *builtOUT) {
-			writeFile(t, filepath.Join(b.dir, filepath.FromSlash(b.records[0].Path)), encodePNG(t, grey(4, 3, 99)))
+			filetest.Write(t, filepath.Join(b.dir, filepath.FromSlash(b.records[0].Path)), filetest.PNG(t, grey(4, 3, 99)))
 		}, "does not match the manifest"},
 		{"no card", outOptions{folder: true}, writer.Train, "", func(t *testing.T, b *builtOUT) {
 			os.Remove(filepath.Join(b.dir, CardFile))
@@ -191,7 +192,7 @@ func TestWalkGeneratedErrors(t *testing.T) {
 			p := filepath.Join(b.dir, filepath.FromSlash(b.card.Shards[1].Path))
 			data, _ := os.ReadFile(p)
 			data[len(data)-10] ^= 1
-			writeFile(t, p, data)
+			filetest.Write(t, p, data)
 		}, "train-000001-of-000002.tfrecord: at byte offset"},
 		{"missing folder form", outOptions{webdataset: true}, writer.Train, FormatFolder, nil, "no path"},
 	}
@@ -220,16 +221,16 @@ func TestWalkStopsOnCallbackError(t *testing.T) {
 }
 
 func TestWalkImageFolder(t *testing.T) {
-	root := makeTree(t, map[string][]byte{
-		"train/cat/2.png":      encodePNG(t, grey(2, 2, 1)),
-		"train/cat/1.png":      encodePNG(t, grey(2, 2, 2)),
-		"train/dog/a/b.png":    encodePNG(t, grey(2, 2, 3)),
+	root := filetest.Tree(t, map[string][]byte{
+		"train/cat/2.png":      filetest.PNG(t, grey(2, 2, 1)),
+		"train/cat/1.png":      filetest.PNG(t, grey(2, 2, 2)),
+		"train/dog/a/b.png":    filetest.PNG(t, grey(2, 2, 3)),
 		"train/dog/.hid.png":   []byte("hidden"),
 		"train/dog/notes.txt":  []byte("not an image"),
-		"val/dog/v.png":        encodePNG(t, grey(2, 2, 4)),
-		"val/emu/e.png":        encodePNG(t, grey(2, 2, 5)), // only in val: still shifts no train label
-		"test/.ignored/x.png":  encodePNG(t, grey(2, 2, 6)),
-		"train/cat/sub/0a.png": encodePNG(t, grey(2, 2, 7)),
+		"val/dog/v.png":        filetest.PNG(t, grey(2, 2, 4)),
+		"val/emu/e.png":        filetest.PNG(t, grey(2, 2, 5)), // only in val: still shifts no train label
+		"test/.ignored/x.png":  filetest.PNG(t, grey(2, 2, 6)),
+		"train/cat/sub/0a.png": filetest.PNG(t, grey(2, 2, 7)),
 	})
 	symlink(t, filepath.Join(root, "train", "cat", "1.png"), filepath.Join(root, "train", "dog", "linked.png"))
 	classes, err := Classes(root)

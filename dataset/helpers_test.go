@@ -2,12 +2,9 @@ package dataset
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"image"
-	"image/png"
 	"os"
 	"path"
 	"path/filepath"
@@ -15,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/augsplit/augsplit/internal/filetest"
 	"github.com/augsplit/augsplit/tfrecord"
 	"github.com/augsplit/augsplit/wds"
 	"github.com/augsplit/augsplit/writer"
@@ -28,40 +26,6 @@ func grey(w, h, seed int) *image.Gray {
 		m.Pix[i] = uint8(i*7 + seed*31)
 	}
 	return m
-}
-
-func encodePNG(t testing.TB, img image.Image) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatalf("encode png: %v", err)
-	}
-	return b.Bytes()
-}
-
-func writeFile(t testing.TB, p string, data []byte) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// makeTree writes files (slash paths relative to a new temp root).
-func makeTree(t testing.TB, files map[string][]byte) string {
-	t.Helper()
-	root := t.TempDir()
-	for p, data := range files {
-		writeFile(t, filepath.Join(root, filepath.FromSlash(p)), data)
-	}
-	return root
-}
-
-func sha(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
 }
 
 // readTestdata reads a file from testdata/.
@@ -130,13 +94,13 @@ func buildOUT(t testing.TB, o outOptions) *builtOUT {
 				seed++
 				id := fmt.Sprintf("%s_src-%04d", c, seed)
 				img := grey(4, 3, seed)
-				png := encodePNG(t, img)
+				png := filetest.PNG(t, img)
 				rec := writer.Record{ID: id, Split: s, Class: c, ClassIndex: ci, Source: c + "/src.png",
 					SourceSHA256: strings.Repeat("ab", 32), Variant: seed, Params: json.RawMessage("[]"),
-					Width: 4, Height: 3, Channels: 1, BitDepth: 8, SHA256: sha(png)}
+					Width: 4, Height: 3, Channels: 1, BitDepth: 8, SHA256: filetest.SHA256(png)}
 				if o.folder {
 					rec.Path = path.Join(s, c, id+".png")
-					writeFile(t, filepath.Join(dir, filepath.FromSlash(rec.Path)), png)
+					filetest.Write(t, filepath.Join(dir, filepath.FromSlash(rec.Path)), png)
 				}
 				b.records = append(b.records, rec)
 				b.images[id] = img
@@ -156,13 +120,13 @@ func buildOUT(t testing.TB, o outOptions) *builtOUT {
 		}
 		manifest.Write(append(line, '\n'))
 	}
-	writeFile(t, filepath.Join(dir, ManifestFile), manifest.Bytes())
-	writeFile(t, filepath.Join(dir, ClassesFile), []byte(strings.Join(classes, "\n")+"\n"))
+	filetest.Write(t, filepath.Join(dir, ManifestFile), manifest.Bytes())
+	filetest.Write(t, filepath.Join(dir, ClassesFile), []byte(strings.Join(classes, "\n")+"\n"))
 
 	card := writer.Card{Tool: "augsplit", Version: "test", Command: "generate", Seed: 1,
 		Config: json.RawMessage("{}"), Fingerprint: "f", Classes: classes, Splits: splits,
 		Counts: counts, SplitLevel: map[string]string{"alpha": "variant", "beta": "variant"},
-		Total: len(b.records), ManifestSHA256: sha(manifest.Bytes())}
+		Total: len(b.records), ManifestSHA256: filetest.SHA256(manifest.Bytes())}
 	if o.folder {
 		card.Formats = append(card.Formats, FormatFolder)
 	}
@@ -192,9 +156,9 @@ func buildOUT(t testing.TB, o outOptions) *builtOUT {
 					t.Fatal(err)
 				}
 				p := fmt.Sprintf("webdataset/%s-%06d.tar", s, i)
-				writeFile(t, filepath.Join(dir, filepath.FromSlash(p)), tb.Bytes())
+				filetest.Write(t, filepath.Join(dir, filepath.FromSlash(p)), tb.Bytes())
 				card.Shards = append(card.Shards, writer.Shard{Format: FormatWebDataset, Split: s, Path: p,
-					Samples: len(part), Bytes: int64(tb.Len()), SHA256: sha(tb.Bytes())})
+					Samples: len(part), Bytes: int64(tb.Len()), SHA256: filetest.SHA256(tb.Bytes())})
 			}
 		}
 		if o.tfrecord {
@@ -207,9 +171,9 @@ func buildOUT(t testing.TB, o outOptions) *builtOUT {
 					}
 				}
 				p := fmt.Sprintf("tfrecord/%s-%06d-of-%06d.tfrecord", s, i, len(parts))
-				writeFile(t, filepath.Join(dir, filepath.FromSlash(p)), tb.Bytes())
+				filetest.Write(t, filepath.Join(dir, filepath.FromSlash(p)), tb.Bytes())
 				card.Shards = append(card.Shards, writer.Shard{Format: FormatTFRecord, Split: s, Path: p,
-					Samples: len(part), Bytes: int64(tb.Len()), SHA256: sha(tb.Bytes())})
+					Samples: len(part), Bytes: int64(tb.Len()), SHA256: filetest.SHA256(tb.Bytes())})
 			}
 		}
 	}
@@ -224,7 +188,7 @@ func buildOUT(t testing.TB, o outOptions) *builtOUT {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, filepath.Join(dir, CardFile), cj)
+	filetest.Write(t, filepath.Join(dir, CardFile), cj)
 	b.card = card
 	return b
 }

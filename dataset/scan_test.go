@@ -9,11 +9,13 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/augsplit/augsplit/internal/filetest"
 )
 
 func TestScan(t *testing.T) {
-	a1, a2, b1 := encodePNG(t, grey(4, 3, 1)), encodePNG(t, grey(5, 2, 2)), encodePNG(t, grey(3, 3, 3))
-	root := makeTree(t, map[string][]byte{
+	a1, a2, b1 := filetest.PNG(t, grey(4, 3, 1)), filetest.PNG(t, grey(5, 2, 2)), filetest.PNG(t, grey(3, 3, 3))
+	root := filetest.Tree(t, map[string][]byte{
 		"round/x.png":         a1,
 		"round/sub/y.PNG":     a2,
 		"round/.hidden.png":   []byte("not even an image"),
@@ -32,9 +34,9 @@ func TestScan(t *testing.T) {
 		t.Errorf("Classes = %+v, want %+v", tree.Classes, wantClasses)
 	}
 	wantSources := []Source{
-		{Class: "round", Path: "round/sub/y.PNG", Stem: "y", SHA256: sha(a2), Width: 5, Height: 2, Format: FormatPNG},
-		{Class: "round", Path: "round/x.png", Stem: "x", SHA256: sha(a1), Width: 4, Height: 3, Format: FormatPNG},
-		{Class: "spiky", Path: "spiky/z.png", Stem: "z", SHA256: sha(b1), Width: 3, Height: 3, Format: FormatPNG},
+		{Class: "round", Path: "round/sub/y.PNG", Stem: "y", SHA256: filetest.SHA256(a2), Width: 5, Height: 2, Format: FormatPNG},
+		{Class: "round", Path: "round/x.png", Stem: "x", SHA256: filetest.SHA256(a1), Width: 4, Height: 3, Format: FormatPNG},
+		{Class: "spiky", Path: "spiky/z.png", Stem: "z", SHA256: filetest.SHA256(b1), Width: 3, Height: 3, Format: FormatPNG},
 	}
 	if !reflect.DeepEqual(tree.Sources, wantSources) {
 		t.Errorf("Sources =\n%+v\nwant\n%+v", tree.Sources, wantSources)
@@ -59,7 +61,7 @@ func TestScan(t *testing.T) {
 }
 
 func TestScanErrors(t *testing.T) {
-	png1, png2 := encodePNG(t, grey(4, 4, 1)), encodePNG(t, grey(4, 4, 2))
+	png1, png2 := filetest.PNG(t, grey(4, 4, 1)), filetest.PNG(t, grey(4, 4, 2))
 	tests := []struct {
 		name    string
 		files   map[string][]byte
@@ -128,7 +130,7 @@ func TestScanErrors(t *testing.T) {
 			files: map[string][]byte{"a/x.png": png1, "b/y.png": png2},
 			setup: func(t *testing.T, root string) {
 				outside := filepath.Join(t.TempDir(), "o.png")
-				writeFile(t, outside, encodePNG(t, grey(2, 2, 9)))
+				filetest.Write(t, outside, filetest.PNG(t, grey(2, 2, 9)))
 				symlink(t, outside, filepath.Join(root, "b", "o.png"))
 			},
 			check:   func(err error) bool { var e *SymlinkError; return errors.As(err, &e) },
@@ -165,7 +167,7 @@ func TestScanErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			root := makeTree(t, tc.files)
+			root := filetest.Tree(t, tc.files)
 			if tc.setup != nil {
 				tc.setup(t, root)
 			}
@@ -194,8 +196,8 @@ func symlink(t *testing.T, target, link string) {
 }
 
 func TestScanSkipBad(t *testing.T) {
-	png1, png2 := encodePNG(t, grey(4, 4, 1)), encodePNG(t, grey(4, 4, 2))
-	root := makeTree(t, map[string][]byte{
+	png1, png2 := filetest.PNG(t, grey(4, 4, 1)), filetest.PNG(t, grey(4, 4, 2))
+	root := filetest.Tree(t, map[string][]byte{
 		"a/x.png":    png1,
 		"a/bad.png":  png1[:20],
 		"b/y.png":    png2,
@@ -227,7 +229,7 @@ func TestScanSkipBad(t *testing.T) {
 	}
 
 	// A class whose only image is bad is empty, even with --skip-bad.
-	root = makeTree(t, map[string][]byte{"a/x.png": png1, "b/bad.png": png1[:20]})
+	root = filetest.Tree(t, map[string][]byte{"a/x.png": png1, "b/bad.png": png1[:20]})
 	_, err = Scan(context.Background(), root, ScanOptions{SkipBad: true})
 	var ec *EmptyClassError
 	if !errors.As(err, &ec) || ec.Skipped != 1 {
@@ -236,8 +238,8 @@ func TestScanSkipBad(t *testing.T) {
 }
 
 func TestScanDuplicateInOneClass(t *testing.T) {
-	png1, png2 := encodePNG(t, grey(4, 4, 1)), encodePNG(t, grey(4, 4, 2))
-	root := makeTree(t, map[string][]byte{"a/x.png": png1, "a/x-copy.png": png1, "b/y.png": png2})
+	png1, png2 := filetest.PNG(t, grey(4, 4, 1)), filetest.PNG(t, grey(4, 4, 2))
+	root := filetest.Tree(t, map[string][]byte{"a/x.png": png1, "a/x-copy.png": png1, "b/y.png": png2})
 	tree, err := Scan(context.Background(), root, ScanOptions{})
 	if err != nil {
 		t.Fatalf("Scan: %v", err)
@@ -251,10 +253,10 @@ func TestScanDuplicateInOneClass(t *testing.T) {
 }
 
 func TestScanFollowSymlinks(t *testing.T) {
-	png1, png2 := encodePNG(t, grey(4, 4, 1)), encodePNG(t, grey(4, 4, 2))
-	root := makeTree(t, map[string][]byte{"a/x.png": png1})
+	png1, png2 := filetest.PNG(t, grey(4, 4, 1)), filetest.PNG(t, grey(4, 4, 2))
+	root := filetest.Tree(t, map[string][]byte{"a/x.png": png1})
 	outside := t.TempDir()
-	writeFile(t, filepath.Join(outside, "y.png"), png2)
+	filetest.Write(t, filepath.Join(outside, "y.png"), png2)
 	symlink(t, outside, filepath.Join(root, "b"))
 	// An in-tree link is always fine.
 	symlink(t, filepath.Join(root, "a", "x.png"), filepath.Join(root, "a", "same.png"))
@@ -276,12 +278,12 @@ func TestScanFollowSymlinks(t *testing.T) {
 }
 
 func TestScanSanitisesNames(t *testing.T) {
-	root := makeTree(t, map[string][]byte{
-		"round cells/img 1.png": encodePNG(t, grey(4, 4, 1)),
-		"round cells/img_1.png": encodePNG(t, grey(4, 4, 2)),
-		"b/\x01ctl.png":         encodePNG(t, grey(4, 4, 3)),
-		"b/ok.png":              encodePNG(t, grey(4, 4, 4)),
-		"c/ok.png":              encodePNG(t, grey(4, 4, 5)),
+	root := filetest.Tree(t, map[string][]byte{
+		"round cells/img 1.png": filetest.PNG(t, grey(4, 4, 1)),
+		"round cells/img_1.png": filetest.PNG(t, grey(4, 4, 2)),
+		"b/\x01ctl.png":         filetest.PNG(t, grey(4, 4, 3)),
+		"b/ok.png":              filetest.PNG(t, grey(4, 4, 4)),
+		"c/ok.png":              filetest.PNG(t, grey(4, 4, 5)),
 	})
 	tree, err := Scan(context.Background(), root, ScanOptions{})
 	if err != nil {
@@ -321,7 +323,7 @@ func TestScanSanitisesNames(t *testing.T) {
 }
 
 func TestScanPermissions(t *testing.T) {
-	png1, png2 := encodePNG(t, grey(4, 4, 1)), encodePNG(t, grey(4, 4, 2))
+	png1, png2 := filetest.PNG(t, grey(4, 4, 1)), filetest.PNG(t, grey(4, 4, 2))
 	tests := []struct {
 		name   string
 		locked string // made unreadable
@@ -331,7 +333,7 @@ func TestScanPermissions(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			root := makeTree(t, map[string][]byte{"a/x.png": png1, "b/y.png": png2, "b/sub/z.png": encodePNG(t, grey(2, 2, 7))})
+			root := filetest.Tree(t, map[string][]byte{"a/x.png": png1, "b/y.png": png2, "b/sub/z.png": filetest.PNG(t, grey(2, 2, 7))})
 			p := filepath.Join(root, filepath.FromSlash(tc.locked))
 			if err := os.Chmod(p, 0); err != nil {
 				t.Fatal(err)
@@ -357,12 +359,12 @@ func TestScanPermissions(t *testing.T) {
 }
 
 func TestLoadDetectsChangedSource(t *testing.T) {
-	root := makeTree(t, map[string][]byte{"a/x.png": encodePNG(t, grey(4, 4, 1)), "b/y.png": encodePNG(t, grey(4, 4, 2))})
+	root := filetest.Tree(t, map[string][]byte{"a/x.png": filetest.PNG(t, grey(4, 4, 1)), "b/y.png": filetest.PNG(t, grey(4, 4, 2))})
 	tree, err := Scan(context.Background(), root, ScanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, filepath.Join(root, "a", "x.png"), encodePNG(t, grey(4, 4, 3)))
+	filetest.Write(t, filepath.Join(root, "a", "x.png"), filetest.PNG(t, grey(4, 4, 3)))
 	_, err = tree.Load(context.Background(), tree.Sources[0])
 	var ce *ChangedError
 	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "x.png") {
@@ -371,7 +373,7 @@ func TestLoadDetectsChangedSource(t *testing.T) {
 }
 
 func TestScanCancelled(t *testing.T) {
-	root := makeTree(t, map[string][]byte{"a/x.png": encodePNG(t, grey(4, 4, 1)), "b/y.png": encodePNG(t, grey(4, 4, 2))})
+	root := filetest.Tree(t, map[string][]byte{"a/x.png": filetest.PNG(t, grey(4, 4, 1)), "b/y.png": filetest.PNG(t, grey(4, 4, 2))})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := Scan(ctx, root, ScanOptions{}); !errors.Is(err, context.Canceled) {
@@ -380,8 +382,8 @@ func TestScanCancelled(t *testing.T) {
 }
 
 func TestScanReportsHidden(t *testing.T) {
-	png1, png2 := encodePNG(t, grey(4, 4, 1)), encodePNG(t, grey(4, 4, 2))
-	root := makeTree(t, map[string][]byte{
+	png1, png2 := filetest.PNG(t, grey(4, 4, 1)), filetest.PNG(t, grey(4, 4, 2))
+	root := filetest.Tree(t, map[string][]byte{
 		"a/x.png":         png1,
 		"a/.thumbs/t.png": png1,
 		"b/y.png":         png2,
@@ -411,7 +413,7 @@ func TestScanReportsHidden(t *testing.T) {
 }
 
 func TestScanListsAllBadFiles(t *testing.T) {
-	png1, png2 := encodePNG(t, grey(4, 4, 1)), encodePNG(t, grey(4, 4, 2))
+	png1, png2 := filetest.PNG(t, grey(4, 4, 1)), filetest.PNG(t, grey(4, 4, 2))
 	files := map[string][]byte{
 		"a/x.png":     png1,
 		"a/bad.png":   png1[:20],
@@ -422,7 +424,7 @@ func TestScanListsAllBadFiles(t *testing.T) {
 	for i := range 25 {
 		files[fmt.Sprintf("b/bad%02d.png", i)] = png2[:30]
 	}
-	root := makeTree(t, files)
+	root := filetest.Tree(t, files)
 	_, err := Scan(context.Background(), root, ScanOptions{})
 	var bf *BadFilesError
 	if !errors.As(err, &bf) {
@@ -461,8 +463,8 @@ func TestScanListsAllBadFiles(t *testing.T) {
 }
 
 func TestScanUnicodeNames(t *testing.T) {
-	png1, png2 := encodePNG(t, grey(4, 4, 1)), encodePNG(t, grey(4, 4, 2))
-	root := makeTree(t, map[string][]byte{
+	png1, png2 := filetest.PNG(t, grey(4, 4, 1)), filetest.PNG(t, grey(4, 4, 2))
+	root := filetest.Tree(t, map[string][]byte{
 		"細胞/核.png":         png1,
 		"ünïcødé 細胞/x.png": png2,
 	})
@@ -493,8 +495,8 @@ func TestScanUnicodeNames(t *testing.T) {
 
 // A folder named correctly keeps its name when another one sanitises to it.
 func TestScanKeepsSafeClassName(t *testing.T) {
-	png1, png2 := encodePNG(t, grey(4, 4, 1)), encodePNG(t, grey(4, 4, 2))
-	root := makeTree(t, map[string][]byte{"a_b/x.png": png1, "a b/y.png": png2})
+	png1, png2 := filetest.PNG(t, grey(4, 4, 1)), filetest.PNG(t, grey(4, 4, 2))
+	root := filetest.Tree(t, map[string][]byte{"a_b/x.png": png1, "a b/y.png": png2})
 	tree, err := Scan(context.Background(), root, ScanOptions{})
 	if err != nil {
 		t.Fatalf("Scan: %v", err)

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/augsplit/augsplit/internal/filetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the files in testdata/ from their generators")
@@ -37,7 +39,7 @@ func hugePNG(w, h uint32) []byte {
 // the fuzz seed corpora, generated so that anyone can see how each was
 // made and remake it with -update.
 func testdataFiles(t testing.TB) map[string][]byte {
-	good := encodePNG(t, grey(16, 16, 1))
+	good := filetest.PNG(t, grey(16, 16, 1))
 	idat := bytes.Index(good, []byte("IDAT"))
 	flipped := bytes.Clone(good)
 	flipped[idat+8] ^= 0x10 // inside the compressed data: the chunk CRC no longer matches
@@ -64,8 +66,8 @@ func testdataFiles(t testing.TB) map[string][]byte {
 	seed("FuzzDecode", "jpeg-soi", []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00"))
 
 	rec := `{"id":"a_src-0001","split":"train","class":"a","class_index":0,"source":"a/src.png","source_sha256":"` +
-		sha([]byte("s")) + `","variant":1,"params":[{"name":"rotate","params":{"angle":12.5}}],"width":4,"height":3,` +
-		`"channels":1,"bit_depth":8,"path":"train/a/a_src-0001.png","sha256":"` + sha([]byte("p")) + `"}`
+		filetest.SHA256([]byte("s")) + `","variant":1,"params":[{"name":"rotate","params":{"angle":12.5}}],"width":4,"height":3,` +
+		`"channels":1,"bit_depth":8,"path":"train/a/a_src-0001.png","sha256":"` + filetest.SHA256([]byte("p")) + `"}`
 	seed("FuzzManifest", "two-lines", []byte(rec+"\n"+rec+"\n"))
 	seed("FuzzManifest", "escape-path", bytes.Replace([]byte(rec), []byte("train/a/"), []byte("../../"), 1))
 	seed("FuzzManifest", "not-json", []byte("{\"id\": \n"))
@@ -79,7 +81,7 @@ func TestTestdataUpToDate(t *testing.T) {
 	for name, want := range testdataFiles(t) {
 		p := filepath.Join("testdata", name)
 		if *update {
-			writeFile(t, p, want)
+			filetest.Write(t, p, want)
 			continue
 		}
 		got, err := os.ReadFile(p)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/augsplit/augsplit/internal/filetest"
 	"github.com/augsplit/augsplit/writer"
 )
 
@@ -44,7 +45,7 @@ func rewrite(t *testing.T, p string, edit func([]byte) []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, p, edit(b))
+	filetest.Write(t, p, edit(b))
 }
 
 // editCard changes the card as a hand edit would.
@@ -82,7 +83,7 @@ func TestVerifyFindings(t *testing.T) {
 			os.Remove(filepath.Join(b.dir, filepath.FromSlash(b.records[0].Path)))
 		}, []string{"PATH0: missing"}},
 		{"extra file", all, func(t *testing.T, b *builtOUT) {
-			writeFile(t, filepath.Join(b.dir, "train", "alpha", "stray.png"), []byte("x"))
+			filetest.Write(t, filepath.Join(b.dir, "train", "alpha", "stray.png"), []byte("x"))
 		}, []string{"train/alpha/stray.png: unexpected file"}},
 		{"manifest line edited", all, func(t *testing.T, b *builtOUT) {
 			rewrite(t, filepath.Join(b.dir, ManifestFile), func(d []byte) []byte {
@@ -120,7 +121,7 @@ func TestVerifyFindings(t *testing.T) {
 			os.Remove(filepath.Join(b.dir, CardFile))
 		}, []string{"dataset is incomplete", "re-run the same command"}},
 		{"card not JSON", all, func(t *testing.T, b *builtOUT) {
-			writeFile(t, filepath.Join(b.dir, CardFile), []byte("{"))
+			filetest.Write(t, filepath.Join(b.dir, CardFile), []byte("{"))
 		}, []string{"not a valid dataset card"}},
 		{"class missing from a split", outOptions{folder: true}, func(t *testing.T, b *builtOUT) {
 			// Drop beta's only val sample everywhere, consistently, as a buggy writer would.
@@ -132,7 +133,7 @@ func TestVerifyFindings(t *testing.T) {
 				}
 			}
 			nm := bytes.Join(keep, nil)
-			writeFile(t, filepath.Join(b.dir, ManifestFile), nm)
+			filetest.Write(t, filepath.Join(b.dir, ManifestFile), nm)
 			for _, r := range b.records {
 				if r.Split == writer.Val && r.Class == "beta" {
 					os.Remove(filepath.Join(b.dir, filepath.FromSlash(r.Path)))
@@ -141,7 +142,7 @@ func TestVerifyFindings(t *testing.T) {
 			editCard(t, b.dir, func(c *writer.Card) {
 				delete(c.Counts["beta"], "val")
 				c.Total--
-				c.ManifestSHA256 = sha(nm)
+				c.ManifestSHA256 = filetest.SHA256(nm)
 			})
 		}, []string{`class "beta" has no samples in split "val"`}},
 		{"flipped byte in a tfrecord shard", all, func(t *testing.T, b *builtOUT) {
@@ -159,7 +160,7 @@ func TestVerifyFindings(t *testing.T) {
 			os.Remove(filepath.Join(b.dir, "webdataset", "train-000001.tar"))
 		}, []string{"webdataset/train-000001.tar: missing", `webdataset shards of split "train" hold 3 samples, the manifest lists 6`}},
 		{"stray shard", all, func(t *testing.T, b *builtOUT) {
-			writeFile(t, filepath.Join(b.dir, "tfrecord", "train-000009.tfrecord.tmp"), nil)
+			filetest.Write(t, filepath.Join(b.dir, "tfrecord", "train-000009.tfrecord.tmp"), nil)
 		}, []string{"tfrecord/train-000009.tfrecord.tmp: unexpected file"}},
 	}
 	for _, tc := range tests {

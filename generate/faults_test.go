@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/augsplit/augsplit/dataset"
+	"github.com/augsplit/augsplit/internal/filetest"
 	"github.com/augsplit/augsplit/writer"
 	"github.com/augsplit/augsplit/writer/writertest"
 )
@@ -86,7 +87,7 @@ func TestDiskFullPartWay(t *testing.T) {
 		if !strings.Contains(err.Error(), cfg.Out) {
 			t.Errorf("error %q does not name a path in OUT", err)
 		}
-		for name := range tree(t, cfg.Out) {
+		for name := range filetest.Read(t, cfg.Out) {
 			base := filepath.Base(name)
 			if writer.IsTemp(base) || base == "manifest.jsonl" || base == "dataset.json" {
 				t.Errorf("after %d bytes: %s left behind", after, name)

@@ -11,7 +11,6 @@ import (
 	"image/color"
 	"image/png"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/augsplit/augsplit/conf"
 	"github.com/augsplit/augsplit/dataset"
+	"github.com/augsplit/augsplit/internal/filetest"
 	"github.com/augsplit/augsplit/split"
 	"github.com/augsplit/augsplit/tfrecord"
 	"github.com/augsplit/augsplit/wds"
@@ -40,28 +40,6 @@ func small(t *testing.T, in string, workers int) Config {
 	cfg.Workers = workers
 	cfg.PNGCompression = "speed"
 	return cfg
-}
-
-// tree reads every file under dir into a map of relative path -> bytes.
-func tree(t *testing.T, dir string) map[string][]byte {
-	t.Helper()
-	files := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		files[filepath.ToSlash(rel)] = b
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
 }
 
 func readManifest(t *testing.T, dir string) []writer.Record {
@@ -93,7 +71,7 @@ func TestByteIdenticalForAnyWorkers(t *testing.T) {
 		if _, err := Run(context.Background(), cfg, Options{}); err != nil {
 			t.Fatalf("workers %d: %v", w, err)
 		}
-		got := tree(t, cfg.Out)
+		got := filetest.Read(t, cfg.Out)
 		if want == nil {
 			want = got
 			if len(want) < 100 {
@@ -209,14 +187,7 @@ func makeSources(t *testing.T, classes []string, n int) string {
 				img.Pix[p] = uint8(ci*40 + i*7 + p%13)
 			}
 			img.SetGray(i, ci, color.Gray{Y: 255})
-			var buf bytes.Buffer
-			if err := png.Encode(&buf, img); err != nil {
-				t.Fatal(err)
-			}
-			name := filepath.Join(dir, c, "src"+string(rune('a'+i))+".png")
-			if err := os.WriteFile(name, buf.Bytes(), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			filetest.WritePNG(t, filepath.Join(dir, c, "src"+string(rune('a'+i))+".png"), img)
 		}
 	}
 	return dir
@@ -322,11 +293,11 @@ func TestRerunChangesNothingAndOtherRunRefused(t *testing.T) {
 	if _, err := Run(context.Background(), cfg, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	before := tree(t, cfg.Out)
+	before := filetest.Read(t, cfg.Out)
 	if _, err := Run(context.Background(), cfg, Options{}); !IsUpToDate(err) {
 		t.Fatalf("re-run err = %v, want up to date", err)
 	}
-	after := tree(t, cfg.Out)
+	after := filetest.Read(t, cfg.Out)
 	if len(after) != len(before) {
 		t.Fatalf("re-run changed the file count %d -> %d", len(before), len(after))
 	}
@@ -353,7 +324,7 @@ func TestCancelLeavesNoTempFilesAndNoManifest(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
-	for name := range tree(t, cfg.Out) {
+	for name := range filetest.Read(t, cfg.Out) {
 		base := filepath.Base(name)
 		if name == "manifest.jsonl" || name == "dataset.json" {
 			t.Errorf("%s written by a cancelled run", name)
@@ -518,16 +489,7 @@ func TestNonImagesAndSkippedAreReported(t *testing.T) {
 func TestPixelFormatsKeptOrConverted(t *testing.T) {
 	dir := t.TempDir()
 	write := func(class, name string, img image.Image) {
-		if err := os.MkdirAll(filepath.Join(dir, class), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		var buf bytes.Buffer
-		if err := png.Encode(&buf, img); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, class, name), buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		filetest.WritePNG(t, filepath.Join(dir, class, name), img)
 	}
 	g16 := image.NewGray16(image.Rect(0, 0, 12, 12))
 	for i := range g16.Pix {

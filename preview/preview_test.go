@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/augsplit/augsplit/dataset"
+	"github.com/augsplit/augsplit/internal/filetest"
 	"github.com/augsplit/augsplit/writer"
 )
 
@@ -38,21 +39,6 @@ func pattern(seed, w, h int) *image.Gray {
 	return img
 }
 
-func save(t *testing.T, path string, img image.Image) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
 func hexSHA(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
@@ -68,7 +54,7 @@ func buildOut(t *testing.T) string {
 	t.Helper()
 	root := t.TempDir()
 	out, in := filepath.Join(root, "out"), filepath.Join(root, "in")
-	save(t, filepath.Join(in, "beta", "b.png"), pattern(2, 200, 150))
+	filetest.WritePNG(t, filepath.Join(in, "beta", "b.png"), pattern(2, 200, 150))
 
 	type spec struct {
 		class, split, source string
@@ -94,7 +80,7 @@ func buildOut(t *testing.T) string {
 		img := pattern(s.seed+s.variant, s.w, s.h)
 		id := fmt.Sprintf("%s_%d", s.class, s.variant)
 		rel := fmt.Sprintf("%s/%s/%s.png", s.split, s.class, id)
-		data := save(t, filepath.Join(out, filepath.FromSlash(rel)), img)
+		data := filetest.WritePNG(t, filepath.Join(out, filepath.FromSlash(rel)), img)
 		p := "[]"
 		if s.variant > 0 {
 			flips := ""
@@ -221,7 +207,7 @@ func TestSheetGolden(t *testing.T) {
 	}
 	golden := filepath.Join("testdata", "sheet.golden.png")
 	if *update {
-		save(t, golden, got)
+		filetest.WritePNG(t, golden, got)
 	}
 	f, err := os.Open(golden)
 	if err != nil {

@@ -7,27 +7,12 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
-	"image/png"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// writePNG writes img to path, creating its folder.
-func writePNG(t *testing.T, path string, img image.Image) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
+	"github.com/augsplit/augsplit/internal/filetest"
+)
 
 // stripe returns a size x size image of kind ("gray8" or "rgb") with a
 // bright row r.
@@ -54,8 +39,8 @@ func stripe(kind string, size, r int) image.Image {
 // model's channels (eval) are kept.
 func TestLoadSplitsWidensGrey(t *testing.T) {
 	only := t.TempDir()
-	writePNG(t, filepath.Join(only, "train", "x", "0.png"), stripe("gray8", 8, 3))
-	writePNG(t, filepath.Join(only, "val", "x", "0.png"), stripe("rgb", 8, 3))
+	filetest.WritePNG(t, filepath.Join(only, "train", "x", "0.png"), stripe("gray8", 8, 3))
+	filetest.WritePNG(t, filepath.Join(only, "val", "x", "0.png"), stripe("rgb", 8, 3))
 	d, err := LoadSplits(context.Background(), only, []string{"train", "val"}, LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -85,8 +70,8 @@ func TestLoadSplitsWidensGrey(t *testing.T) {
 
 func TestLoadSplitsNamesFilesOfAnotherSize(t *testing.T) {
 	data := t.TempDir()
-	writePNG(t, filepath.Join(data, "train", "a", "0.png"), stripe("gray8", 16, 0))
-	writePNG(t, filepath.Join(data, "train", "b", "0.png"), stripe("gray8", 20, 0))
+	filetest.WritePNG(t, filepath.Join(data, "train", "a", "0.png"), stripe("gray8", 16, 0))
+	filetest.WritePNG(t, filepath.Join(data, "train", "b", "0.png"), stripe("gray8", 20, 0))
 	_, err := LoadSplits(context.Background(), data, []string{"train"}, LoadOptions{})
 	want := filepath.Join(data, "train", "b", "0.png") + " is 20x20 but " + filepath.Join(data, "train", "a", "0.png") + " is 16x16"
 	if err == nil || !strings.Contains(err.Error(), want) {
@@ -101,7 +86,7 @@ func TestLoadSplitsNamesFilesOfAnotherSize(t *testing.T) {
 func TestLoadSplitsSourceFolder(t *testing.T) {
 	src := t.TempDir()
 	for _, c := range []string{"a", "b"} {
-		writePNG(t, filepath.Join(src, c, "0.png"), stripe("gray8", 8, 1))
+		filetest.WritePNG(t, filepath.Join(src, c, "0.png"), stripe("gray8", 8, 1))
 	}
 	_, err := LoadSplits(context.Background(), src, []string{"train", "val"}, LoadOptions{})
 	if err == nil || !strings.Contains(err.Error(), "this looks like a source folder") ||
@@ -112,7 +97,7 @@ func TestLoadSplitsSourceFolder(t *testing.T) {
 	data := t.TempDir()
 	for _, sp := range []string{"train", "val"} {
 		for _, c := range []string{"a", "b"} {
-			writePNG(t, filepath.Join(data, sp, c, "0.png"), stripe("gray8", 8, 1))
+			filetest.WritePNG(t, filepath.Join(data, sp, c, "0.png"), stripe("gray8", 8, 1))
 		}
 	}
 	if err := sourceTreeError(data, []string{"train", "val"}); err != nil {

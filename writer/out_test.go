@@ -15,6 +15,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/augsplit/augsplit/internal/filetest"
 )
 
 var testClasses = []string{"amoeba", "bacillus", "coccus"}
@@ -106,23 +108,8 @@ func write(t testing.TB, dir string, opts Options, samples []Sample) *Card {
 func snapshot(t testing.TB, dir string) map[string]string {
 	t.Helper()
 	m := map[string]string{}
-	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-		return m
-	}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		m[filepath.ToSlash(rel)] = string(b)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	for k, v := range filetest.Read(t, dir) {
+		m[k] = string(v)
 	}
 	return m
 }

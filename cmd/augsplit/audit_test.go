@@ -7,13 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/png"
 	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/augsplit/augsplit/internal/filetest"
 )
 
 // auditCLI runs the command in-process and maps its error as main does.
@@ -33,16 +34,7 @@ func auditImage(t *testing.T, path string, seed uint64) {
 	for i := range img.Pix {
 		img.Pix[i] = uint8(r.IntN(256))
 	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	filetest.WritePNG(t, path, img)
 }
 
 // auditFolder writes split/class/i.png with n[split] images per class.

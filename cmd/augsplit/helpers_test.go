@@ -7,7 +7,6 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
-	"image/png"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -15,6 +14,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/augsplit/augsplit/internal/filetest"
 )
 
 // augsplitBin builds the command once per test binary run.
@@ -64,27 +65,6 @@ func countFiles(dir string) int {
 	return n
 }
 
-func readTree(t *testing.T, dir string) map[string][]byte {
-	t.Helper()
-	files := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		files[rel] = b
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
-}
-
 var trainClasses = []string{"blob", "hbar", "vbar", "diag", "frame"}
 
 // writeImageFolder writes root/<split>/<class>/NN.png: per class, n shapes
@@ -119,14 +99,7 @@ func writeImageFolder(t *testing.T, root string, splits map[string]int, classes 
 						img.Pix[(2+k)*16+2+o] = 250
 					}
 				}
-				f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%02d.png", i)))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := png.Encode(f, img); err != nil {
-					t.Fatal(err)
-				}
-				f.Close()
+				filetest.WritePNG(t, filepath.Join(dir, fmt.Sprintf("%02d.png", i)), img)
 			}
 		}
 	}
@@ -140,21 +113,6 @@ func runTrainCLI(args ...string) (stdout, stderr string, code int) {
 		fmt.Fprintf(&e, "augsplit: %v\n", err)
 	}
 	return o.String(), e.String(), exitCode(ctx, err)
-}
-
-// writePNG writes img to path, creating its folder.
-func writePNG(t *testing.T, path string, img image.Image) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // mixedImage returns a size x size image of one of the kinds QA mixed in

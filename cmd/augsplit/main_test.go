@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/augsplit/augsplit/internal/filetest"
 )
 
 func TestExitCodes(t *testing.T) {
@@ -160,7 +162,7 @@ func TestKillThenRerunConverges(t *testing.T) {
 	if out, err := exec.Command(bin, args(ref)...).CombinedOutput(); err != nil {
 		t.Fatalf("reference run: %v\n%s", err, out)
 	}
-	want := readTree(t, ref)
+	want := filetest.Read(t, ref)
 	for _, killAfter := range []int{0, 5, 150, 500} {
 		t.Run(fmt.Sprint(killAfter), func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
@@ -185,7 +187,7 @@ func TestKillThenRerunConverges(t *testing.T) {
 			if o, err := exec.Command(bin, args(out)...).CombinedOutput(); err != nil {
 				t.Fatalf("re-run: %v\n%s", err, o)
 			}
-			got := readTree(t, out)
+			got := filetest.Read(t, out)
 			if len(got) != len(want) {
 				t.Errorf("re-run has %d files, uninterrupted run %d", len(got), len(want))
 			}

@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/augsplit/augsplit/internal/filetest"
 )
 
 func TestTrainEvalPredictCLI(t *testing.T) {
@@ -164,7 +166,7 @@ func TestTrainMixedChannelsUsesRGB(t *testing.T) {
 	for sp, n := range map[string]int{"train": 4, "val": 2} {
 		for class, kind := range kinds {
 			for i := range n {
-				writePNG(t, filepath.Join(data, sp, class, fmt.Sprintf("%02d.png", i)), mixedImage(kind, 16, i+len(kind)))
+				filetest.WritePNG(t, filepath.Join(data, sp, class, fmt.Sprintf("%02d.png", i)), mixedImage(kind, 16, i+len(kind)))
 			}
 		}
 	}
@@ -188,12 +190,12 @@ func TestTrainImagesOfDifferentSizes(t *testing.T) {
 	data := t.TempDir()
 	for _, sp := range []string{"train", "val"} {
 		for i := range 4 {
-			writePNG(t, filepath.Join(data, sp, "a", fmt.Sprintf("%d.png", i)), mixedImage("gray8", 16, i))
+			filetest.WritePNG(t, filepath.Join(data, sp, "a", fmt.Sprintf("%d.png", i)), mixedImage("gray8", 16, i))
 			size := 16
 			if sp == "train" && i == 2 {
 				size = 20
 			}
-			writePNG(t, filepath.Join(data, sp, "b", fmt.Sprintf("%d.png", i)), mixedImage("gray8", size, i))
+			filetest.WritePNG(t, filepath.Join(data, sp, "b", fmt.Sprintf("%d.png", i)), mixedImage("gray8", size, i))
 		}
 	}
 	args := []string{"train", "--data", data, "--out", filepath.Join(t.TempDir(), "run"), "--epochs", "1", "--blocks", "2", "--dense", "4"}

@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/draw"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	"github.com/disintegration/imaging"
@@ -43,18 +44,9 @@ func noise(kind string, r image.Rectangle, seed uint64) draw.Image {
 	return img
 }
 
+// pix returns the Pix slice of any of the image package's image types.
 func pix(img image.Image) []uint8 {
-	switch m := img.(type) {
-	case *image.Gray:
-		return m.Pix
-	case *image.Gray16:
-		return m.Pix
-	case *image.NRGBA:
-		return m.Pix
-	case *image.NRGBA64:
-		return m.Pix
-	}
-	panic(fmt.Sprintf("pix: %T", img))
+	return reflect.ValueOf(img).Elem().FieldByName("Pix").Bytes()
 }
 
 // moved returns a copy of img with its bounds starting at (dx, dy).

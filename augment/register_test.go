@@ -166,7 +166,7 @@ func TestRegisteredTransformErrors(t *testing.T) {
 			_, err := augment.ParsePipelineYAML([]byte(tt.yaml))
 			var ce *conf.Error
 			if !errors.As(err, &ce) {
-				t.Fatalf("error %v (%T), want a *ConfigError", err, err)
+				t.Fatalf("error %v (%T), want a *conf.Error", err, err)
 			}
 			if ce.Line != tt.line || ce.Key != tt.key {
 				t.Errorf("line %d key %q, want line %d key %q (%v)", ce.Line, ce.Key, tt.line, tt.key, err)

@@ -114,12 +114,6 @@ func subtract(a, b sdf) sdf {
 	return func(x, y float64) float64 { return math.Max(a(x, y), -b(x, y)) }
 }
 
-// annulus is the ring between radii inner and outer.
-func annulus(cx, cy, inner, outer float64) sdf {
-	mid, half := (inner+outer)/2, (outer-inner)/2
-	return func(x, y float64) float64 { return math.Abs(length(x-cx, y-cy)-mid) - half }
-}
-
 // chebyshev returns T_n(c) = cos(n*theta) and U_{n-1}(c) = sin(n*theta)/sin(theta)
 // for c = cos(theta), by the three-term recurrences: polar shapes with n
 // lobes without calling math.Cos.

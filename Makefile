@@ -5,7 +5,7 @@ OUT     ?= out
 SEED    ?= 1
 FUZZTIME ?= 60s
 
-.PHONY: all build dataset demo seed-bug test test-short bench bench-go bench-cli fuzz clean cells
+.PHONY: all build dataset demo seed-bug study test test-short bench bench-go bench-cli fuzz clean cells
 
 all: build
 
@@ -26,6 +26,23 @@ demo: build
 seed-bug: build
 	./$(BIN) generate --in testdata/cells --out $(OUT)/demo --size 64 --seed $(SEED) --png-compression speed --force --quiet
 	./$(BIN) seed-bug --data $(OUT)/demo --seed $(SEED)
+
+# How far val_accuracy can be trusted (issue 10), on real handwritten digits
+# nobody here drew: the UCI digits in Debian's python3-sklearn. Uses the
+# installed copy, else fetches the package file with apt-get download and
+# unpacks it under OUT (nothing is installed); skips when neither works.
+STUDY_DIGITS ?= /usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz
+STUDY_FLAGS ?=
+study: build
+	@digits="$(STUDY_DIGITS)"; \
+	if [ ! -f "$$digits" ] && command -v apt-get >/dev/null 2>&1 && command -v dpkg-deb >/dev/null 2>&1; then \
+		mkdir -p $(OUT)/study-pkg && \
+		(cd $(OUT)/study-pkg && { ls python3-sklearn_*.deb >/dev/null 2>&1 || apt-get download python3-sklearn >/dev/null 2>&1; } && \
+		 dpkg-deb -x python3-sklearn_*.deb .) >/dev/null 2>&1; \
+		digits=$(OUT)/study-pkg/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz; \
+	fi; \
+	if [ -f "$$digits" ]; then $(GO) run ./tools/study -bin $(BIN) -digits "$$digits" -out $(OUT)/study $(STUDY_FLAGS); \
+	else echo "study: skipped: no digits.csv.gz (install Debian's python3-sklearn)"; fi
 
 test:
 	$(GO) vet ./...

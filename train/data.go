@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
+	"strconv"
 
 	"github.com/augsplit/augsplit/internal/resize"
 	"gorgonia.org/tensor"
@@ -19,6 +20,11 @@ type Set struct {
 	N       int
 	C, H, W int
 	Classes []string // class names; Labels index into it
+	// Sources names each sample's source (an augsplit manifest's source
+	// path), the unit validation evidence is counted in: the variants of a
+	// source are near-duplicates. nil, or "" for a sample, means the sample
+	// is its own source (a plain folder of independent images).
+	Sources []string
 }
 
 // NewSet returns an empty set of c-channel h x w images.
@@ -34,7 +40,61 @@ func (s *Set) Add(img image.Image, label int) error {
 	}
 	s.Images = AppendPixels(s.Images, img, s.C, s.H, s.W)
 	s.Labels = append(s.Labels, label)
+	if s.Sources != nil {
+		s.Sources = append(s.Sources, "")
+	}
 	s.N++
+	return nil
+}
+
+// AddFrom is Add for a sample of a named source ("" : its own source).
+func (s *Set) AddFrom(img image.Image, label int, source string) error {
+	if err := s.Add(img, label); err != nil {
+		return err
+	}
+	if s.Sources == nil && source != "" {
+		s.Sources = make([]string, s.N)
+	}
+	if s.Sources != nil {
+		s.Sources[s.N-1] = source
+	}
+	return nil
+}
+
+// SourceID names sample i's source: its Sources entry, or for a sample
+// that is its own source "#i" (which no source path can be mistaken for,
+// as manifest paths are relative and never start with '#').
+func (s *Set) SourceID(i int) string {
+	if i < len(s.Sources) && s.Sources[i] != "" {
+		return s.Sources[i]
+	}
+	return "#" + strconv.Itoa(i)
+}
+
+// Append adds every sample of o (same channels, size and classes) to s.
+func (s *Set) Append(o *Set) error {
+	if o.C != s.C || o.H != s.H || o.W != s.W || !equalStrings(o.Classes, s.Classes) {
+		return fmt.Errorf("append: sets differ in shape (%dx%dx%d vs %dx%dx%d) or classes", o.C, o.H, o.W, s.C, s.H, s.W)
+	}
+	if s.Sources != nil || o.Sources != nil {
+		if s.Sources == nil {
+			s.Sources = make([]string, s.N)
+		}
+		for i := range o.N {
+			src := ""
+			if i < len(o.Sources) {
+				src = o.Sources[i]
+			}
+			if src == "" {
+				// Keep an own-source sample distinct from s's "#i".
+				src = "#" + strconv.Itoa(s.N+i)
+			}
+			s.Sources = append(s.Sources, src)
+		}
+	}
+	s.Images = append(s.Images, o.Images...)
+	s.Labels = append(s.Labels, o.Labels...)
+	s.N += o.N
 	return nil
 }
 
@@ -46,6 +106,13 @@ func (s *Set) Subset(idx []int) *Set {
 	for _, i := range idx {
 		out.Images = append(out.Images, s.Images[i*sz:(i+1)*sz]...)
 		out.Labels = append(out.Labels, s.Labels[i])
+	}
+	if s.Sources != nil {
+		// Named by SourceID, so own-source samples keep their identity.
+		out.Sources = make([]string, len(idx))
+		for k, i := range idx {
+			out.Sources[k] = s.SourceID(i)
+		}
 	}
 	out.N = len(idx)
 	return out
@@ -60,6 +127,9 @@ func (s *Set) check(name string) error {
 	}
 	if len(s.Images) != s.N*s.C*s.H*s.W || len(s.Labels) != s.N {
 		return fmt.Errorf("%s set: %d bytes and %d labels for %d images of %dx%dx%d", name, len(s.Images), len(s.Labels), s.N, s.C, s.H, s.W)
+	}
+	if s.Sources != nil && len(s.Sources) != s.N {
+		return fmt.Errorf("%s set: %d source names for %d images", name, len(s.Sources), s.N)
 	}
 	for i, l := range s.Labels {
 		if l < 0 || l >= len(s.Classes) {

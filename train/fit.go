@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"gorgonia.org/tensor"
+
+	"github.com/augsplit/augsplit/trust"
 )
 
 // Options control where Fit reports and writes; the zero value logs nowhere
@@ -23,10 +25,20 @@ type Options struct {
 	RunDir string    // metrics.jsonl, curves.png, confusion.*, model.bin, last.bin; "": none
 	// OnEpoch, when set, is called after each epoch (tests, progress).
 	OnEpoch func(EpochMetrics)
+
+	// Holdout, when set, is a labelled set of real new images (the training
+	// classes, same size) scored every HoldoutEvery epochs (0: only the
+	// last epoch) and, with the returned weights, at the end.
+	Holdout      *Set
+	HoldoutEvery int
+
+	// Val describes what the validation set holds (from the dataset card);
+	// nil: unknown. It labels curves.png and summary.json.
+	Val *Provenance
 }
 
-// EpochMetrics is one line of metrics.jsonl. It holds no timings, so the
-// same data, seed and config give byte-identical files.
+// EpochMetrics is one line of metrics.jsonl. Apart from seconds, the same
+// data, seed and config give the same bytes.
 type EpochMetrics struct {
 	Epoch       int     `json:"epoch"` // 1-based
 	Loss        float64 `json:"loss"`
@@ -37,6 +49,17 @@ type EpochMetrics struct {
 	LREffective float64 `json:"lr_effective"` // after time-based decay, at the epoch's last step
 	TrainSeen   int     `json:"train_samples"`
 	ValSeen     int     `json:"val_samples"`
+	// ValSources is the number of distinct sources in val: the number of
+	// independent observations val_accuracy rests on.
+	ValSources int `json:"val_sources"`
+	// ValAccuracyCI is the 95% interval of val_accuracy over those sources
+	// (package trust). For variant-level data it is not an estimate of
+	// accuracy on new images.
+	ValAccuracyCI [2]float64 `json:"val_accuracy_ci"`
+	Seconds       float64    `json:"seconds"` // wall time of the epoch, validation and holdout included
+	// HoldoutAccuracy is the accuracy on Options.Holdout, on the epochs it
+	// was scored.
+	HoldoutAccuracy *float64 `json:"holdout_accuracy,omitempty"`
 }
 
 // Result is what Fit returns. Model holds the best epoch's weights.
@@ -45,8 +68,16 @@ type Result struct {
 	BestEpoch   int // 1-based, by val_loss with early_min_delta
 	StoppedAt   int // epoch early stopping ended training at; 0: ran all epochs
 	Model       *Model
-	Best        *Evaluation // validation metrics of the best weights
+	Best        *Evaluation // validation metrics of the returned weights
 	ClassesSeen []bool      // per class: present in the training set
+
+	// ValOutcomes and ValCI are Best grouped by source and its interval.
+	ValOutcomes []trust.Outcome
+	ValCI       trust.Interval
+	// Holdout and HoldoutCI score the returned weights on Options.Holdout
+	// (nil and zero without one).
+	Holdout   *Evaluation
+	HoldoutCI trust.Interval
 }
 
 // Fit trains the CNN on trainSet, validating on valSet after each epoch,
@@ -57,6 +88,15 @@ type Result struct {
 func Fit(ctx context.Context, cfg Config, trainSet, valSet *Set, opts Options) (*Result, error) {
 	if err := checkFit(cfg, trainSet, valSet); err != nil {
 		return nil, err
+	}
+	if h := opts.Holdout; h != nil {
+		if err := h.check("holdout"); err != nil {
+			return nil, err
+		}
+		if h.C != trainSet.C || h.H != trainSet.H || h.W != trainSet.W || !equalStrings(h.Classes, trainSet.Classes) {
+			return nil, fmt.Errorf("holdout set is %dx%dx%d with classes %q; want the training set's %dx%dx%d and %q",
+				h.C, h.H, h.W, h.Classes, trainSet.C, trainSet.H, trainSet.W, trainSet.Classes)
+		}
 	}
 	f, err := newFitRun(cfg, trainSet, valSet, opts)
 	if err != nil {
@@ -165,17 +205,29 @@ func (f *fitRun) epoch(ctx context.Context, epoch int) (stop bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("epoch %d validation: %w", epoch, err)
 	}
+	ci := trust.Estimate(Outcomes(f.valSet, ev))
 	m := EpochMetrics{
 		Epoch: epoch, Loss: loss, Accuracy: acc, ValLoss: ev.Loss, ValAccuracy: ev.Accuracy,
 		LR: f.tr.lr, LREffective: f.tr.effectiveLR(f.tr.iter - 1), TrainSeen: seen, ValSeen: ev.N,
+		ValSources: ci.Sources, ValAccuracyCI: ci.CI(),
 	}
 	fmt.Fprintf(f.log, "Epoch %d/%d - %ds - loss: %.4f - accuracy: %.4f - val_loss: %.4f - val_accuracy: %.4f - lr: %s\n",
 		epoch, f.cfg.Epochs, int(math.Round(time.Since(start).Seconds())), m.Loss, m.Accuracy, m.ValLoss, m.ValAccuracy, fmtLR(m.LR))
-	f.res.History = append(f.res.History, m)
 
 	if stop, err = f.callbacks(epoch, ev); err != nil {
 		return false, err
 	}
+	// The holdout is scored on the epochs asked for and on the last one,
+	// which early stopping may make any epoch.
+	if h := f.opts.Holdout; h != nil && (stop || epoch == f.cfg.Epochs || (f.opts.HoldoutEvery > 0 && epoch%f.opts.HoldoutEvery == 0)) {
+		hev, err := f.tr.evaluate(h, nil)
+		if err != nil {
+			return false, fmt.Errorf("epoch %d holdout: %w", epoch, err)
+		}
+		m.HoldoutAccuracy = &hev.Accuracy
+	}
+	m.Seconds = math.Round(time.Since(start).Seconds()*1000) / 1000
+	f.res.History = append(f.res.History, m)
 	if err := f.record(m); err != nil {
 		return false, err
 	}
@@ -232,7 +284,7 @@ func (f *fitRun) record(m EpochMetrics) error {
 	if err := writeFileAtomic(filepath.Join(f.opts.RunDir, "metrics.jsonl"), f.metrics.Bytes()); err != nil {
 		return err
 	}
-	return writeCurves(filepath.Join(f.opts.RunDir, "curves.png"), f.res.History)
+	return writeCurves(filepath.Join(f.opts.RunDir, "curves.png"), f.res.History, f.opts.Val)
 }
 
 // finish writes last.bin and the confusion files and picks the model to
@@ -248,22 +300,83 @@ func (f *fitRun) finish() (*Result, error) {
 	if res.StoppedAt > 0 {
 		fmt.Fprintf(f.log, "Epoch %05d: early stopping\n", res.StoppedAt)
 	}
-	// model.bin is always the best epoch; when early stopping did not
-	// restore (restore_best_weights false) the returned model is the last.
+	// During training model.bin is the best epoch so far (what an
+	// interrupted run keeps). At the end it holds the returned weights: the
+	// best epoch's with early_restore (--restore best, Keras's
+	// restore_best_weights), else the last epoch's.
 	res.Model, res.Best = f.bestSnap, f.best
+	var err error
 	if !f.cfg.EarlyRestore {
-		var err error
 		res.Model = last
 		if res.Best, err = f.tr.evaluate(f.valSet, nil); err != nil {
 			return nil, err
 		}
+		if f.opts.RunDir != "" && last != f.bestSnap {
+			if err := last.Save(filepath.Join(f.opts.RunDir, "model.bin")); err != nil {
+				return nil, err
+			}
+		}
+	}
+	res.ValOutcomes = Outcomes(f.valSet, res.Best)
+	res.ValCI = trust.Estimate(res.ValOutcomes)
+	if h := f.opts.Holdout; h != nil {
+		if res.Holdout, err = Evaluate(res.Model, h); err != nil {
+			return nil, fmt.Errorf("holdout: %w", err)
+		}
+		res.HoldoutCI = trust.Estimate(Outcomes(h, res.Holdout))
 	}
 	if f.opts.RunDir != "" {
 		if err := writeConfusion(f.opts.RunDir, f.trainSet.Classes, res.Best); err != nil {
 			return nil, err
 		}
+		if err := writeSummaryJSON(filepath.Join(f.opts.RunDir, "summary.json"), f.cfg, res, f.opts.Val); err != nil {
+			return nil, err
+		}
 	}
 	return res, nil
+}
+
+// Summary is RUN/summary.json: what the returned weights scored and what
+// that rests on. It holds no timings: same data, seed and config, same bytes.
+type Summary struct {
+	Epoch              int               `json:"epoch"` // of the returned weights (model.bin)
+	BestEpoch          int               `json:"best_epoch"`
+	Restore            string            `json:"restore"` // best | last
+	StoppedAt          int               `json:"stopped_at,omitempty"`
+	ValLoss            float64           `json:"val_loss"`
+	ValAccuracy        float64           `json:"val_accuracy"`
+	ValAccuracyCI      [2]float64        `json:"val_accuracy_ci"`
+	ValSources         int               `json:"val_sources"`
+	ValSourcesPerClass map[string]int    `json:"val_sources_per_class,omitempty"`
+	SplitLevel         map[string]string `json:"split_level,omitempty"`
+	// VariantLevel: some class was split at variant level, so val holds
+	// near-duplicates of training images and val_accuracy (and its
+	// interval) is not an estimate of accuracy on new images.
+	VariantLevel    bool        `json:"variant_level"`
+	HoldoutAccuracy *float64    `json:"holdout_accuracy,omitempty"`
+	HoldoutCI       *[2]float64 `json:"holdout_ci,omitempty"`
+	HoldoutSamples  int         `json:"holdout_samples,omitempty"`
+}
+
+func writeSummaryJSON(path string, cfg Config, res *Result, p *Provenance) error {
+	s := Summary{Epoch: res.Model.Epoch, BestEpoch: res.BestEpoch, Restore: "best", StoppedAt: res.StoppedAt,
+		ValLoss: res.Best.Loss, ValAccuracy: res.Best.Accuracy, ValAccuracyCI: res.ValCI.CI(), ValSources: res.ValCI.Sources,
+		VariantLevel: p.Variant()}
+	if !cfg.EarlyRestore {
+		s.Restore = "last"
+	}
+	if p != nil {
+		s.ValSourcesPerClass, s.SplitLevel = p.PerClass, p.Levels
+	}
+	if res.Holdout != nil {
+		a, ci := res.Holdout.Accuracy, res.HoldoutCI.CI()
+		s.HoldoutAccuracy, s.HoldoutCI, s.HoldoutSamples = &a, &ci, res.Holdout.N
+	}
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode summary.json: %w", err)
+	}
+	return writeFileAtomic(path, append(b, '\n'))
 }
 
 // InterruptedError is Fit's error when ctx is cancelled: it says how far
@@ -472,13 +585,27 @@ type Evaluation struct {
 	PerClass  []float64 // accuracy per true class; NaN where the set has none
 	Support   []int     // samples per true class
 	Confusion [][]int   // [true][predicted]
+	Correct   []bool    // per sample of the set, in its order
+}
+
+// Outcomes groups an evaluation of s by source: the evidence its accuracy
+// rests on (see package trust).
+func Outcomes(s *Set, ev *Evaluation) []trust.Outcome {
+	sources := make([]string, s.N)
+	classes := make([]string, s.N)
+	for i := range s.N {
+		sources[i] = s.SourceID(i)
+		classes[i] = s.Classes[s.Labels[i]]
+	}
+	return trust.BySource(sources, classes, ev.Correct)
 }
 
 // evalNet runs an evaluation graph over s, padding the last batch with
 // zero images whose outputs are ignored.
 func evalNet(n *net, s *Set, labelMap []int) (*Evaluation, error) {
 	k := n.a.Classes
-	ev := &Evaluation{N: s.N, Confusion: make([][]int, k), Support: make([]int, k), PerClass: make([]float64, k)}
+	ev := &Evaluation{N: s.N, Confusion: make([][]int, k), Support: make([]int, k), PerClass: make([]float64, k),
+		Correct: make([]bool, s.N)}
 	for i := range ev.Confusion {
 		ev.Confusion[i] = make([]int, k)
 	}
@@ -503,6 +630,7 @@ func evalNet(n *net, s *Set, labelMap []int) (*Evaluation, error) {
 			ev.Confusion[l][p]++
 			if p == l {
 				correct++
+				ev.Correct[idx[slot]] = true
 			}
 		}
 	}

@@ -127,7 +127,14 @@ func (l *loader) add(sp string, s dataset.Sample) error {
 	if label < 0 {
 		return fmt.Errorf("%s: sample of class %q, which is not in the class list %q", l.root, s.Class, l.classes)
 	}
-	return l.cur.Add(s.Image, label)
+	// Variants of one source are near-duplicates: validation evidence is
+	// counted in sources (manifest "source"); a plain folder's images are
+	// each their own.
+	src := ""
+	if s.Record != nil {
+		src = s.Record.Source
+	}
+	return l.cur.AddFrom(s.Image, label, src)
 }
 
 // shape takes the size and channels from the first image, and checks
@@ -237,9 +244,7 @@ func (d *Data) All() (*Set, []string) {
 	var from []string
 	for _, sp := range d.Splits {
 		s := d.Sets[sp]
-		set.Images = append(set.Images, s.Images...)
-		set.Labels = append(set.Labels, s.Labels...)
-		set.N += s.N
+		_ = set.Append(s) // same shape and classes: loaded together
 		for range s.N {
 			from = append(from, sp)
 		}
@@ -302,7 +307,7 @@ func LoadLabelled(ctx context.Context, root, split string, m *Model) (*Set, stri
 		if err != nil {
 			return nil, "", err
 		}
-		if err := set.Add(img, slices.Index(names, src.Class)); err != nil {
+		if err := set.AddFrom(img, slices.Index(names, src.Class), src.Path); err != nil {
 			return nil, "", fmt.Errorf("%s: %w", src.Path, err)
 		}
 	}

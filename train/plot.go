@@ -15,8 +15,11 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 )
 
-// writeCurves draws loss and accuracy, train vs validation, side by side.
-func writeCurves(path string, h []EpochMetrics) error {
+// writeCurves draws loss and accuracy, train vs validation, side by side,
+// with val_accuracy's 95% interval over sources shaded and the holdout
+// accuracy where it was scored. For variant-level data the val curve is
+// labelled as what it is: near-duplicates of training images.
+func writeCurves(path string, h []EpochMetrics, p *Provenance) error {
 	lossP := plot.New()
 	lossP.Title.Text = "loss"
 	lossP.X.Label.Text = "epoch"
@@ -25,12 +28,35 @@ func writeCurves(path string, h []EpochMetrics) error {
 	accP.Title.Text = "accuracy"
 	accP.X.Label.Text = "epoch"
 	accP.Y.Min, accP.Y.Max = 0, 1
+	valName := "val"
+	if p.Variant() {
+		accP.Title.Text = "accuracy (val: variant-level split, near-duplicates of training images)"
+		valName = "val (not accuracy on new images)"
+	}
 	series := func(f func(EpochMetrics) float64) plotter.XYs {
 		xy := make(plotter.XYs, len(h))
 		for i, m := range h {
 			xy[i].X, xy[i].Y = float64(m.Epoch), f(m)
 		}
 		return xy
+	}
+	// The band goes first so the lines are drawn over it.
+	if len(h) > 0 && h[0].ValSources > 0 {
+		band := make(plotter.XYs, 0, 2*len(h))
+		for _, m := range h {
+			band = append(band, plotter.XY{X: float64(m.Epoch), Y: m.ValAccuracyCI[1]})
+		}
+		for i := len(h) - 1; i >= 0; i-- {
+			band = append(band, plotter.XY{X: float64(h[i].Epoch), Y: h[i].ValAccuracyCI[0]})
+		}
+		poly, err := plotter.NewPolygon(band)
+		if err != nil {
+			return fmt.Errorf("draw curves: %w", err)
+		}
+		poly.Color = color.NRGBA{R: 255, G: 127, B: 14, A: 60}
+		poly.LineStyle.Width = 0
+		accP.Add(poly)
+		accP.Legend.Add(fmt.Sprintf("val 95%% interval over %d sources", h[len(h)-1].ValSources), poly)
 	}
 	for _, s := range []struct {
 		p    *plot.Plot
@@ -41,7 +67,7 @@ func writeCurves(path string, h []EpochMetrics) error {
 		{lossP, "train", func(m EpochMetrics) float64 { return m.Loss }, false},
 		{lossP, "val", func(m EpochMetrics) float64 { return m.ValLoss }, true},
 		{accP, "train", func(m EpochMetrics) float64 { return m.Accuracy }, false},
-		{accP, "val", func(m EpochMetrics) float64 { return m.ValAccuracy }, true},
+		{accP, valName, func(m EpochMetrics) float64 { return m.ValAccuracy }, true},
 	} {
 		l, err := plotter.NewLine(series(s.f))
 		if err != nil {
@@ -56,6 +82,23 @@ func writeCurves(path string, h []EpochMetrics) error {
 		}
 		s.p.Add(l)
 		s.p.Legend.Add(s.name, l)
+	}
+	var hold plotter.XYs
+	for _, m := range h {
+		if m.HoldoutAccuracy != nil {
+			hold = append(hold, plotter.XY{X: float64(m.Epoch), Y: *m.HoldoutAccuracy})
+		}
+	}
+	if len(hold) > 0 {
+		l, pts, err := plotter.NewLinePoints(hold)
+		if err != nil {
+			return fmt.Errorf("draw curves: %w", err)
+		}
+		l.Color, pts.Color = plotColors[2], plotColors[2]
+		l.Width = vg.Points(1.5)
+		pts.Shape = draw.CircleGlyph{}
+		accP.Add(l, pts)
+		accP.Legend.Add("holdout (real new images)", l, pts)
 	}
 	lossP.Legend.Top = true
 	accP.Legend.Top = false
@@ -73,8 +116,9 @@ func writeCurves(path string, h []EpochMetrics) error {
 }
 
 // plotColors: train blue, validation orange (tell apart in grey print too,
-// validation is also dashed).
-var plotColors = []color.Color{color.NRGBA{R: 31, G: 119, B: 180, A: 255}, color.NRGBA{R: 255, G: 127, B: 14, A: 255}}
+// validation is also dashed), holdout green (with dots).
+var plotColors = []color.Color{color.NRGBA{R: 31, G: 119, B: 180, A: 255}, color.NRGBA{R: 255, G: 127, B: 14, A: 255},
+	color.NRGBA{R: 44, G: 160, B: 44, A: 255}}
 
 // whiteToBlue is a sequential palette: empty cells white, full cells blue.
 type whiteToBlue int
@@ -179,3 +223,84 @@ func (g confGrid) Z(c, r int) float64 {
 }
 func (g confGrid) X(c int) float64 { return float64(c) }
 func (g confGrid) Y(r int) float64 { return float64(r) }
+
+// foldErrs are the per-fold intervals as plotter error bars.
+type foldErrs struct {
+	plotter.XYs
+	plotter.YErrors
+}
+
+// writeFolds draws cv.png: each fold's validation accuracy with its 95%
+// interval over that fold's sources, the pooled accuracy over all sources
+// with its (narrower) interval shaded, and the holdout per fold if scored.
+func writeFolds(path string, r *CVResult) error {
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("%d-fold cross-validation by source: %.4f [%.4f, %.4f] over %d sources",
+		r.Folds, r.Accuracy, r.CI[0], r.CI[1], r.Sources)
+	p.X.Label.Text = "fold"
+	p.Y.Label.Text = "accuracy"
+	p.X.Min, p.X.Max = 0.5, float64(r.Folds)+0.5
+	p.Y.Min, p.Y.Max = 0, 1
+	band, err := plotter.NewPolygon(plotter.XYs{{X: p.X.Min, Y: r.CI[0]}, {X: p.X.Max, Y: r.CI[0]}, {X: p.X.Max, Y: r.CI[1]}, {X: p.X.Min, Y: r.CI[1]}})
+	if err != nil {
+		return fmt.Errorf("draw folds: %w", err)
+	}
+	band.Color = color.NRGBA{R: 31, G: 119, B: 180, A: 50}
+	band.LineStyle.Width = 0
+	p.Add(band)
+	p.Legend.Add("pooled 95% interval (all sources)", band)
+	mean, err := plotter.NewLine(plotter.XYs{{X: p.X.Min, Y: r.Accuracy}, {X: p.X.Max, Y: r.Accuracy}})
+	if err != nil {
+		return fmt.Errorf("draw folds: %w", err)
+	}
+	mean.Color = plotColors[0]
+	p.Add(mean)
+	p.Legend.Add("pooled accuracy", mean)
+	fe := foldErrs{}
+	var hold plotter.XYs
+	for _, f := range r.PerFold {
+		fe.XYs = append(fe.XYs, plotter.XY{X: float64(f.Fold), Y: f.Accuracy})
+		fe.YErrors = append(fe.YErrors, struct{ Low, High float64 }{f.Accuracy - f.CI[0], f.CI[1] - f.Accuracy})
+		if f.HoldoutAccuracy != nil {
+			hold = append(hold, plotter.XY{X: float64(f.Fold), Y: *f.HoldoutAccuracy})
+		}
+	}
+	bars, err := plotter.NewYErrorBars(fe)
+	if err != nil {
+		return fmt.Errorf("draw folds: %w", err)
+	}
+	bars.Color = plotColors[1]
+	pts, err := plotter.NewScatter(fe.XYs)
+	if err != nil {
+		return fmt.Errorf("draw folds: %w", err)
+	}
+	pts.Color = plotColors[1]
+	pts.Shape = draw.CircleGlyph{}
+	p.Add(bars, pts)
+	p.Legend.Add("fold val accuracy, 95% interval over its sources", pts)
+	if len(hold) > 0 {
+		hp, err := plotter.NewScatter(hold)
+		if err != nil {
+			return fmt.Errorf("draw folds: %w", err)
+		}
+		hp.Color = plotColors[2]
+		hp.Shape = draw.PyramidGlyph{}
+		p.Add(hp)
+		p.Legend.Add("fold model on holdout", hp)
+	}
+	ticks := make([]plot.Tick, r.Folds)
+	for i := range ticks {
+		ticks[i] = plot.Tick{Value: float64(i + 1), Label: fmt.Sprint(i + 1)}
+	}
+	p.X.Tick.Marker = plot.ConstantTicks(ticks)
+	p.Legend.Top = false
+	wt, err := p.WriterTo(8*vg.Inch, 5*vg.Inch, "png")
+	if err != nil {
+		return fmt.Errorf("draw folds: %w", err)
+	}
+	var buf bytes.Buffer
+	if _, err := wt.WriteTo(&buf); err != nil {
+		return fmt.Errorf("draw folds: %w", err)
+	}
+	return writeFileAtomic(path, buf.Bytes())
+}

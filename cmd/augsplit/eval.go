@@ -15,7 +15,8 @@ func newEvalCmd() *cobra.Command {
 		Short: "evaluate a trained model on a labelled folder",
 		Long: `Prints accuracy, per-class accuracy and the confusion matrix of a model on
 labelled images: a split of an augsplit OUT or of DIR/<split>/<class>/, or the
-class folders DIR/<class>/. A class the model does not know is an error naming it.`,
+class folders DIR/<class>/. A class the model does not know is an error naming it.
+Then accuracy per source (for an augsplit OUT) and its 95% interval over sources.`,
 		Example: `  augsplit eval --model run/model.bin --data data --split test
   augsplit eval --model run/model.bin --data new-photos`,
 		Args: noArgs,
@@ -43,6 +44,8 @@ class folders DIR/<class>/. A class the model does not know is an error naming i
 				return err
 			}
 			fmt.Fprint(cmd.OutOrStdout(), train.ConfusionText(m.Classes, ev))
+			fmt.Fprintln(cmd.OutOrStdout())
+			fmt.Fprint(cmd.OutOrStdout(), train.SourceReport(set, ev))
 			return nil
 		},
 	}

@@ -43,6 +43,13 @@ func newSeedBugCmd() *cobra.Command {
 				return err
 			}
 			printSeedBug(cmd.OutOrStdout(), arms)
+			// What augsplit's own val holds: with one source per class,
+			// near-duplicates of training images.
+			prov := train.DescribeVal(train.SplitLevels(data), arms[1].Val)
+			fmt.Fprintf(cmd.OutOrStdout(), "\naugsplit split: val holds %s\n", prov.Line())
+			if c := prov.Caveat(); c != "" {
+				fmt.Fprintf(cmd.OutOrStdout(), "WARNING: %s\n", c)
+			}
 			return nil
 		},
 	}

@@ -48,21 +48,36 @@ func addHyperFlags(f *pflag.FlagSet, cfg *train.Config) {
 
 type trainOptions struct {
 	data, out, config, valSplit, form string
+
+	restore      string // "", best or last
+	holdout      string
+	holdoutEvery int
+	cv           int
+	cvFinal      bool
+	cvParallel   int
 }
 
 func newTrainCmd() *cobra.Command {
 	cfg := trainDefaults()
 	var o trainOptions
 	cmd := &cobra.Command{
-		Use:   "train --data OUT [--size N] [--epochs N] [--seed S] [--out RUN] [--config FILE] [flags]",
+		Use:   "train --data OUT [--size N] [--epochs N] [--seed S] [--out RUN] [--config FILE] [--holdout DIR] [--cv K] [flags]",
 		Short: "train the bundled CNN on a generated dataset",
 		Long: `Trains the bundled CNN (the researcher's Keras model, written with Gorgonia) on
 the train split of OUT, validating on --val-split after every epoch. RUN gets
-metrics.jsonl, curves.png, confusion.txt/.png, model.bin (best epoch) and
-last.bin. The same data, seed and flags give the same metrics.jsonl.`,
+metrics.jsonl, curves.png, confusion.txt/.png, model.bin (best epoch),
+last.bin and summary.json. Apart from seconds, the same data, seed and flags
+give the same metrics.jsonl.
+
+It says what val holds (sources, split level) and prints val_accuracy's 95%
+interval over sources: variants of one source are near-duplicates, so sources,
+not images, are the evidence. --holdout scores a folder of real new images;
+--cv K validates every source once with K models.`,
 		Example: `  augsplit train --data data --out run
   augsplit train --data data --size 64 --epochs 30 --seed 2
-  augsplit train --data data --config augsplit.yaml --epochs 5`,
+  augsplit train --data data --config augsplit.yaml --epochs 5
+  augsplit train --data data --holdout new-photos --holdout-every 5
+  augsplit train --data data --cv 5 --cv-final`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.data == "" {
@@ -70,6 +85,9 @@ last.bin. The same data, seed and flags give the same metrics.jsonl.`,
 			}
 			err := applyConfigFile(cmd.Flags(), o.config, func() { cfg = trainDefaults() }, cfg.ApplyFile)
 			if err != nil {
+				return err
+			}
+			if err := checkValidationFlags(cmd.Flags(), &cfg, o); err != nil {
 				return err
 			}
 			return runTrain(cmd.Context(), cfg, o, cmd.OutOrStdout(), cmd.ErrOrStderr())
@@ -82,9 +100,41 @@ last.bin. The same data, seed and flags give the same metrics.jsonl.`,
 		" (or a generate config whose train: section holds them); flags given override it")
 	f.StringVar(&o.valSplit, "val-split", "val", "split to validate on")
 	f.StringVar(&o.form, "form", "", "form of an augsplit OUT to read: folder, webdataset or tfrecord (default: folder if written, else shards)")
+	f.StringVar(&o.restore, "restore", "", "weights kept at the end: best (by val_loss, Keras's restore_best_weights; the default) or last")
+	f.StringVar(&o.holdout, "holdout", "", "labelled folder of real new images, DIR/<class>/*, scored at the end")
+	f.IntVar(&o.holdoutEvery, "holdout-every", 0, "also score --holdout every N epochs (0: only the last)")
+	f.IntVar(&o.cv, "cv", 0, "K: cross-validate by source over train+val with K folds (test untouched); writes RUN/cv.json")
+	f.BoolVar(&o.cvFinal, "cv-final", false, "with --cv: also train one model on train+val (RUN/final/model.bin)")
+	f.IntVar(&o.cvParallel, "cv-parallel", 0, "with --cv: folds trained at once (0: one per core); results do not depend on it")
 	addHyperFlags(f, &cfg)
 	completeWords(cmd, "form", "folder", "webdataset", "tfrecord")
+	completeWords(cmd, "restore", "best", "last")
 	return cmd
+}
+
+// checkValidationFlags checks the validation flags together and applies
+// --restore to cfg (it is early_restore under a plainer name).
+func checkValidationFlags(f *pflag.FlagSet, cfg *train.Config, o trainOptions) error {
+	switch o.restore {
+	case "":
+	case "best", "last":
+		if f.Changed("early-restore") {
+			return usagef("train: --restore and --early-restore both given: keep one")
+		}
+		cfg.EarlyRestore = o.restore == "best"
+	default:
+		return usagef("train: --restore %q: want best or last", o.restore)
+	}
+	if o.cv == 1 || o.cv < 0 {
+		return usagef("train: --cv %d: want 2 or more folds (0: no cross-validation)", o.cv)
+	}
+	if o.cvFinal && o.cv == 0 {
+		return usagef("train: --cv-final needs --cv K")
+	}
+	if o.holdoutEvery < 0 || (o.holdoutEvery > 0 && o.holdout == "") {
+		return usagef("train: --holdout-every needs --holdout DIR and N >= 1")
+	}
+	return nil
 }
 
 func runTrain(ctx context.Context, cfg train.Config, o trainOptions, stdout, stderr io.Writer) error {
@@ -100,9 +150,31 @@ func runTrain(ctx context.Context, cfg train.Config, o trainOptions, stdout, std
 	if d.WidenedAt != "" {
 		fmt.Fprintf(stderr, "train: grey and colour images are mixed (first colour one: %s): training on RGB, grey images copied to R, G and B\n", d.WidenedAt)
 	}
+	var hold *train.Set
+	if o.holdout != "" {
+		if hold, err = train.LoadFolder(ctx, o.holdout, trainSet.Classes, trainSet.C, trainSet.H, trainSet.W); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "train: holdout: %d images of %s\n", hold.N, o.holdout)
+	}
+	if o.cv > 0 {
+		every, _ := d.All()
+		fmt.Fprintf(stderr, "train: %d-fold cross-validation by source over train+%s: %d images, %d classes, %dx%dx%d\n",
+			o.cv, o.valSplit, every.N, len(every.Classes), every.H, every.W, every.C)
+		r, err := train.CrossValidate(ctx, cfg, every, train.CVOptions{K: o.cv, Parallel: o.cvParallel, Log: stderr,
+			RunDir: o.out, Final: o.cvFinal, Holdout: hold})
+		if err != nil {
+			return err
+		}
+		train.WriteCVSummary(stdout, r, o.out)
+		return nil
+	}
+	prov := train.DescribeVal(train.SplitLevels(o.data), valSet)
 	fmt.Fprintf(stderr, "train: %d images, validation: %d images, %d classes, %dx%dx%d\n",
 		trainSet.N, valSet.N, len(trainSet.Classes), trainSet.H, trainSet.W, trainSet.C)
-	res, err := train.Fit(ctx, cfg, trainSet, valSet, train.Options{Log: stderr, RunDir: o.out})
+	fmt.Fprintf(stderr, "train: validating on %s\n", prov.Line())
+	res, err := train.Fit(ctx, cfg, trainSet, valSet, train.Options{Log: stderr, RunDir: o.out,
+		Holdout: hold, HoldoutEvery: o.holdoutEvery, Val: prov})
 	if ie := (*train.InterruptedError)(nil); errors.As(err, &ie) {
 		// The exit code still says "interrupted" (err unwraps to the
 		// context's error); this line says what the run folder holds.
@@ -116,8 +188,8 @@ func runTrain(ctx context.Context, cfg train.Config, o trainOptions, stdout, std
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "best epoch %d: val_loss %.4f, val_accuracy %.4f\n", res.BestEpoch, res.Best.Loss, res.Best.Accuracy)
-	fmt.Fprintf(stdout, "model: %s\ncurves: %s\nconfusion: %s\n",
-		filepath.Join(o.out, "model.bin"), filepath.Join(o.out, "curves.png"), filepath.Join(o.out, "confusion.txt"))
+	train.WriteSummary(stdout, cfg, res, prov, o.holdout)
+	fmt.Fprintf(stdout, "model: %s\ncurves: %s\nconfusion: %s\nsummary: %s\n",
+		filepath.Join(o.out, "model.bin"), filepath.Join(o.out, "curves.png"), filepath.Join(o.out, "confusion.txt"), filepath.Join(o.out, "summary.json"))
 	return nil
 }

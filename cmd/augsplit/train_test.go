@@ -259,10 +259,106 @@ func TestTrainSameMetricsForEveryForm(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Seconds are a timing; every other field must match.
+		b = regexp.MustCompile(`,"seconds":[0-9.e+-]+`).ReplaceAll(b, nil)
+		if !bytes.Contains(b, []byte(`"val_sources":10,`)) {
+			t.Errorf("--form %s: val_sources is not the 10 sources of testdata/cells:\n%s", form, b)
+		}
 		if first == nil {
 			first = b
 		} else if !bytes.Equal(b, first) {
 			t.Errorf("--form %s metrics differ from folder's:\n%s\nvs\n%s", form, b, first)
 		}
+	}
+}
+
+// TestTrainSaysWhatValHolds trains on the user's case (one source per class)
+// and checks the summary names the variant level, the interval and the fix;
+// then scores a holdout, evaluates by source and refuses --cv.
+func TestTrainSaysWhatValHolds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates a dataset and trains")
+	}
+	cells := filepath.Join("..", "..", "testdata", "cells")
+	out := filepath.Join(t.TempDir(), "out")
+	if _, errOut, code := runTrainCLI("generate", "--in", cells, "--out", out, "--size", "16", "--per-source", "12", "--quiet"); code != 0 {
+		t.Fatalf("generate: exit %d\n%s", code, errOut)
+	}
+	run := filepath.Join(t.TempDir(), "run")
+	stdout, errOut, code := runTrainCLI("train", "--data", out, "--out", run, "--epochs", "2", "--blocks", "2", "--dense", "8",
+		"--holdout", cells, "--holdout-every", "1", "--restore", "last")
+	if code != 0 {
+		t.Fatalf("train: exit %d\n%s", code, errOut)
+	}
+	if want := "train: validating on 10 sources (20 images), 1 per class; split level: variant for all 10 classes"; !strings.Contains(errOut, want) {
+		t.Errorf("start of training does not say %q:\n%s", want, errOut)
+	}
+	for _, want := range []string{
+		"last epoch 2: ",
+		"validated on 10 sources",
+		"split level: variant for all 10 classes",
+		"val_accuracy 95% interval over 10 sources: [",
+		"not an estimate of accuracy on new images",
+		"holdout accuracy on 10 real images of " + cells,
+		"WARNING: val_accuracy is NOT an estimate of accuracy on new images",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("summary lacks %q:\n%s", want, stdout)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(run, "metrics.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(b, []byte(`"holdout_accuracy":`)); n != 2 {
+		t.Errorf("holdout scored on %d epochs, want 2:\n%s", n, b)
+	}
+
+	stdout, errOut, code = runTrainCLI("eval", "--model", filepath.Join(run, "model.bin"), "--data", out)
+	if code != 0 || !strings.Contains(stdout, "round/") || !strings.Contains(stdout, "over 10 sources") {
+		t.Errorf("eval by source: exit %d\n%s\n%s", code, stdout, errOut)
+	}
+
+	_, errOut, code = runTrainCLI("train", "--data", out, "--out", filepath.Join(t.TempDir(), "cv"), "--cv", "3", "--epochs", "1", "--blocks", "2")
+	if code != 1 || !strings.Contains(errOut, `1 source, but 3 folds need at least 3`) {
+		t.Errorf("--cv on one source per class: exit %d\n%s", code, errOut)
+	}
+	for _, args := range [][]string{{"--cv", "1"}, {"--cv-final"}, {"--restore", "worst"}, {"--holdout-every", "2"}} {
+		if _, errOut, code := runTrainCLI(append([]string{"train", "--data", out}, args...)...); code != 2 {
+			t.Errorf("%v: exit %d, want 2\n%s", args, code, errOut)
+		}
+	}
+}
+
+func TestTrainCrossValidateCLI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains three folds")
+	}
+	data := t.TempDir()
+	// A plain folder: every image is its own source.
+	writeImageFolder(t, data, map[string]int{"train": 4, "val": 2}, trainClasses[:3])
+	run := filepath.Join(t.TempDir(), "run")
+	stdout, errOut, code := runTrainCLI("train", "--data", data, "--out", run, "--cv", "3", "--epochs", "1", "--blocks", "2", "--dense", "8")
+	if code != 0 {
+		t.Fatalf("train --cv: exit %d\n%s", code, errOut)
+	}
+	if !strings.Contains(stdout, "3-fold cross-validation by source: accuracy ") || !strings.Contains(stdout, "over 18 sources") {
+		t.Errorf("cv summary:\n%s", stdout)
+	}
+	b, err := os.ReadFile(filepath.Join(run, "cv.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cv map[string]json.RawMessage
+	if err := json.Unmarshal(b, &cv); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"folds", "sources", "accuracy", "ci", "per_fold", "per_source"} {
+		if _, ok := cv[k]; !ok {
+			t.Errorf("cv.json lacks %q", k)
+		}
+	}
+	if string(cv["folds"]) != "3" || string(cv["sources"]) != "18" {
+		t.Errorf("cv.json folds %s sources %s", cv["folds"], cv["sources"])
 	}
 }

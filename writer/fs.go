@@ -1,12 +1,15 @@
 package writer
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/augsplit/augsplit/internal/safefile"
 )
 
 // File is the part of *os.File the writer uses for a file being written.
@@ -55,10 +58,22 @@ func (osFS) Rename(oldpath, newpath string) error       { return os.Rename(oldpa
 func (osFS) Remove(path string) error                   { return os.Remove(path) }
 func (osFS) RemoveAll(path string) error                { return os.RemoveAll(path) }
 func (osFS) Stat(path string) (fs.FileInfo, error)      { return os.Stat(path) }
-func (osFS) ReadFile(path string) ([]byte, error)       { return os.ReadFile(path) }
 func (osFS) ReadDir(path string) ([]fs.DirEntry, error) { return os.ReadDir(path) }
-func (osFS) Open(path string) (io.ReadCloser, error)    { return os.Open(path) }
-func (osFS) Link(oldpath, newpath string) error         { return os.Link(oldpath, newpath) }
+
+// maxReadFile caps what the writer reads whole from OUT (a previous card,
+// the run marker): OUT is the user's folder, and anything may sit there
+// under those names.
+const maxReadFile = 1 << 30
+
+// ReadFile and Open read regular files only (a FIFO under an augsplit name
+// in OUT must not block the run): see internal/safefile.
+func (osFS) ReadFile(path string) ([]byte, error) {
+	return safefile.ReadFile(context.Background(), path, maxReadFile)
+}
+func (osFS) Open(path string) (io.ReadCloser, error) {
+	return safefile.Open(context.Background(), path, 0)
+}
+func (osFS) Link(oldpath, newpath string) error { return os.Link(oldpath, newpath) }
 
 // tempPrefix starts the name of every temporary file the writer creates,
 // so that Force and a resumed run can recognise (and delete) the leftovers

@@ -38,6 +38,12 @@ func (a arch) validate() error {
 	if a.C < 1 || a.Classes < 2 {
 		return fmt.Errorf("need >= 1 channel and >= 2 classes, got %d channels and %d classes", a.C, a.Classes)
 	}
+	if a.Filters < 1 || a.Dense < 1 {
+		return fmt.Errorf("need >= 1 filter and >= 1 dense unit, got %d and %d", a.Filters, a.Dense)
+	}
+	if a.Blocks < 1 {
+		return fmt.Errorf("need >= 1 block, got %d", a.Blocks)
+	}
 	if a.Blocks >= 31 || a.H>>a.Blocks < 1 || a.W>>a.Blocks < 1 {
 		return fmt.Errorf("input %dx%d is too small for %d blocks of 2x2 pooling", a.H, a.W, a.Blocks)
 	}

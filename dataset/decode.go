@@ -9,19 +9,24 @@ package dataset
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"hash"
 	"image"
 	"image/color"
 	"image/gif"
 	"image/jpeg"
 	"image/png"
 	"io"
+	"io/fs"
 	"math"
 
 	"github.com/augsplit/augsplit/internal/resize"
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
+
+	"github.com/augsplit/augsplit/internal/safefile"
 )
 
 // DefaultMaxPixels is the pixel budget of one image when none is given:
@@ -49,23 +54,31 @@ type TooLargeError struct {
 	Path          string
 	Width, Height int
 	Limit         int
+	// Flag is the caller's flag that raises the limit ("--max-pixels"),
+	// advised in the message; "" when the command has none.
+	Flag string
 }
 
 func (e *TooLargeError) Error() string {
-	return fmt.Sprintf("%s: image is %dx%d = %d pixels, over the limit of %d pixels "+
-		"(raise it with --max-pixels if the file is genuine)",
-		e.Path, e.Width, e.Height, int64(e.Width)*int64(e.Height), e.Limit)
+	advice := "(downscale the image)"
+	if e.Flag != "" {
+		advice = fmt.Sprintf("(raise it with %s if the file is genuine)", e.Flag)
+	}
+	return fmt.Sprintf("%s: image is %dx%d = %d pixels, over the limit of %d pixels %s",
+		e.Path, e.Width, e.Height, int64(e.Width)*int64(e.Height), e.Limit, advice)
 }
 
 // DecodeError is a file that is not a readable image: corrupt, truncated,
-// empty, or not an image at all.
+// empty, or not an image at all. Its message advises no flag: the commands
+// that read images have different ones (Scan's BadFilesError gives the
+// caller's).
 type DecodeError struct {
 	Path string
 	Err  error
 }
 
 func (e *DecodeError) Error() string {
-	return e.reason() + " (fix or remove it, or pass --skip-bad)"
+	return e.reason() + " (fix or remove the file)"
 }
 
 // reason is the message without the advice, for lists that give the
@@ -131,52 +144,282 @@ func CheckSize(path string, width, height, maxPixels int) error {
 	return nil
 }
 
+// SourceMaxBytes is the largest image file read for a budget of maxPixels
+// (<= 0: DefaultMaxPixels): 16 bytes a pixel, twice what the widest
+// supported layout (16-bit RGBA, uncompressed) needs, plus 256 MiB of
+// metadata. A larger file cannot be an image within the budget; reading it
+// would only waste time (a symlink to /dev/zero is refused before that, as
+// not a regular file).
+func SourceMaxBytes(maxPixels int) int64 {
+	if maxPixels <= 0 {
+		maxPixels = DefaultMaxPixels
+	}
+	const slack = 256 << 20
+	if int64(maxPixels) > (math.MaxInt64-slack)/16 {
+		return math.MaxInt64
+	}
+	return 16*int64(maxPixels) + slack
+}
+
+// Decoded is an image and what decoding did to it beyond reading pixels,
+// for the caller to record.
+type Decoded struct {
+	Image  image.Image // *image.Gray, *image.Gray16 or *image.NRGBA, bounds at (0,0)
+	Format string
+	// Orientation is the EXIF orientation (2 to 8) of a JPEG that was
+	// applied to the pixels, so the image stands as a viewer shows it; 0
+	// when the file has none or says "as stored" (1).
+	Orientation int
+	// Frames is the frame count of an animated GIF (> 1): only the first
+	// frame is used. 0 otherwise.
+	Frames int
+	// Reduced is set when 16-bit colour was reduced to 8 bits a channel
+	// (augment has no 16-bit colour type). 16-bit grey stays 16-bit.
+	Reduced bool
+}
+
+// OrientationName says what EXIF orientation o does to the stored pixels.
+func OrientationName(o int) string {
+	switch o {
+	case 2:
+		return "mirrored left-right"
+	case 3:
+		return "rotated 180°"
+	case 4:
+		return "mirrored top-bottom"
+	case 5:
+		return "transposed (mirrored, rotated 90° anticlockwise)"
+	case 6:
+		return "rotated 90° clockwise"
+	case 7:
+		return "transversed (mirrored, rotated 90° clockwise)"
+	case 8:
+		return "rotated 90° anticlockwise"
+	}
+	return "as stored"
+}
+
 // Decode reads one image from r. It sniffs the format from the magic bytes,
 // reads the header, refuses more than maxPixels pixels (<= 0 means
 // DefaultMaxPixels) with *TooLargeError, then decodes fully, so a truncated
 // file is caught here and not half-way through a run. The result is
 // *image.Gray, *image.Gray16 or *image.NRGBA with bounds at (0,0); the
-// string is the format name. path is only used in error messages.
+// string is the format name. path is only used in error messages. See
+// DecodeImage for what else decoding does.
 func Decode(path string, r io.Reader, maxPixels int) (img image.Image, format string, err error) {
-	br := bufio.NewReader(r)
-	head, _ := br.Peek(12)
-	if len(head) == 0 {
-		return nil, "", &DecodeError{Path: path, Err: errors.New("file is empty")}
+	d, err := DecodeImage(path, r, maxPixels)
+	if err != nil {
+		format := ""
+		if d != nil {
+			format = d.Format
+		}
+		return nil, format, err
 	}
-	format = Sniff(head)
-	if format == "" {
-		return nil, "", &DecodeError{Path: path, Err: errNotImage}
+	return d.Image, d.Format, nil
+}
+
+// DecodeImage is Decode returning what decoding did besides reading
+// pixels: a JPEG's EXIF orientation is applied, an animated GIF's first
+// frame is taken, 16-bit colour is reduced to 8-bit (see Decoded).
+//
+// Memory: when r is an io.ReadSeeker (a file, a bytes.Reader) the header
+// is read once and the file again from its start, so nothing but the
+// pixels and a few row buffers is held, however much metadata the file
+// carries; 16-bit colour PNGs are converted row by row. Another reader is
+// read into memory first (at most SourceMaxBytes(maxPixels) bytes).
+func DecodeImage(path string, r io.Reader, maxPixels int) (*Decoded, error) {
+	rs, ok := r.(io.ReadSeeker)
+	if !ok {
+		limit := SourceMaxBytes(maxPixels)
+		data, err := io.ReadAll(io.LimitReader(r, limit))
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", path, err)
+		}
+		if int64(len(data)) == limit {
+			return nil, &DecodeError{Path: path, Err: fmt.Errorf("file is larger than %d bytes, too large for an image of at most %d pixels", limit, maxPixels)}
+		}
+		rs = bytes.NewReader(data)
 	}
-	c := codecs[format]
+	return decodeSeeker(path, rs, maxPixels, nil)
+}
+
+// recordingReader remembers the first error of its reader that is not
+// io.EOF: a failed read (a cap, a cancelled context, an I/O error) must
+// reach the caller as itself, not as a decoder's "corrupt image".
+type recordingReader struct {
+	r   io.Reader
+	err error
+}
+
+func (e *recordingReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	e.record(err)
+	return n, err
+}
+
+func (e *recordingReader) record(err error) {
+	if err != nil && err != io.EOF && e.err == nil {
+		e.err = err
+	}
+}
+
+// recordingReaderAt is a recordingReader over an io.ReaderAt as well, for
+// the TIFF decoder, which reads by offset from an io.ReaderAt and would
+// otherwise buffer the whole file (its IFD is often at the end).
+type recordingReaderAt struct {
+	*recordingReader
+	ra io.ReaderAt
+}
+
+func (e recordingReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	n, err := e.ra.ReadAt(p, off)
+	e.record(err)
+	return n, err
+}
+
+// decodeSeeker is the decoder behind DecodeImage and the file readers. The
+// final pass, which reads the whole file from its start, is copied into h
+// when h is not nil, so a file is hashed in the same read that decodes it.
+func decodeSeeker(path string, rs io.ReadSeeker, maxPixels int, h hash.Hash) (d *Decoded, err error) {
+	start, err := rs.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	rec := &recordingReader{r: rs}
+	// readErr is a failure to read, which is not the file's fault.
+	readErr := func() error {
+		var pe *fs.PathError
+		switch {
+		case rec.err == nil:
+			return nil
+		case safefile.IsRefused(rec.err), errors.As(rec.err, &pe),
+			errors.Is(rec.err, context.Canceled), errors.Is(rec.err, context.DeadlineExceeded):
+			return rec.err
+		}
+		return fmt.Errorf("read %s: %w", path, rec.err)
+	}
+	rewind := func() error {
+		if _, err := rs.Seek(start, io.SeekStart); err != nil {
+			return fmt.Errorf("read %s: %w", path, err)
+		}
+		return nil
+	}
+
+	var head [33]byte // PNG signature and IHDR chunk; more than any other magic
+	n, _ := io.ReadFull(rec, head[:])
+	if err := readErr(); err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, &DecodeError{Path: path, Err: errors.New("file is empty")}
+	}
+	d = &Decoded{Format: Sniff(head[:n])}
+	if d.Format == "" {
+		return nil, &DecodeError{Path: path, Err: errNotImage}
+	}
+	c := codecs[d.Format]
 
 	// Decoders of hostile input have panicked before; a panic must become
 	// an error naming the file, not a crash of the whole run.
 	defer func() {
 		if p := recover(); p != nil {
-			img, err = nil, &DecodeError{Path: path, Err: fmt.Errorf("%s decoder failed: %v", format, p)}
+			err = &DecodeError{Path: path, Err: fmt.Errorf("%s decoder failed: %v", d.Format, p)}
 		}
 	}()
 
-	// Keep what DecodeConfig consumes so the full decode can replay it
-	// without seeking: r may be a pipe.
-	var seen bytes.Buffer
-	cfg, err := c.config(io.TeeReader(br, &seen))
+	// byOffset is set for a TIFF in a file (or a bytes.Reader): its
+	// decoder then reads by offset instead of holding the file.
+	var byOffset io.Reader
+	if ra, ok := rs.(io.ReaderAt); ok && d.Format == FormatTIFF && start == 0 {
+		byOffset = recordingReaderAt{rec, ra}
+	}
+	if err := rewind(); err != nil {
+		return d, err
+	}
+	var cfg image.Config
+	if byOffset != nil {
+		cfg, err = c.config(byOffset)
+	} else {
+		cfg, err = c.config(bufio.NewReader(rec))
+	}
+	if rerr := readErr(); rerr != nil {
+		return d, rerr
+	}
 	if err != nil {
-		return nil, format, &DecodeError{Path: path, Err: fmt.Errorf("%s header: %w", format, noEOF(err))}
+		return d, &DecodeError{Path: path, Err: fmt.Errorf("%s header: %w", d.Format, noEOF(err))}
 	}
 	if err := CheckSize(path, cfg.Width, cfg.Height, maxPixels); err != nil {
-		return nil, format, err
+		return d, err
 	}
-	m, err := c.decode(io.MultiReader(&seen, br))
+	d.Reduced = cfg.ColorModel == color.RGBA64Model || cfg.ColorModel == color.NRGBA64Model
+	switch d.Format {
+	case FormatJPEG:
+		if err := rewind(); err != nil {
+			return d, err
+		}
+		d.Orientation = jpegOrientation(bufio.NewReader(rec))
+	case FormatGIF:
+		if err := rewind(); err != nil {
+			return d, err
+		}
+		if f := gifFrames(bufio.NewReader(rec)); f > 1 {
+			d.Frames = f
+		}
+	}
+	if err := readErr(); err != nil {
+		return d, err
+	}
+
+	if err := rewind(); err != nil {
+		return d, err
+	}
+	var src io.Reader = rec
+	if h != nil && byOffset == nil {
+		src = io.TeeReader(rec, h)
+	}
+	br := bufio.NewReaderSize(src, 64<<10)
+	var m image.Image
+	switch {
+	case byOffset != nil:
+		m, err = c.decode(byOffset)
+	case d.Format == FormatPNG && n == len(head) && isPNG16Colour(head[:]):
+		m, err = decodePNG16(br)
+	default:
+		m, err = c.decode(br)
+	}
+	if rerr := readErr(); rerr != nil {
+		return d, rerr
+	}
 	if err != nil {
-		return nil, format, &DecodeError{Path: path, Err: fmt.Errorf("%s: %w", format, noEOF(err))}
+		return d, &DecodeError{Path: path, Err: fmt.Errorf("%s: %w", d.Format, noEOF(err))}
 	}
 	// A GIF frame may claim more than its screen; keep the budget honest.
 	b := m.Bounds()
 	if err := CheckSize(path, b.Dx(), b.Dy(), maxPixels); err != nil {
-		return nil, format, err
+		return d, err
 	}
-	return Normalize(m), format, nil
+	if h != nil {
+		// Decoders may stop before the end (trailing bytes): the hash is
+		// of the whole file. What br buffered was hashed on its way in; a
+		// file read by offset is hashed in one more pass.
+		if byOffset != nil {
+			if err := rewind(); err != nil {
+				return d, err
+			}
+		}
+		if _, err := io.Copy(h, rec); err != nil {
+			return d, readErrOr(readErr(), fmt.Errorf("read %s: %w", path, err))
+		}
+	}
+	d.Image = normalize(m, d.Orientation)
+	return d, nil
+}
+
+func readErrOr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
 }
 
 // noEOF turns a bare EOF from a decoder into a message a user understands.
@@ -192,36 +435,51 @@ func noEOF(err error) error {
 // grey at its depth; a palette of opaque greys becomes *image.Gray; anything
 // else becomes 8-bit *image.NRGBA (16-bit colour loses its low byte: colour
 // microscopy is 8-bit in practice, and augment has no 16-bit colour type).
+// An opaque *image.RGBA is the same bytes as an *image.NRGBA and is
+// returned without a copy (it shares img's pixels).
 func Normalize(img image.Image) image.Image {
+	return normalize(img, 0)
+}
+
+// normalize is Normalize that also applies EXIF orientation o (0 or 1: as
+// stored), in the same copy where there is one.
+func normalize(img image.Image, o int) image.Image {
 	b := img.Bounds()
 	switch m := img.(type) {
 	case *image.Gray:
 		if b.Min == (image.Point{}) && m.Stride == b.Dx() {
-			return m
+			return orient(m, o)
 		}
 		out := image.NewGray(image.Rect(0, 0, b.Dx(), b.Dy()))
 		for y := 0; y < b.Dy(); y++ {
 			copy(out.Pix[y*out.Stride:], m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):][:b.Dx()])
 		}
-		return out
+		return orient(out, o)
 	case *image.Gray16:
 		if b.Min == (image.Point{}) && m.Stride == 2*b.Dx() {
-			return m
+			return orient(m, o)
 		}
 		out := image.NewGray16(image.Rect(0, 0, b.Dx(), b.Dy()))
 		for y := 0; y < b.Dy(); y++ {
 			copy(out.Pix[y*out.Stride:], m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):][:2*b.Dx()])
 		}
-		return out
+		return orient(out, o)
 	case *image.NRGBA:
 		if b.Min == (image.Point{}) && m.Stride == 4*b.Dx() {
-			return m
+			return orient(m, o)
 		}
 		out := image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
 		for y := 0; y < b.Dy(); y++ {
 			copy(out.Pix[y*out.Stride:], m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):][:4*b.Dx()])
 		}
-		return out
+		return orient(out, o)
+	case *image.RGBA:
+		// Premultiplied and straight alpha are the same bytes when every
+		// pixel is opaque (an RGB PNG, a 24-bit BMP): no second copy of
+		// the pixels.
+		if m.Opaque() {
+			return normalize(&image.NRGBA{Pix: m.Pix, Stride: m.Stride, Rect: m.Rect}, o)
+		}
 	case *image.Paletted:
 		if greyPalette(m.Palette) {
 			out := image.NewGray(image.Rect(0, 0, b.Dx(), b.Dy()))
@@ -235,10 +493,10 @@ func Normalize(img image.Image) image.Image {
 					out.Pix[y*out.Stride+x] = lut[p]
 				}
 			}
-			return out
+			return orient(out, o)
 		}
 	}
-	return toNRGBA(img)
+	return toNRGBA(img, o)
 }
 
 func greyPalette(p color.Palette) bool {
@@ -254,17 +512,62 @@ func greyPalette(p color.Palette) bool {
 	return true
 }
 
-func toNRGBA(img image.Image) *image.NRGBA {
+// toNRGBA converts img pixel by pixel, writing each where orientation o
+// puts it. The bytes are color.NRGBAModel's of img.At, computed without
+// At's per-pixel allocation (a boxed colour: 8 bytes a pixel of garbage
+// for a YCbCr JPEG): a palette is converted once per entry, other images
+// through RGBA64At, which gives At's colour as RGBA64.
+func toNRGBA(img image.Image, o int) *image.NRGBA {
 	b := img.Bounds()
-	out := image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
-	for y := 0; y < b.Dy(); y++ {
-		for x := 0; x < b.Dx(); x++ {
-			c := color.NRGBAModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.NRGBA)
+	w, h := orientedSize(b.Dx(), b.Dy(), o)
+	out := image.NewNRGBA(image.Rect(0, 0, w, h))
+	var pixel func(x, y int) color.NRGBA
+	switch m := img.(type) {
+	case *image.Paletted:
+		lut := make([]color.NRGBA, len(m.Palette))
+		for i, c := range m.Palette {
+			lut[i] = color.NRGBAModel.Convert(c).(color.NRGBA)
+		}
+		pixel = func(x, y int) color.NRGBA {
+			if i := int(m.Pix[m.PixOffset(x, y)]); i < len(lut) {
+				return lut[i]
+			}
+			return color.NRGBAModel.Convert(m.At(x, y)).(color.NRGBA) // as image.Paletted does
+		}
+	case image.RGBA64Image:
+		pixel = func(x, y int) color.NRGBA {
+			c := m.RGBA64At(x, y)
+			return nrgbaOf(uint32(c.R), uint32(c.G), uint32(c.B), uint32(c.A))
+		}
+	default:
+		pixel = func(x, y int) color.NRGBA {
+			return color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
+		}
+	}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			sx, sy := stored(o, x, y, b.Dx(), b.Dy())
+			c := pixel(b.Min.X+sx, b.Min.Y+sy)
 			i := y*out.Stride + 4*x
 			out.Pix[i], out.Pix[i+1], out.Pix[i+2], out.Pix[i+3] = c.R, c.G, c.B, c.A
 		}
 	}
 	return out
+}
+
+// nrgbaOf is color.NRGBAModel for a colour whose premultiplied RGBA() is
+// (r, g, b, a) and which is not itself a color.NRGBA.
+func nrgbaOf(r, g, b, a uint32) color.NRGBA {
+	if a == 0xffff {
+		return color.NRGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), 0xff}
+	}
+	if a == 0 {
+		return color.NRGBA{}
+	}
+	r = (r * 0xffff) / a
+	g = (g * 0xffff) / a
+	b = (b * 0xffff) / a
+	return color.NRGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), uint8(a >> 8)}
 }
 
 // Colour conversions accepted by Convert (the --color flag).
@@ -299,7 +602,7 @@ func Convert(img image.Image, colorName string) (image.Image, error) {
 		if m, ok := img.(*image.NRGBA); ok {
 			return m, nil
 		}
-		return toNRGBA(img), nil
+		return toNRGBA(img, 0), nil
 	}
 	return nil, fmt.Errorf("unknown colour %q: use %q or %q", colorName, ColorGray, ColorRGB)
 }

@@ -2,9 +2,11 @@ package dataset
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"image"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -63,6 +65,33 @@ func FuzzManifest(f *testing.F) {
 		var me *ManifestError
 		if err != nil && !errors.As(err, &me) {
 			t.Fatalf("error of type %T: %v", err, err)
+		}
+	})
+}
+
+// FuzzPNG16 is differential: on any input image/png would read as a 16-bit
+// colour PNG, decodePNG16 must fail where it fails and otherwise give
+// exactly Normalize's bytes.
+func FuzzPNG16(f *testing.F) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := range 6 {
+		ct := []byte{2, 4, 6}[i%3]
+		f.Add(randomPNG16(r, ct, ct == 2 && i > 2).encode(f))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) < 33 || !isPNG16Colour(data[:33]) {
+			return
+		}
+		if w, h := binary.BigEndian.Uint32(data[16:]), binary.BigEndian.Uint32(data[20:]); uint64(w)*uint64(h) > 1<<16 {
+			return // both would allocate what the header claims
+		}
+		want, werr := reference(data)
+		got, gerr := decodePNG16(bytes.NewReader(data))
+		if (werr == nil) != (gerr == nil) {
+			t.Fatalf("image/png says %v, decodePNG16 says %v", werr, gerr)
+		}
+		if werr == nil && (got.Rect != want.Rect || !bytes.Equal(got.Pix, want.Pix)) {
+			t.Fatalf("pixels differ")
 		}
 	})
 }

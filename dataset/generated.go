@@ -19,6 +19,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/augsplit/augsplit/internal/safefile"
 	"github.com/augsplit/augsplit/tfrecord"
 	"github.com/augsplit/augsplit/wds"
 	"github.com/augsplit/augsplit/writer"
@@ -46,6 +47,34 @@ const MaxManifestLine = 1 << 20
 
 // maxCardBytes bounds dataset.json, which lists every source.
 const maxCardBytes = 256 << 20
+
+// Caps on the other files of an OUT, far above anything augsplit writes
+// and far below "reads forever".
+const (
+	maxManifestBytes = 16 << 30 // ~30 million records
+	maxClassesBytes  = 64 << 20
+	// maxShardBytes caps a shard whose card entry gives no size.
+	maxShardBytes = 64 << 30
+)
+
+// sampleMaxBytes caps one sample PNG of rec: twice its raw pixels at the
+// widest layout, plus room for headers; DefaultMaxPixels' cap when the
+// record gives no usable size.
+func sampleMaxBytes(rec *writer.Record) int64 {
+	w, h := int64(rec.Width), int64(rec.Height)
+	if w <= 0 || h <= 0 || w > maxSide || h > maxSide {
+		return SourceMaxBytes(DefaultMaxPixels)
+	}
+	return 2*(8*w+1)*h + 1<<20
+}
+
+// shardMaxBytes is the size the card gives a shard, or maxShardBytes.
+func shardMaxBytes(sh writer.Shard) int64 {
+	if sh.Bytes > 0 {
+		return sh.Bytes
+	}
+	return maxShardBytes
+}
 
 // IncompleteError is an OUT without its card: the card is written last, so
 // its absence means the run that made OUT did not finish.
@@ -79,13 +108,18 @@ type Generated struct {
 // Open reads the card and manifest of an augsplit OUT. A missing card is
 // *IncompleteError; a bad manifest line is *ManifestError.
 func Open(dir string) (*Generated, error) {
-	card, err := readCard(dir)
+	return OpenContext(context.Background(), dir)
+}
+
+// OpenContext is Open whose reads stop when ctx is done.
+func OpenContext(ctx context.Context, dir string) (*Generated, error) {
+	card, err := readCard(ctx, dir)
 	if err != nil {
 		return nil, err
 	}
 	g := &Generated{Dir: dir, Card: *card}
 	mp := filepath.Join(dir, ManifestFile)
-	f, err := os.Open(mp)
+	f, err := safefile.Open(ctx, mp, maxManifestBytes)
 	if err != nil {
 		return nil, fmt.Errorf("open manifest: %w", err)
 	}
@@ -105,9 +139,9 @@ func Open(dir string) (*Generated, error) {
 	return g, nil
 }
 
-func readCard(dir string) (*writer.Card, error) {
+func readCard(ctx context.Context, dir string) (*writer.Card, error) {
 	cp := filepath.Join(dir, CardFile)
-	f, err := os.Open(cp)
+	f, err := safefile.Open(ctx, cp, maxCardBytes)
 	if errors.Is(err, os.ErrNotExist) {
 		if _, serr := os.Stat(dir); serr != nil {
 			return nil, fmt.Errorf("dataset folder: %w", serr)
@@ -119,7 +153,7 @@ func readCard(dir string) (*writer.Card, error) {
 	}
 	defer f.Close()
 	var card writer.Card
-	dec := json.NewDecoder(io.LimitReader(f, maxCardBytes))
+	dec := json.NewDecoder(f)
 	if err := dec.Decode(&card); err != nil {
 		return nil, fmt.Errorf("%s: not a valid dataset card: %w", cp, err)
 	}
@@ -251,7 +285,7 @@ func isOUT(root string) bool {
 // one split does not shift the labels of the others.
 func Classes(root string) ([]string, error) {
 	if isOUT(root) {
-		b, err := os.ReadFile(filepath.Join(root, ClassesFile))
+		b, err := safefile.ReadFile(context.Background(), filepath.Join(root, ClassesFile), maxClassesBytes)
 		if err == nil {
 			var out []string
 			for _, l := range strings.Split(string(b), "\n") {
@@ -264,7 +298,7 @@ func Classes(root string) ([]string, error) {
 		if !errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("read classes: %w", err)
 		}
-		card, err := readCard(root)
+		card, err := readCard(context.Background(), root)
 		if err != nil {
 			return nil, err
 		}
@@ -340,7 +374,7 @@ func WalkFormat(ctx context.Context, root, split, format string, fn func(Sample)
 		}
 		return walkImageFolder(ctx, root, split, fn)
 	}
-	g, err := Open(root)
+	g, err := OpenContext(ctx, root)
 	if err != nil {
 		return err
 	}
@@ -424,8 +458,11 @@ func (g *Generated) walkFolder(ctx context.Context, recs []*writer.Record, fn fu
 		if rec.Path == "" {
 			return fmt.Errorf("%s: record %q has no path: the dataset was not written in folder form", g.Dir, rec.ID)
 		}
-		p := filepath.Join(g.Dir, filepath.FromSlash(rec.Path))
-		img, _, sum, err := decodeFile(p, DefaultMaxPixels)
+		p, err := Confine(g.Dir, rec.Path)
+		if err != nil {
+			return err
+		}
+		d, sum, err := decodeSample(ctx, p, rec)
 		if err != nil {
 			return err
 		}
@@ -433,15 +470,34 @@ func (g *Generated) walkFolder(ctx context.Context, recs []*writer.Record, fn fu
 			return fmt.Errorf("%s: sha256 %s does not match the manifest (%s): run augsplit verify",
 				p, shortSHA(sum), shortSHA(rec.SHA256))
 		}
-		if err := fn(Sample{Class: rec.Class, Label: rec.ClassIndex, Image: img, Record: rec}); err != nil {
+		if err := fn(Sample{Class: rec.Class, Label: rec.ClassIndex, Image: d.Image, Record: rec}); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// decodeSample checks an encoded sample against its record and decodes it.
-func decodeSample(where string, data []byte, rec *writer.Record) (image.Image, error) {
+// decodeSample decodes the sample file p of rec, capped at the bytes its
+// size can take.
+func decodeSample(ctx context.Context, p string, rec *writer.Record) (*Decoded, string, error) {
+	f, err := safefile.Open(ctx, p, sampleMaxBytes(rec))
+	if err != nil {
+		if safefile.IsRefused(err) || ctx.Err() != nil {
+			return nil, "", err
+		}
+		return nil, "", fmt.Errorf("open sample: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	d, err := decodeSeeker(p, f, DefaultMaxPixels, h)
+	if err != nil {
+		return nil, "", err
+	}
+	return d, hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// decodeShardSample checks an encoded sample against its record and decodes it.
+func decodeShardSample(where string, data []byte, rec *writer.Record) (image.Image, error) {
 	sum := sha256.Sum256(data)
 	if hex.EncodeToString(sum[:]) != rec.SHA256 {
 		return nil, fmt.Errorf("%s: image bytes do not match the manifest sha256 of %q: run augsplit verify", where, rec.ID)
@@ -457,7 +513,11 @@ func (g *Generated) walkWebDataset(ctx context.Context, split string, recs []*wr
 	}
 	n := 0
 	for _, sh := range g.shards(split, FormatWebDataset) {
-		err := eachWebDataset(filepath.Join(g.Dir, filepath.FromSlash(sh.Path)), func(p string, s *wds.Sample) error {
+		sp, err := Confine(g.Dir, sh.Path)
+		if err != nil {
+			return err
+		}
+		err = eachWebDataset(ctx, sp, shardMaxBytes(sh), func(p string, s *wds.Sample) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -474,7 +534,7 @@ func (g *Generated) walkWebDataset(ctx context.Context, split string, recs []*wr
 				return &ShardError{Path: p, Offset: s.Offset, Msg: fmt.Sprintf("sample %q has class %d, manifest says %d", s.Key, cls, rec.ClassIndex)}
 			}
 			png, _ := s.Data("png")
-			img, err := decodeSample(fmt.Sprintf("%s: sample %q", p, s.Key), png, rec)
+			img, err := decodeShardSample(fmt.Sprintf("%s: sample %q", p, s.Key), png, rec)
 			if err != nil {
 				return err
 			}
@@ -500,7 +560,11 @@ func (g *Generated) walkTFRecord(ctx context.Context, split string, recs []*writ
 	}
 	n := 0
 	for _, sh := range g.shards(split, FormatTFRecord) {
-		err := eachTFRecord(filepath.Join(g.Dir, filepath.FromSlash(sh.Path)), func(p string, s *TFSample) error {
+		sp, err := Confine(g.Dir, sh.Path)
+		if err != nil {
+			return err
+		}
+		err = eachTFRecord(ctx, sp, shardMaxBytes(sh), func(p string, s *TFSample) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -533,8 +597,8 @@ func (g *Generated) walkTFRecord(ctx context.Context, split string, recs []*writ
 }
 
 // eachWebDataset streams the samples of one shard file.
-func eachWebDataset(p string, fn func(p string, s *wds.Sample) error) error {
-	f, err := os.Open(p)
+func eachWebDataset(ctx context.Context, p string, max int64, fn func(p string, s *wds.Sample) error) error {
+	f, err := safefile.Open(ctx, p, max)
 	if err != nil {
 		return fmt.Errorf("open shard: %w", err)
 	}
@@ -555,8 +619,8 @@ func eachWebDataset(p string, fn func(p string, s *wds.Sample) error) error {
 }
 
 // eachTFRecord streams the samples of one shard file.
-func eachTFRecord(p string, fn func(p string, s *TFSample) error) error {
-	f, err := os.Open(p)
+func eachTFRecord(ctx context.Context, p string, max int64, fn func(p string, s *TFSample) error) error {
+	f, err := safefile.Open(ctx, p, max)
 	if err != nil {
 		return fmt.Errorf("open shard: %w", err)
 	}
@@ -628,11 +692,11 @@ func walkImageFolder(ctx context.Context, root, split string, fn func(Sample) er
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			img, _, _, err := decodeFile(p, DefaultMaxPixels)
+			d, _, err := DecodeFile(ctx, p, DefaultMaxPixels)
 			if err != nil {
 				return err
 			}
-			if err := fn(Sample{Class: class, Label: label, Image: img, Path: p}); err != nil {
+			if err := fn(Sample{Class: class, Label: label, Image: d.Image, Path: p}); err != nil {
 				return err
 			}
 		}

@@ -107,6 +107,28 @@ func quoteName(s string) string {
 	return strconv.Quote(s)
 }
 
+// EscapePath is the form in which a source path is recorded in cards and
+// manifests (JSON, which holds only UTF-8): the path itself when it is
+// valid UTF-8 and does not start with a double quote, else the path
+// strconv.Quote'd, which keeps every byte of a non-UTF-8 name (JSON would
+// turn each into U+FFFD). UnescapePath reverses it.
+func EscapePath(p string) string {
+	if utf8.ValidString(p) && !strings.HasPrefix(p, `"`) {
+		return p
+	}
+	return strconv.Quote(p)
+}
+
+// UnescapePath returns the path EscapePath recorded as s.
+func UnescapePath(s string) string {
+	if strings.HasPrefix(s, `"`) {
+		if p, err := strconv.Unquote(s); err == nil {
+			return p
+		}
+	}
+	return s
+}
+
 // uniqueNames sanitises each key with sanitizeName and returns key ->
 // unique output name. Names are compared case-insensitively because OUT
 // may live on a case-insensitive file system. A key whose base needed no

@@ -7,13 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"io"
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 
+	"github.com/augsplit/augsplit/internal/safefile"
 	"github.com/augsplit/augsplit/writer"
 )
 
@@ -27,6 +28,10 @@ type ScanOptions struct {
 	// "細胞" rather than "x_<hash>"). generate and split turn it on; the
 	// writer accepts such ids and writes their tar members as PAX.
 	UnicodeNames bool
+	// SkipBadFlag and MaxPixelsFlag name the caller's flags that errors
+	// may advise ("--skip-bad", "--max-pixels"); "" leaves that advice out,
+	// for a command without such a flag.
+	SkipBadFlag, MaxPixelsFlag string
 }
 
 // Tree is a scanned labelled source folder. It holds no pixels: Load
@@ -61,6 +66,12 @@ type Source struct {
 	Width  int
 	Height int
 	Format string // png, jpeg, tiff, bmp or gif (sniffed, not from the extension)
+	// What decoding does besides reading pixels (see Decoded), for the
+	// caller to say and record. Width and Height are after Orientation,
+	// as the image is used.
+	Orientation int
+	Frames      int
+	Reduced     bool
 }
 
 // imageExts are the extensions Scan treats as images. A file with one of
@@ -89,11 +100,18 @@ const maxListedBad = 20
 type BadFilesError struct {
 	Errs  []error
 	Total int
+	// SkipBadFlag is advised as the way to leave the files out; "" when
+	// the command has no such flag.
+	SkipBadFlag string
 }
 
 func (e *BadFilesError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d image file(s) cannot be read; fix or remove them, or pass --skip-bad to leave them out (they are listed in the card):", e.Total)
+	if e.SkipBadFlag != "" {
+		fmt.Fprintf(&b, "%d image file(s) cannot be read; fix or remove them, or pass %s to leave them out (they are listed in the card):", e.Total, e.SkipBadFlag)
+	} else {
+		fmt.Fprintf(&b, "%d image file(s) cannot be read; fix or remove them:", e.Total)
+	}
 	for _, err := range e.Errs {
 		b.WriteString("\n\t")
 		b.WriteString(badReason(err))
@@ -106,9 +124,9 @@ func (e *BadFilesError) Error() string {
 
 func (e *BadFilesError) Unwrap() []error { return e.Errs }
 
-// badReason describes one unreadable file without DecodeError's
-// "--skip-bad" advice: in a BadFilesError the advice is given once, and in
-// the card's skipped list --skip-bad was already passed.
+// badReason describes one unreadable file without DecodeError's advice:
+// in a BadFilesError the advice is given once, and in the card's skipped
+// list the files were already left out.
 func badReason(err error) string {
 	var de *DecodeError
 	if errors.As(err, &de) {
@@ -117,12 +135,13 @@ func badReason(err error) string {
 	return err.Error()
 }
 
-// isBadFile reports whether err is a problem of the file's content (which
-// --skip-bad skips) rather than of the tree or the system.
+// isBadFile reports whether err is a problem of the file itself (which
+// --skip-bad skips) rather than of the tree or the system: its content, or
+// what it is (a named pipe, a device, too many bytes).
 func isBadFile(err error) bool {
 	var de *DecodeError
 	var tl *TooLargeError
-	return errors.As(err, &de) || errors.As(err, &tl)
+	return errors.As(err, &de) || errors.As(err, &tl) || safefile.IsRefused(err)
 }
 
 // NoClassesError is a folder with no class subfolders.
@@ -315,8 +334,9 @@ func (s *scanner) scanClasses(classDirs []string) ([]classFound, error) {
 		all = append(all, classFound{dir: d, name: names[d], srcs: srcs})
 	}
 	if s.badTotal > 0 {
-		return nil, &BadFilesError{Errs: s.bad, Total: s.badTotal}
+		return nil, &BadFilesError{Errs: s.bad, Total: s.badTotal, SkipBadFlag: s.opts.SkipBadFlag}
 	}
+
 	if s.hiddenOther > 0 {
 		s.tree.Warnings = append(s.tree.Warnings, fmt.Sprintf(
 			"%s: ignored %d hidden file(s) or folder(s) (names starting with '.')", s.root, s.hiddenOther))
@@ -415,6 +435,9 @@ func (s *scanner) skipHiddenTop(p, name string) {
 		"%s: ignored hidden folder %q (%s%d image(s)); remove the leading '.' to use it as a class", s.root, name, more, images))
 }
 
+// bigImagePixels is the size from which Scan frees a decoded image at once.
+const bigImagePixels = 16 << 20
+
 // maxHiddenWalk bounds the entries skipHiddenTop looks at in one hidden
 // folder.
 const maxHiddenWalk = 100000
@@ -505,7 +528,7 @@ func (s *scanner) scanClass(dir, class string) ([]Source, error) {
 			if err != nil && isBadFile(err) {
 				if s.opts.SkipBad {
 					skipped++
-					s.tree.Skipped = append(s.tree.Skipped, writer.Skipped{Path: erel, Reason: badReason(err)})
+					s.tree.Skipped = append(s.tree.Skipped, writer.Skipped{Path: EscapePath(erel), Reason: badReason(err)})
 					continue
 				}
 				// Go on: the user gets the whole list in one run.
@@ -537,33 +560,45 @@ func (s *scanner) scanClass(dir, class string) ([]Source, error) {
 }
 
 func (s *scanner) readSource(p, rel, class string) (Source, error) {
-	img, format, sum, err := decodeFile(p, s.opts.MaxPixels)
+	d, sum, err := DecodeFile(s.ctx, p, s.opts.MaxPixels)
 	if err != nil {
+		var tl *TooLargeError
+		if errors.As(err, &tl) {
+			tl.Flag = s.opts.MaxPixelsFlag
+		}
 		return Source{}, err
 	}
-	b := img.Bounds()
-	return Source{Class: class, Path: rel, SHA256: sum, Width: b.Dx(), Height: b.Dy(), Format: format}, nil
+	b := d.Image.Bounds()
+	if b.Dx()*b.Dy() >= bigImagePixels {
+		// The pixels are dropped here and decoded again when used; left
+		// to the GC's pacing, the two copies would coexist (2x the peak).
+		d.Image = nil
+		runtime.GC()
+	}
+	return Source{Class: class, Path: rel, SHA256: sum, Width: b.Dx(), Height: b.Dy(), Format: d.Format,
+		Orientation: d.Orientation, Frames: d.Frames, Reduced: d.Reduced}, nil
 }
 
-// decodeFile decodes p and hashes all of its bytes in one read.
-func decodeFile(p string, maxPixels int) (image.Image, string, string, error) {
-	f, err := os.Open(p)
+// DecodeFile decodes the image file at p as DecodeImage does and returns
+// the sha256 (hex) of all of its bytes, hashed in the read that decodes
+// it. The file must be a regular one (a FIFO or a device is refused
+// without blocking: *safefile.NotRegularError) of at most
+// SourceMaxBytes(maxPixels) bytes, and reading stops when ctx is done.
+func DecodeFile(ctx context.Context, p string, maxPixels int) (*Decoded, string, error) {
+	f, err := safefile.Open(ctx, p, SourceMaxBytes(maxPixels))
 	if err != nil {
-		return nil, "", "", fmt.Errorf("open image: %w", err)
+		if safefile.IsRefused(err) || ctx.Err() != nil {
+			return nil, "", err
+		}
+		return nil, "", fmt.Errorf("open image: %w", err)
 	}
 	defer f.Close()
 	h := sha256.New()
-	tee := io.TeeReader(f, h)
-	img, format, err := Decode(p, tee, maxPixels)
+	d, err := decodeSeeker(p, f, maxPixels, h)
 	if err != nil {
-		return nil, "", "", err
+		return nil, "", err
 	}
-	// Decoders may stop before the end (trailing bytes): the hash is of the
-	// whole file, as the card promises.
-	if _, err := io.Copy(io.Discard, tee); err != nil {
-		return nil, "", "", fmt.Errorf("read image %s: %w", p, err)
-	}
-	return img, format, hex.EncodeToString(h.Sum(nil)), nil
+	return d, hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // ChangedError is a source whose bytes changed between Scan and Load:
@@ -585,12 +620,12 @@ func (t *Tree) Load(ctx context.Context, src Source) (image.Image, error) {
 		return nil, err
 	}
 	p := filepath.Join(t.Root, filepath.FromSlash(src.Path))
-	img, _, sum, err := decodeFile(p, t.maxPixels)
+	d, sum, err := DecodeFile(ctx, p, t.maxPixels)
 	if err != nil {
 		return nil, err
 	}
 	if sum != src.SHA256 {
 		return nil, &ChangedError{Path: p, Want: src.SHA256, Have: sum}
 	}
-	return img, nil
+	return d.Image, nil
 }

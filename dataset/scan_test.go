@@ -97,8 +97,19 @@ func TestScanErrors(t *testing.T) {
 		{
 			name:    "corrupt image",
 			files:   map[string][]byte{"a/x.png": png1, "b/bad.png": png2[:len(png2)/2]},
+			opts:    ScanOptions{SkipBadFlag: "--skip-bad"},
 			check:   func(err error) bool { var e *DecodeError; return errors.As(err, &e) },
 			wantMsg: []string{filepath.Join("ROOT", "b", "bad.png"), "--skip-bad"},
+		},
+		{
+			// eval scans class folders too, and has no --skip-bad.
+			name:  "corrupt image, no flag to advise",
+			files: map[string][]byte{"a/x.png": png1, "b/bad.png": png2[:len(png2)/2]},
+			check: func(err error) bool {
+				var e *DecodeError
+				return errors.As(err, &e) && !strings.Contains(err.Error(), "--")
+			},
+			wantMsg: []string{filepath.Join("ROOT", "b", "bad.png"), "fix or remove them"},
 		},
 		{
 			name:    "text file named .png",
@@ -109,8 +120,18 @@ func TestScanErrors(t *testing.T) {
 		{
 			name:    "decompression bomb",
 			files:   map[string][]byte{"a/x.png": png1, "b/bomb.png": hugePNG(100000, 100000)},
+			opts:    ScanOptions{MaxPixelsFlag: "--max-pixels"},
 			check:   func(err error) bool { var e *TooLargeError; return errors.As(err, &e) },
 			wantMsg: []string{"bomb.png", "--max-pixels"},
+		},
+		{
+			name:  "decompression bomb, no flag to advise",
+			files: map[string][]byte{"a/x.png": png1, "b/bomb.png": hugePNG(100000, 100000)},
+			check: func(err error) bool {
+				var e *TooLargeError
+				return errors.As(err, &e) && !strings.Contains(err.Error(), "--")
+			},
+			wantMsg: []string{"bomb.png", "downscale"},
 		},
 		{
 			name:    "over a lowered pixel limit",
@@ -425,7 +446,7 @@ func TestScanListsAllBadFiles(t *testing.T) {
 		files[fmt.Sprintf("b/bad%02d.png", i)] = png2[:30]
 	}
 	root := filetest.Tree(t, files)
-	_, err := Scan(context.Background(), root, ScanOptions{})
+	_, err := Scan(context.Background(), root, ScanOptions{SkipBadFlag: "--skip-bad"})
 	var bf *BadFilesError
 	if !errors.As(err, &bf) {
 		t.Fatalf("err = %v, want *BadFilesError", err)

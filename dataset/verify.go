@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/augsplit/augsplit/internal/safefile"
 	"github.com/augsplit/augsplit/internal/shardio"
 	"github.com/augsplit/augsplit/tfrecord"
 	"github.com/augsplit/augsplit/wds"
@@ -47,7 +48,7 @@ func Verify(ctx context.Context, dir string) (*VerifyReport, error) {
 	} else if !fi.IsDir() {
 		return nil, fmt.Errorf("dataset %s: not a folder", dir)
 	}
-	card, err := readCard(dir)
+	card, err := readCard(ctx, dir)
 	if err != nil {
 		var inc *IncompleteError
 		if errors.As(err, &inc) || !isIOError(err) {
@@ -56,7 +57,7 @@ func Verify(ctx context.Context, dir string) (*VerifyReport, error) {
 		}
 		return nil, err
 	}
-	if raw, err := os.ReadFile(filepath.Join(dir, CardFile)); err == nil {
+	if raw, err := safefile.ReadFile(ctx, filepath.Join(dir, CardFile), maxCardBytes); err == nil {
 		if msg := writer.CheckCardSeal(raw); msg != "" {
 			rep.add("%s: %s", CardFile, msg)
 		}
@@ -71,7 +72,7 @@ func Verify(ctx context.Context, dir string) (*VerifyReport, error) {
 // isIOError separates "could not read" from "read, but wrong".
 func isIOError(err error) bool {
 	var pe *fs.PathError
-	return errors.As(err, &pe)
+	return errors.As(err, &pe) && !safefile.IsRefused(err)
 }
 
 type verifier struct {
@@ -95,13 +96,15 @@ func (v *verifier) run() error {
 		}
 		classIdx[cl] = i
 	}
-	if b, err := os.ReadFile(filepath.Join(v.dir, ClassesFile)); err == nil {
+	if b, err := safefile.ReadFile(v.ctx, filepath.Join(v.dir, ClassesFile), maxClassesBytes); err == nil {
 		want := strings.Join(c.Classes, "\n")
 		if got := strings.TrimRight(string(b), "\n"); got != want {
 			v.rep.add("%s: does not list the card's classes in order (%q)", ClassesFile, c.Classes)
 		}
 	} else if errors.Is(err, os.ErrNotExist) {
 		v.rep.add("%s: missing", ClassesFile)
+	} else if safefile.IsRefused(err) {
+		v.rep.add("%v", err)
 	} else {
 		return fmt.Errorf("read classes: %w", err)
 	}
@@ -182,9 +185,13 @@ func unionKeys[V any](a, b map[string]V) []string {
 // false when there is no manifest to check against.
 func (v *verifier) readManifest() (ok bool, err error) {
 	mp := filepath.Join(v.dir, ManifestFile)
-	f, err := os.Open(mp)
+	f, err := safefile.Open(v.ctx, mp, maxManifestBytes)
 	if errors.Is(err, os.ErrNotExist) {
 		v.rep.add("%s: missing (the card lists %d samples)", ManifestFile, v.card.Total)
+		return false, nil
+	}
+	if safefile.IsRefused(err) {
+		v.rep.add("%v", err)
 		return false, nil
 	}
 	if err != nil {
@@ -269,8 +276,15 @@ func (v *verifier) checkFiles() error {
 		if want := path.Join(rec.Split, rec.Class, rec.ID+".png"); rec.Path != want {
 			v.rep.add("%s: %q has path %s, want %s", ManifestFile, rec.ID, rec.Path, want)
 		}
-		p := filepath.Join(v.dir, filepath.FromSlash(rec.Path))
-		sum, _, err := hashFile(p)
+		p, err := Confine(v.dir, rec.Path)
+		if err != nil {
+			v.rep.add("%s: %q has a path outside the dataset (%v)", ManifestFile, rec.ID, err)
+			continue
+		}
+		sum, _, err := hashFile(v.ctx, p, sampleMaxBytes(&rec))
+		if v.ctx.Err() != nil {
+			return v.ctx.Err()
+		}
 		if errors.Is(err, os.ErrNotExist) {
 			v.rep.add("%s: missing (listed in the manifest as %q)", rec.Path, rec.ID)
 			continue
@@ -323,8 +337,8 @@ func (v *verifier) extraFiles(rel string, listed map[string]bool) error {
 	return nil
 }
 
-func hashFile(p string) (string, int64, error) {
-	f, err := os.Open(p)
+func hashFile(ctx context.Context, p string, max int64) (string, int64, error) {
+	f, err := safefile.Open(ctx, p, max)
 	if err != nil {
 		return "", 0, err
 	}
@@ -356,7 +370,8 @@ func (v *verifier) checkShards() error {
 		if err := v.ctx.Err(); err != nil {
 			return err
 		}
-		if !safeRel(sh.Path) {
+		p, err := Confine(v.dir, sh.Path)
+		if err != nil {
 			v.rep.add("%s: shard path %q is not inside the dataset", CardFile, sh.Path)
 			continue
 		}
@@ -368,7 +383,7 @@ func (v *verifier) checkShards() error {
 		if matches[k] == nil {
 			matches[k] = newShardMatch(bySplit[sh.Split])
 		}
-		n, err := v.checkShard(sh, matches[k])
+		n, err := v.checkShard(sh, p, matches[k])
 		if err != nil {
 			return err
 		}
@@ -427,12 +442,15 @@ func newShardMatch(recs []writer.Record) *shardMatch {
 
 // checkShard reads one shard once, hashing it while the format reader
 // validates it. It returns the number of samples read.
-func (v *verifier) checkShard(sh writer.Shard, m *shardMatch) (int, error) {
-	p := filepath.Join(v.dir, filepath.FromSlash(sh.Path))
-	f, err := os.Open(p)
+func (v *verifier) checkShard(sh writer.Shard, p string, m *shardMatch) (int, error) {
+	// One byte over the card's size is enough to say the size is wrong.
+	f, err := safefile.Open(v.ctx, p, shardMaxBytes(sh)+1)
 	if errors.Is(err, os.ErrNotExist) {
 		v.rep.add("%s: missing (listed in the card)", sh.Path)
 		return 0, nil
+	}
+	if v.ctx.Err() != nil {
+		return 0, v.ctx.Err()
 	}
 	if err != nil {
 		v.rep.add("%s: cannot read: %v", sh.Path, err)
@@ -510,6 +528,10 @@ func (v *verifier) checkShard(sh writer.Shard, m *shardMatch) (int, error) {
 	// Hash what the reader did not consume (after an error, or padding
 	// after the tar end marker) so size and checksum cover the whole file.
 	if _, err := io.Copy(io.Discard, cr); err != nil {
+		if safefile.IsRefused(err) {
+			v.rep.add("%s: more bytes than the card's %d", sh.Path, sh.Bytes)
+			return n, nil
+		}
 		return n, fmt.Errorf("read shard %s: %w", p, err)
 	}
 	if cr.N != sh.Bytes {

@@ -17,13 +17,13 @@ type Record struct {
 	Split        string          `json:"split"`         // train | val | test
 	Class        string          `json:"class"`         // sanitised class name as written to disk
 	ClassIndex   int             `json:"class_index"`   // index in sorted class list (classes.txt)
-	Source       string          `json:"source"`        // source path relative to --in, slash separated
+	Source       string          `json:"source"`        // source path relative to --in, slash separated (a non-UTF-8 path strconv.Quote'd: dataset.EscapePath)
 	SourceSHA256 string          `json:"source_sha256"` // of the source file bytes
 	Variant      int             `json:"variant"`       // 1..N augmented; 0 = the un-augmented original
 	Params       json.RawMessage `json:"params"`        // what augment applied (a JSON array), "[]" for originals
 	Width        int             `json:"width"`
 	Height       int             `json:"height"`
-	Channels     int             `json:"channels"`  // 1 grey, 3 RGB
+	Channels     int             `json:"channels"`  // 1 grey, 3 RGB, 4 RGB with alpha (a PNG with transparency)
 	BitDepth     int             `json:"bit_depth"` // 8 or 16
 	Path         string          `json:"path"`      // folder format: relative to OUT, slash separated ("train/<class>/<id>.png"); "" when not written as a file
 	SHA256       string          `json:"sha256"`    // of the encoded image bytes (the PNG)
@@ -73,12 +73,15 @@ type Card struct {
 
 // Source describes one input image.
 type Source struct {
-	Path   string `json:"path"` // relative to --in, slash separated
+	Path   string `json:"path"` // relative to --in, slash separated (a non-UTF-8 path strconv.Quote'd)
 	Class  string `json:"class"`
 	SHA256 string `json:"sha256"`
-	Width  int    `json:"width"`
-	Height int    `json:"height"`
-	Split  string `json:"split,omitempty"` // when split by source: where its variants went
+	Width  int    `json:"width"`  // as used: after Orientation
+	Height int    `json:"height"` // as used: after Orientation
+	// Orientation is the EXIF orientation (2 to 8) applied to a JPEG
+	// source when it was decoded; absent when none was.
+	Orientation int    `json:"orientation,omitempty"`
+	Split       string `json:"split,omitempty"` // when split by source: where its variants went
 }
 
 // Skipped is an input file left out (--skip-bad) and why.

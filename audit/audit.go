@@ -11,19 +11,19 @@
 package audit
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
+	"io"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
 
 	"github.com/augsplit/augsplit/dataset"
+	"github.com/augsplit/augsplit/internal/safefile"
 )
 
 // Options tune the checks. Start from DefaultOptions: the zero value
@@ -434,27 +434,24 @@ func hashFiles(ctx context.Context, in Input, opts Options, perceptual bool) ([]
 			defer wg.Done()
 			for i := range idx {
 				it := in.Items[i]
-				data, err := os.ReadFile(it.File)
-				if err != nil {
-					fail(fmt.Errorf("read %s: %w", it.Path, err))
-					continue
-				}
-				sum := sha256.Sum256(data)
-				out[i].sha = hex.EncodeToString(sum[:])
+				// Only regular files, capped, stopping on a signal: an
+				// item may be a symlink to a FIFO or to /dev/zero.
 				if !perceptual {
+					sum, err := hashFile(ctx, it.File, dataset.SourceMaxBytes(opts.MaxPixels))
+					if err != nil {
+						fail(readError(it, err))
+						continue
+					}
+					out[i].sha = sum
 					continue
 				}
-				img, _, err := dataset.Decode(it.Path, bytes.NewReader(data), opts.MaxPixels)
-				if de := (*dataset.DecodeError)(nil); errors.As(err, &de) {
-					// DecodeError's advice (--skip-bad) is generate's,
-					// not audit's.
-					err = fmt.Errorf("%s: cannot decode image: %w", it.Path, de.Err)
-				}
+				d, sum, err := dataset.DecodeFile(ctx, it.File, opts.MaxPixels)
 				if err != nil {
-					fail(err)
+					fail(readError(it, err))
 					continue
 				}
-				out[i].ph = hashImage(img)
+				out[i].sha = sum
+				out[i].ph = hashImage(d.Image)
 				out[i].image = true
 			}
 		}()
@@ -479,6 +476,31 @@ feed:
 		return nil, err
 	}
 	return out, nil
+}
+
+// hashFile is the sha256 of the file at p, read through safefile.
+func hashFile(ctx context.Context, p string, max int64) (string, error) {
+	f, err := safefile.Open(ctx, p, max)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// readError names the item of a failed read, unless the error does.
+func readError(it Item, err error) error {
+	var de *dataset.DecodeError
+	var tl *dataset.TooLargeError
+	if safefile.IsRefused(err) || errors.As(err, &de) || errors.As(err, &tl) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fmt.Errorf("read %s: %w", it.Path, err)
 }
 
 // checkDuplicates finds exact (sha256) and near (perceptual hash) copies

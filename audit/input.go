@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/augsplit/augsplit/dataset"
+	"github.com/augsplit/augsplit/internal/safefile"
 	"github.com/augsplit/augsplit/writer"
 )
 
@@ -83,6 +85,14 @@ func sortSplits(s []string) {
 		return strings.Compare(a, b)
 	})
 }
+
+// maxListBytes caps a manifest, card or CSV that Load reads: millions of
+// rows, yet a bound (a symlink to /dev/zero is refused before, as not a
+// regular file).
+const maxListBytes = 16 << 30
+
+// maxCardBytes caps dataset.json, as dataset does.
+const maxCardBytes = 256 << 20
 
 // Load lists the dataset at p: a CSV file, an augsplit OUT (a folder with
 // manifest.jsonl), or a folder dataset. Items come in the order a loader
@@ -248,7 +258,7 @@ func kerasFiles(dir string) (files []string, nonImages int, err error) {
 func LoadOut(dir string) (Input, error) {
 	in := Input{Path: dir, Kind: KindOut}
 	mp := filepath.Join(dir, dataset.ManifestFile)
-	f, err := os.Open(mp)
+	f, err := safefile.Open(context.Background(), mp, maxListBytes)
 	if err != nil {
 		return in, fmt.Errorf("read manifest: %w", err)
 	}
@@ -270,7 +280,11 @@ func LoadOut(dir string) (Input, error) {
 			it.Group = r.Source
 		}
 		if r.Path != "" {
-			it.File = filepath.Join(dir, filepath.FromSlash(r.Path))
+			p, err := dataset.Confine(dir, r.Path)
+			if err != nil {
+				return err
+			}
+			it.File = p
 		} else {
 			it.Path = r.ID
 		}
@@ -283,7 +297,7 @@ func LoadOut(dir string) (Input, error) {
 		return in, fmt.Errorf("read manifest: %w", err)
 	}
 
-	data, err := os.ReadFile(filepath.Join(dir, dataset.CardFile))
+	data, err := safefile.ReadFile(context.Background(), filepath.Join(dir, dataset.CardFile), maxCardBytes)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		in.Notes = append(in.Notes, "no dataset.json: an unfinished run? split levels unknown, every straddling source counts as a leak")
@@ -319,7 +333,7 @@ func LoadOut(dir string) (Input, error) {
 // order a Keras validation_split slices.
 func LoadCSV(file string) (Input, error) {
 	in := Input{Path: file, Kind: KindCSV}
-	f, err := os.Open(file)
+	f, err := safefile.Open(context.Background(), file, maxListBytes)
 	if err != nil {
 		return in, fmt.Errorf("read dataset: %w", err)
 	}

@@ -63,9 +63,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (*writer.Card, error) {
 	if err := dataset.CheckSeparate(cfg.In, cfg.Out); err != nil {
 		return nil, err
 	}
-	tree, err := dataset.Scan(ctx, cfg.In, dataset.ScanOptions{
-		MaxPixels: cfg.MaxPixels, SkipBad: cfg.SkipBad, FollowSymlinks: cfg.FollowSymlinks, UnicodeNames: true,
-	})
+	tree, err := dataset.Scan(ctx, cfg.In, scanOptions(cfg.MaxPixels, cfg.SkipBad, cfg.FollowSymlinks))
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +74,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (*writer.Card, error) {
 	if err != nil {
 		return nil, err
 	}
-	pw := planWarnings(plan, cfg)
+	pw := append(decodeWarnings(tree), planWarnings(plan, cfg)...)
 	for _, w := range pw {
 		fmt.Fprintf(logw, "warning: %s\n", w)
 	}
@@ -130,6 +128,15 @@ func Run(ctx context.Context, cfg Config, opts Options) (*writer.Card, error) {
 	return card, nil
 }
 
+// scanOptions are the scan settings of generate and split, whose errors
+// may advise their --skip-bad and --max-pixels.
+func scanOptions(maxPixels int, skipBad, followSymlinks bool) dataset.ScanOptions {
+	return dataset.ScanOptions{
+		MaxPixels: maxPixels, SkipBad: skipBad, FollowSymlinks: followSymlinks, UnicodeNames: true,
+		SkipBadFlag: "--skip-bad", MaxPixelsFlag: "--max-pixels",
+	}
+}
+
 // planJobs turns sources into items, plans the split and lays out the jobs in
 // the planned (shuffled) output order.
 func planJobs(tree *dataset.Tree, cfg Config) (*split.Result, []job, error) {
@@ -165,6 +172,50 @@ func planJobs(tree *dataset.Tree, cfg Config) (*split.Result, []job, error) {
 		jobs = append(jobs, job{seq: len(jobs), src: r.src, variant: r.variant, split: sp})
 	}
 	return plan, jobs, nil
+}
+
+// maxListedNames bounds the files one warning line names.
+const maxListedNames = 10
+
+// decodeWarnings says, one line per kind, what decoding changed in the
+// sources' data: nothing done to pixels is silent. (split copies files as
+// they are, so it has none of these.)
+func decodeWarnings(tree *dataset.Tree) []string {
+	var oriented, reduced, animated []string
+	for _, s := range tree.Sources {
+		if s.Orientation != 0 {
+			oriented = append(oriented, fmt.Sprintf("%s (%s)", s.Path, dataset.OrientationName(s.Orientation)))
+		}
+		if s.Reduced {
+			reduced = append(reduced, s.Path)
+		}
+		if s.Frames > 1 {
+			animated = append(animated, fmt.Sprintf("%s (%d frames)", s.Path, s.Frames))
+		}
+	}
+	list := func(names []string) string {
+		if len(names) <= maxListedNames {
+			return strings.Join(names, ", ")
+		}
+		return fmt.Sprintf("%s and %d more", strings.Join(names[:maxListedNames], ", "), len(names)-maxListedNames)
+	}
+	var out []string
+	if n := len(oriented); n > 0 {
+		out = append(out, fmt.Sprintf(
+			"%d JPEG source(s) carry an EXIF orientation, applied so that they stand as a viewer shows them (each is recorded in the card's sources): %s",
+			n, list(oriented)))
+	}
+	if n := len(reduced); n > 0 {
+		out = append(out, fmt.Sprintf(
+			"%d source(s) are 16-bit colour, reduced to 8 bits a channel (augment has no 16-bit colour type; 16-bit grey stays 16-bit): %s",
+			n, list(reduced)))
+	}
+	if n := len(animated); n > 0 {
+		out = append(out, fmt.Sprintf(
+			"%d source(s) are animated GIFs of which only the first frame is used; save the frames as separate images to use them all: %s",
+			n, list(animated)))
+	}
+	return out
 }
 
 func planWarnings(plan *split.Result, cfg Config) []string {
@@ -212,6 +263,11 @@ func fingerprint(card *writer.Card, tree *dataset.Tree) string {
 	h.Write(card.Config)
 	for _, s := range tree.Sources {
 		fmt.Fprintf(h, "\x00%s\x00%s\x00%s", s.Class, s.Path, s.SHA256)
+		if s.Orientation != 0 {
+			// Pixels of an EXIF-oriented source differ from its stored
+			// ones (and from what versions that ignored EXIF made).
+			fmt.Fprintf(h, "\x00orientation=%d", s.Orientation)
+		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -246,7 +302,8 @@ func sourceInfo(tree *dataset.Tree, jobs []job) []writer.Source {
 	}
 	out := make([]writer.Source, len(tree.Sources))
 	for i, s := range tree.Sources {
-		out[i] = writer.Source{Path: s.Path, Class: s.Class, SHA256: s.SHA256, Width: s.Width, Height: s.Height}
+		out[i] = writer.Source{Path: dataset.EscapePath(s.Path), Class: s.Class, SHA256: s.SHA256,
+			Width: s.Width, Height: s.Height, Orientation: s.Orientation}
 		if len(where[i]) == 1 {
 			for sp := range where[i] {
 				out[i].Split = sp
@@ -370,7 +427,7 @@ func makeSample(ctx context.Context, cfg Config, cache *sourceCache, enc *pngenc
 			Split:        j.split,
 			Class:        src.Class,
 			ClassIndex:   classIndex[src.Class],
-			Source:       src.Path,
+			Source:       dataset.EscapePath(src.Path),
 			SourceSHA256: src.SHA256,
 			Variant:      j.variant,
 			Params:       params,
@@ -384,15 +441,21 @@ func makeSample(ctx context.Context, cfg Config, cache *sourceCache, enc *pngenc
 	}, nil
 }
 
+// pixelFormat is what the PNG of img holds, as the manifest records it:
+// colour with any pixel not opaque keeps its alpha (pngenc writes RGBA),
+// opaque colour is RGB.
 func pixelFormat(img image.Image) (channels, depth int) {
-	switch img.(type) {
+	switch m := img.(type) {
 	case *image.Gray:
 		return 1, 8
 	case *image.Gray16:
 		return 1, 16
-	default:
-		return 3, 8
+	case *image.NRGBA:
+		if !m.Opaque() {
+			return 4, 8
+		}
 	}
+	return 3, 8
 }
 
 // sampleID names a sample "<class>_<stem>_<variant>": stable, readable,

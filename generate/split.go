@@ -10,12 +10,12 @@ import (
 	"image"
 	"image/color"
 	"io"
-	"os"
 	"path"
 	"path/filepath"
 	"regexp"
 
 	"github.com/augsplit/augsplit/dataset"
+	"github.com/augsplit/augsplit/internal/safefile"
 	"github.com/augsplit/augsplit/split"
 	"github.com/augsplit/augsplit/writer"
 )
@@ -59,9 +59,7 @@ func Split(ctx context.Context, cfg SplitConfig, opts Options) (*writer.Card, er
 	if err := dataset.CheckSeparate(cfg.In, cfg.Out); err != nil {
 		return nil, err
 	}
-	tree, err := dataset.Scan(ctx, cfg.In, dataset.ScanOptions{
-		MaxPixels: cfg.MaxPixels, SkipBad: cfg.SkipBad, FollowSymlinks: cfg.FollowSymlinks, UnicodeNames: true,
-	})
+	tree, err := dataset.Scan(ctx, cfg.In, scanOptions(cfg.MaxPixels, cfg.SkipBad, cfg.FollowSymlinks))
 	if err != nil {
 		return nil, err
 	}
@@ -129,21 +127,21 @@ func Split(ctx context.Context, cfg SplitConfig, opts Options) (*writer.Card, er
 		}
 		s := tree.Sources[j.src]
 		full := filepath.Join(tree.Root, filepath.FromSlash(s.Path))
-		data, err := os.ReadFile(full)
+		data, err := safefile.ReadFile(ctx, full, dataset.SourceMaxBytes(cfg.MaxPixels))
 		if err != nil {
 			out.Abort()
+			if safefile.IsRefused(err) || ctx.Err() != nil {
+				return nil, err
+			}
 			return nil, fmt.Errorf("read %s: %w", full, err)
 		}
 		sum := sha256.Sum256(data)
-		channels, depth := 3, 8
-		if cfgImg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil {
-			channels, depth = modelFormat(cfgImg.ColorModel)
-		}
+		channels, depth := fileFormat(data)
 		id := fitID(s.Class+"_"+s.Stem, "")
 		sample := &writer.Sample{
 			Record: writer.Record{
 				ID: id, Split: j.split, Class: s.Class, ClassIndex: classIndex[s.Class],
-				Source: s.Path, SourceSHA256: s.SHA256, Variant: 0, Params: json.RawMessage("[]"),
+				Source: dataset.EscapePath(s.Path), SourceSHA256: s.SHA256, Variant: 0, Params: json.RawMessage("[]"),
 				Width: s.Width, Height: s.Height, Channels: channels, BitDepth: depth,
 				SHA256: hex.EncodeToString(sum[:]),
 			},
@@ -168,14 +166,41 @@ func Split(ctx context.Context, cfg SplitConfig, opts Options) (*writer.Card, er
 	return card, nil
 }
 
-// modelFormat reports channels and bit depth for a decoded colour model, as
-// recorded in the manifest (the copy keeps the file's own format).
-func modelFormat(m color.Model) (channels, depth int) {
-	switch m {
+// fileFormat reports the channels and bit depth of an image file as the
+// manifest records them: the copy keeps the file's own format, so they are
+// the file's (a PNG's from its header: grey 1, grey+alpha 2, RGB and
+// palette 3, RGBA 4; other formats' from their colour model).
+func fileFormat(data []byte) (channels, depth int) {
+	if dataset.Sniff(data) == dataset.FormatPNG && len(data) >= 26 && string(data[12:16]) == "IHDR" {
+		depth = 8
+		if data[24] == 16 {
+			depth = 16
+		}
+		switch data[25] {
+		case 0:
+			return 1, depth
+		case 4:
+			return 2, depth
+		case 6:
+			return 4, depth
+		}
+		return 3, depth
+	}
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return 3, 8
+	}
+	switch cfg.ColorModel {
 	case color.GrayModel:
 		return 1, 8
 	case color.Gray16Model:
 		return 1, 16
+	case color.NRGBAModel:
+		return 4, 8
+	case color.NRGBA64Model:
+		return 4, 16
+	case color.RGBA64Model:
+		return 3, 16
 	}
 	return 3, 8
 }

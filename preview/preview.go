@@ -15,7 +15,6 @@ import (
 	"image/draw"
 	"image/png"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -86,11 +85,12 @@ func ContactSheet(ctx context.Context, g *dataset.Generated, perClass int) error
 
 // row is what one class's row shows.
 type row struct {
-	class   string
-	source  *writer.Record // the un-augmented original in OUT, if any
-	srcPath string         // where the source is read from; "" when unknown
-	srcName string
-	samples []writer.Record
+	class    string
+	source   *writer.Record // the un-augmented original in OUT, if any
+	srcPath  string         // where the source is read from; "" when unknown
+	srcInOut bool           // srcPath is a path in OUT, relative, slash separated
+	srcName  string
+	samples  []writer.Record
 }
 
 // rows picks, per class in card order, the source of the class's first
@@ -127,9 +127,11 @@ func rows(g *dataset.Generated, perClass int) []row {
 		}
 		switch {
 		case r.source != nil && r.source.Path != "":
-			r.srcPath = filepath.Join(g.Dir, filepath.FromSlash(r.source.Path))
+			// Confined to OUT when read (see load's caller).
+			r.srcPath = r.source.Path
+			r.srcInOut = true
 		case in != "" && r.srcName != "":
-			r.srcPath = filepath.Join(in, filepath.FromSlash(r.srcName))
+			r.srcPath = filepath.Join(in, filepath.FromSlash(dataset.UnescapePath(r.srcName)))
 		}
 		out = append(out, r)
 	}
@@ -175,7 +177,15 @@ func RenderSheet(ctx context.Context, g *dataset.Generated, perClass int) (*imag
 		var src image.Image
 		caption := []string{"source"}
 		if r.srcPath != "" {
-			img, err := load(r.srcPath)
+			p := r.srcPath
+			var err error
+			if r.srcInOut {
+				p, err = dataset.Confine(g.Dir, r.srcPath)
+				if err != nil {
+					return nil, fmt.Errorf("preview: %w", err)
+				}
+			}
+			img, err := load(ctx, p)
 			switch {
 			case errors.Is(err, fs.ErrNotExist):
 				// The --in folder moved, or the card's path was relative
@@ -202,7 +212,11 @@ func RenderSheet(ctx context.Context, g *dataset.Generated, perClass int) (*imag
 			if rec.Path == "" {
 				caption = append(caption[:1], "in shards only")
 			} else {
-				m, err := load(filepath.Join(g.Dir, filepath.FromSlash(rec.Path)))
+				p, err := dataset.Confine(g.Dir, rec.Path)
+				if err != nil {
+					return nil, fmt.Errorf("preview: %w", err)
+				}
+				m, err := load(ctx, p)
 				if err != nil {
 					return nil, fmt.Errorf("preview: %w", err)
 				}
@@ -221,13 +235,14 @@ func base(p string) string {
 	return p
 }
 
-func load(path string) (image.Image, error) {
-	data, err := os.ReadFile(path)
+// load decodes one image: a regular file only, capped, stopping with ctx
+// (a sample may be a symlink to a FIFO or to /dev/zero).
+func load(ctx context.Context, path string) (image.Image, error) {
+	d, _, err := dataset.DecodeFile(ctx, path, dataset.DefaultMaxPixels)
 	if err != nil {
-		return nil, fmt.Errorf("read image: %w", err)
+		return nil, err
 	}
-	img, _, err := dataset.Decode(path, bytes.NewReader(data), dataset.DefaultMaxPixels)
-	return img, err
+	return d.Image, nil
 }
 
 // drawCell draws one cell at (x, y): a grey box with img fitted in its

@@ -1,14 +1,18 @@
 package main
 
 import (
-	"os"
+	"context"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/augsplit/augsplit/generate"
+	"github.com/augsplit/augsplit/internal/safefile"
 )
+
+// maxConfigBytes caps a --config file: YAML of a few keys, not megabytes.
+const maxConfigBytes = 16 << 20
 
 // applyConfigFile combines defaults, a config file and flags one way, for
 // every command with --config: flags set on the command line win over the
@@ -20,7 +24,9 @@ func applyConfigFile(fs *pflag.FlagSet, file string, reset func(), apply func(na
 	if file == "" {
 		return nil
 	}
-	data, err := os.ReadFile(file)
+	// A regular file only, capped: --config /dev/stdin or a FIFO must
+	// not block, /dev/zero not read forever.
+	data, err := safefile.ReadFile(context.Background(), file, maxConfigBytes)
 	if err != nil {
 		return usagef("read config: %v", err)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/augsplit/augsplit/dataset"
+	"github.com/augsplit/augsplit/internal/safefile"
 	"github.com/augsplit/augsplit/train"
 )
 
@@ -72,7 +74,7 @@ func runPredict(cmd *cobra.Command, o predictOptions, files []string) error {
 		}
 		// One bad file must not cost the others their prediction: report
 		// it and go on, failing at the end.
-		p, err := predictFile(m, path, o.top, o.maxPixels)
+		p, err := predictFile(ctx, m, path, o.top, o.maxPixels)
 		if err != nil {
 			fmt.Fprintf(stderr, "augsplit predict: %v\n", err)
 			failed++
@@ -100,7 +102,7 @@ func runPredict(cmd *cobra.Command, o predictOptions, files []string) error {
 
 // predictFile classifies one file; its error names the file and a reason
 // that fits predict (dataset's decode errors suggest generate's flags).
-func predictFile(m *train.Model, path string, top, maxPixels int) (prediction, error) {
+func predictFile(ctx context.Context, m *train.Model, path string, top, maxPixels int) (prediction, error) {
 	p := prediction{File: path}
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -112,14 +114,17 @@ func predictFile(m *train.Model, path string, top, maxPixels int) (prediction, e
 	if fi.IsDir() {
 		return p, fmt.Errorf("%s: is a folder: pass image files (e.g. %s)", path, filepath.Join(path, "*.png"))
 	}
-	img, err := decodeImageFile(path, maxPixels)
+	img, err := decodeImageFile(ctx, path, maxPixels)
 	var de *dataset.DecodeError
 	var tl *dataset.TooLargeError
 	switch {
 	case errors.As(err, &de):
 		return p, fmt.Errorf("%s: not a readable image: %w", path, de.Err)
 	case errors.As(err, &tl):
-		return p, err // names the file and --max-pixels, which predict has
+		tl.Flag = "--max-pixels" // predict has it
+		return p, err
+	case safefile.IsRefused(err):
+		return p, err // names the file
 	case err != nil:
 		return p, fmt.Errorf("%s: %w", path, err)
 	}
@@ -129,12 +134,12 @@ func predictFile(m *train.Model, path string, top, maxPixels int) (prediction, e
 	return p, nil
 }
 
-func decodeImageFile(path string, maxPixels int) (image.Image, error) {
-	f, err := os.Open(path)
+// decodeImageFile reads a regular file only (a FIFO or /dev/zero named on
+// the command line is refused, not waited on), capped, stopping with ctx.
+func decodeImageFile(ctx context.Context, path string, maxPixels int) (image.Image, error) {
+	d, _, err := dataset.DecodeFile(ctx, path, maxPixels)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	img, _, err := dataset.Decode(path, f, maxPixels)
-	return img, err
+	return d.Image, nil
 }

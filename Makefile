@@ -5,7 +5,7 @@ OUT     ?= out
 SEED    ?= 1
 FUZZTIME ?= 60s
 
-.PHONY: all build dataset demo seed-bug study test test-short bench bench-go bench-cli fuzz clean cells
+.PHONY: all build dataset demo seed-bug study test test-short bench bench-go bench-cli fuzz faults clean cells
 
 all: build
 
@@ -64,6 +64,11 @@ bench-cli: build
 # Every fuzz target for FUZZTIME each (not part of make test).
 fuzz:
 	FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh
+
+# The binary against hostile files: named pipes, /dev/zero, SIGTERM during
+# multi-gigabyte (sparse) reads. Slow and timing-sensitive: not in make test.
+faults:
+	$(GO) test -tags faults -count=1 -v ./tools/faults/
 
 # Regenerate the bundled source images from their generator.
 cells:

@@ -1,8 +1,9 @@
 // Package augment makes random variants of grey (8- and 16-bit) and RGB
 // images: geometric transforms (rotate, flips, D4 symmetries, affine,
-// elastic, random resized crop), noise (Gaussian, salt-and-pepper, shot) and
-// intensity changes (brightness, contrast, gamma, blur), chained in a
-// Pipeline with a probability per step.
+// elastic, perspective, random resized crop), noise (Gaussian,
+// salt-and-pepper, shot), intensity and colour changes (brightness,
+// contrast, gamma, blur, colour jitter) and cutout (coarse dropout),
+// chained in a Pipeline with a probability per step.
 //
 // Every random choice comes from the *rand.Rand handed in, normally one made
 // by NewRand for a single sample, so a sample's pixels depend only on (seed,
@@ -32,6 +33,15 @@
 //	- {name: gamma, p: 1, gamma: [0.8, 1.2]}
 //	- {name: gaussian_blur, p: 1, sigma: [0.5, 1.5]}
 //	- {name: random_resized_crop, p: 1, scale: [0.5, 1], ratio: [0.75, 1.3333]}
+//	- {name: color_jitter, p: 1, brightness: [0.8, 1.2], contrast: [0.8, 1.2], saturation: [0.8, 1.2], hue: [-10, 10]}
+//	- {name: coarse_dropout, p: 1, holes: [1, 8], size: [0.05, 0.2], value: 0}
+//	- {name: perspective, p: 1, scale: [0.05, 0.1]}
+//
+// Affine and color_jitter have parts (scale, translate, shear; brightness,
+// contrast, saturation, hue): a step that lists some parts gets only those,
+// the others are off; a step that lists none gets every default above.
+// Describe lists every key with its default, valid values and unit (what
+// `augsplit transforms` prints).
 //
 // Pipeline.MarshalYAML prints every key, so a printed config documents the
 // effective settings and reads back to the same pipeline.
@@ -128,6 +138,9 @@ func (*Brightness) freshResult()        {}
 func (*Contrast) freshResult()          {}
 func (*Gamma) freshResult()             {}
 func (*GaussianBlur) freshResult()      {}
+func (*ColorJitter) freshResult()       {}
+func (*CoarseDropout) freshResult()     {}
+func (*Perspective) freshResult()       {}
 
 // Apply runs the steps in order. It draws one coin r.Float64() < P for every
 // step, applied or not, so that the stream a step sees does not depend on

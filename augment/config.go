@@ -20,6 +20,7 @@ const (
 	kindFloat
 	kindInt
 	kindBorder
+	kindIntRange // a [min, max] of whole numbers
 )
 
 // field describes one config key of a transform and points at the struct
@@ -28,6 +29,12 @@ type field struct {
 	key    string
 	kind   fieldKind
 	lo, hi float64 // allowed values, inclusive
+	unit   string  // what a value means, for `augsplit transforms`
+	// part marks one independent part of a transform with several (affine,
+	// color_jitter): a step that lists any part leaves the parts it does
+	// not list off (their zero Range), so nothing is drawn or recorded that
+	// the config did not ask for; a step listing none keeps every default.
+	part   bool
 	rng    *Range
 	num    *float64
 	n      *int
@@ -36,34 +43,34 @@ type field struct {
 
 func borderFields(b *Border, v *float64) []field {
 	return []field{
-		{key: "border", kind: kindBorder, border: b},
-		{key: "value", kind: kindFloat, lo: 0, hi: 255, num: v},
+		{key: "border", kind: kindBorder, border: b, unit: "outside the image"},
+		{key: "value", kind: kindFloat, lo: 0, hi: 255, num: v, unit: "8-bit level (x257 for 16-bit), with border: constant"},
 	}
 }
 
 func (t *Rotate) fields() []field {
-	return append([]field{{key: "degrees", kind: kindRange, lo: -360, hi: 360, rng: &t.Degrees}}, borderFields(&t.Border, &t.Value)...)
+	return append([]field{{key: "degrees", kind: kindRange, lo: -360, hi: 360, rng: &t.Degrees, unit: "degrees, counter-clockwise"}}, borderFields(&t.Border, &t.Value)...)
 }
 func (*HFlip) fields() []field { return nil }
 func (*VFlip) fields() []field { return nil }
 func (*Rot90) fields() []field { return nil }
 func (t *Affine) fields() []field {
 	return append([]field{
-		{key: "scale", kind: kindRange, lo: 0.1, hi: 10, rng: &t.Scale},
-		{key: "translate", kind: kindRange, lo: -1, hi: 1, rng: &t.Translate},
-		{key: "shear", kind: kindRange, lo: -75, hi: 75, rng: &t.Shear},
+		{key: "scale", kind: kindRange, lo: 0.1, hi: 10, rng: &t.Scale, part: true, unit: "factor about the centre"},
+		{key: "translate", kind: kindRange, lo: -1, hi: 1, rng: &t.Translate, part: true, unit: "fraction of width (x) and height (y), each drawn"},
+		{key: "shear", kind: kindRange, lo: -75, hi: 75, rng: &t.Shear, part: true, unit: "degrees, in x then in y, each drawn"},
 	}, borderFields(&t.Border, &t.Value)...)
 }
 func (t *Elastic) fields() []field {
 	return append([]field{
-		{key: "grid", kind: kindInt, lo: 2, hi: maxGrid, n: &t.Grid},
-		{key: "sigma", kind: kindRange, lo: 0, hi: 1000, rng: &t.Sigma},
+		{key: "grid", kind: kindInt, lo: 2, hi: maxGrid, n: &t.Grid, unit: "lattice nodes per side"},
+		{key: "sigma", kind: kindRange, lo: 0, hi: 1000, rng: &t.Sigma, unit: "pixels (node displacement sd)"},
 	}, borderFields(&t.Border, &t.Value)...)
 }
 func (t *RandomResizedCrop) fields() []field {
 	return []field{
-		{key: "scale", kind: kindRange, lo: 0.01, hi: 1, rng: &t.Scale},
-		{key: "ratio", kind: kindRange, lo: 0.01, hi: 100, rng: &t.Ratio},
+		{key: "scale", kind: kindRange, lo: 0.01, hi: 1, rng: &t.Scale, unit: "fraction of the area"},
+		{key: "ratio", kind: kindRange, lo: 0.01, hi: 100, rng: &t.Ratio, unit: "width/height, log-uniform"},
 	}
 }
 
@@ -253,10 +260,13 @@ func (f field) set(v *yaml.Node) error {
 			return conf.Invalid(borderNames, "unknown border %q", v.Value)
 		}
 		*f.border = b
-	case kindRange:
+	case kindRange, kindIntRange:
 		r, err := f.rangeOf(v)
 		if err != nil {
 			return err
+		}
+		if f.kind == kindIntRange && (r.Min != math.Trunc(r.Min) || r.Max != math.Trunc(r.Max)) {
+			return &conf.Error{Line: v.Line, Msg: fmt.Sprintf("want whole numbers, got [%s, %s]", fmtNum(r.Min), fmtNum(r.Max))}
 		}
 		*f.rng = r
 	}
@@ -333,10 +343,17 @@ func settingsNode(t Transform) ([]*yaml.Node, error) {
 	}
 	if c, ok := t.(configurable); ok {
 		var out []*yaml.Node
-		for _, f := range c.fields() {
+		fields := c.fields()
+		allOff := partsOff(fields)
+		for _, f := range fields {
+			if f.part && *f.rng == (Range{}) && (!allOff || f.lo > 0 || f.hi < 0) {
+				// Off, and left out: reading the text back leaves it off
+				// because another part is listed.
+				continue
+			}
 			var v *yaml.Node
 			switch f.kind {
-			case kindRange:
+			case kindRange, kindIntRange:
 				v = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle, Content: []*yaml.Node{num(f.rng.Min), num(f.rng.Max)}}
 			case kindFloat:
 				v = num(*f.num)
@@ -365,6 +382,22 @@ func settingsNode(t Transform) ([]*yaml.Node, error) {
 		}
 	}
 	return n.Content, nil
+}
+
+// partsOff reports whether fields has parts and every one is off. Such a
+// step prints as [0, 0] the parts whose bounds allow it (affine's
+// translate and shear): left out, they would read back as the defaults.
+func partsOff(fields []field) bool {
+	n := 0
+	for _, f := range fields {
+		if f.part {
+			if *f.rng != (Range{}) {
+				return false
+			}
+			n++
+		}
+	}
+	return n > 0
 }
 
 func str(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }

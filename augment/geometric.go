@@ -17,6 +17,10 @@ type Rotate struct {
 
 func (*Rotate) Name() string { return "rotate" }
 
+func (*Rotate) about() string {
+	return "turn by an angle about the centre, keeping the size (bilinear)"
+}
+
 func (t *Rotate) Apply(src image.Image, r *rand.Rand) (image.Image, map[string]any) {
 	a := t.Degrees.draw(r)
 	return rotateImage(src, a, t.Border, t.Value), borderParams(map[string]any{"angle": a}, t.Border, t.Value)
@@ -86,6 +90,8 @@ type HFlip struct{}
 
 func (*HFlip) Name() string { return "hflip" }
 
+func (*HFlip) about() string { return "mirror left to right" }
+
 func (*HFlip) Apply(src image.Image, _ *rand.Rand) (image.Image, map[string]any) {
 	return flipImage(src, true), map[string]any{}
 }
@@ -103,6 +109,8 @@ func (*HFlip) Replay(src image.Image, _ map[string]any) (image.Image, error) {
 type VFlip struct{}
 
 func (*VFlip) Name() string { return "vflip" }
+
+func (*VFlip) about() string { return "mirror top to bottom" }
 
 func (*VFlip) Apply(src image.Image, _ *rand.Rand) (image.Image, map[string]any) {
 	return flipImage(src, false), map[string]any{}
@@ -132,6 +140,10 @@ func flipImage(src image.Image, horizontal bool) image.Image {
 type Rot90 struct{}
 
 func (*Rot90) Name() string { return "rot90" }
+
+func (*Rot90) about() string {
+	return "one of the eight symmetries of the square (the four that keep the size when not square)"
+}
 
 func (*Rot90) Apply(src image.Image, r *rand.Rand) (image.Image, map[string]any) {
 	b := src.Bounds()
@@ -168,6 +180,11 @@ func d4Image(src image.Image, op int) image.Image {
 // from Shear, then vertically by another) and translates by fractions of the
 // size drawn from Translate (x and y independently), keeping the size.
 // Bilinear, with Border and Value as for Rotate.
+//
+// Scale, Translate and Shear are parts: one left at its zero Range is off,
+// drawing nothing and recording nothing (no scaling, no shift, no shear).
+// A config step that lists some of them leaves the others off; one that
+// lists none gets every default.
 type Affine struct {
 	Scale     Range
 	Translate Range
@@ -178,27 +195,43 @@ type Affine struct {
 
 func (*Affine) Name() string { return "affine" }
 
+func (*Affine) about() string {
+	return "scale about the centre, shear, translate; keeps the size; the parts a step lists are the only ones applied"
+}
+
 type affineParams struct{ scale, tx, ty, shx, shy float64 }
 
 func (t *Affine) Apply(src image.Image, r *rand.Rand) (image.Image, map[string]any) {
-	a := affineParams{
-		scale: t.Scale.draw(r),
-		tx:    t.Translate.draw(r),
-		ty:    t.Translate.draw(r),
-		shx:   t.Shear.draw(r),
-		shy:   t.Shear.draw(r),
+	// Draws in a fixed order (scale, x, y, shear x, shear y), skipping only
+	// the parts that are off, so an affine with every part keeps the stream
+	// and the pixels it always had.
+	a := affineParams{scale: 1}
+	m := map[string]any{}
+	if t.Scale != (Range{}) {
+		a.scale = t.Scale.draw(r)
+		m["scale"] = a.scale
 	}
-	m := map[string]any{"scale": a.scale, "translate_x": a.tx, "translate_y": a.ty, "shear_x": a.shx, "shear_y": a.shy}
+	if t.Translate != (Range{}) {
+		a.tx, a.ty = t.Translate.draw(r), t.Translate.draw(r)
+		m["translate_x"], m["translate_y"] = a.tx, a.ty
+	}
+	if t.Shear != (Range{}) {
+		a.shx, a.shy = t.Shear.draw(r), t.Shear.draw(r)
+		m["shear_x"], m["shear_y"] = a.shx, a.shy
+	}
 	return affineImage(src, a, t.Border, t.Value), borderParams(m, t.Border, t.Value)
 }
 
 func (t *Affine) Replay(src image.Image, m map[string]any) (image.Image, error) {
 	p := params(m)
-	var a affineParams
+	a := affineParams{scale: 1} // a part not recorded was off
 	for _, f := range []struct {
 		k string
 		v *float64
 	}{{"scale", &a.scale}, {"translate_x", &a.tx}, {"translate_y", &a.ty}, {"shear_x", &a.shx}, {"shear_y", &a.shy}} {
+		if _, ok := p[f.k]; !ok {
+			continue
+		}
 		v, err := p.num(f.k)
 		if err != nil {
 			return nil, err
@@ -252,6 +285,10 @@ type RandomResizedCrop struct {
 }
 
 func (*RandomResizedCrop) Name() string { return "random_resized_crop" }
+
+func (*RandomResizedCrop) about() string {
+	return "crop a random window and resize it back to the input size (torchvision's RandomResizedCrop)"
+}
 
 func (t *RandomResizedCrop) Apply(src image.Image, r *rand.Rand) (image.Image, map[string]any) {
 	b := src.Bounds()
@@ -331,6 +368,10 @@ type Elastic struct {
 }
 
 func (*Elastic) Name() string { return "elastic" }
+
+func (*Elastic) about() string {
+	return "displace pixels by a smooth random field: Gaussian nodes on a grid, spline-interpolated"
+}
 
 func (t *Elastic) Apply(src image.Image, r *rand.Rand) (image.Image, map[string]any) {
 	sigma := t.Sigma.draw(r)

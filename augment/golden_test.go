@@ -65,3 +65,46 @@ func TestGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestGoldenRGB is TestGolden on a colour picture for the transforms that
+// treat colour differently (color_jitter's saturation and hue) or fill it
+// (coarse_dropout), and one warp (perspective). Files: rgb_<name>.png.
+func TestGoldenRGB(t *testing.T) {
+	src := toNRGBA(synthetic(32))
+	for _, tr := range allTransforms() {
+		switch tr.Name() {
+		case "color_jitter", "coarse_dropout", "perspective":
+		default:
+			continue
+		}
+		t.Run(tr.Name(), func(t *testing.T) {
+			img, _ := tr.Apply(src, NewRand(7, "golden", 1))
+			got := img.(*image.NRGBA)
+			path := filepath.Join("testdata", "golden", "rgb_"+tr.Name()+".png")
+			if *update {
+				var buf bytes.Buffer
+				if err := png.Encode(&buf, got); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			defer f.Close()
+			want, err := png.Decode(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// An opaque NRGBA is stored as RGB and read back as RGBA.
+			w := normalize(want).(*image.NRGBA)
+			if w.Rect != got.Rect || !bytes.Equal(w.Pix, got.Pix) {
+				t.Errorf("pixels differ from %s; if the change is intended, rerun with -update and check the image", path)
+			}
+		})
+	}
+}

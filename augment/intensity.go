@@ -17,6 +17,7 @@ type scalarOp struct {
 	key    string  // YAML key and recorded parameter
 	rng    *Range  // the transform's field that the value is drawn from
 	lo, hi float64 // the bounds of a range a config may set
+	unit   string  // what the value means, for `augsplit transforms`
 	seeded bool    // also draws a sub-seed, recorded as "seed"
 	// check, when set, tells replay what is wrong with a recorded value,
 	// or "" when nothing.
@@ -77,7 +78,7 @@ func (o scalarOp) replay(src image.Image, p params) (image.Image, error) {
 }
 
 func (o scalarOp) fields() []field {
-	return []field{{key: o.key, kind: kindRange, lo: o.lo, hi: o.hi, rng: o.rng}}
+	return []field{{key: o.key, kind: kindRange, lo: o.lo, hi: o.hi, rng: o.rng, unit: o.unit}}
 }
 
 // positive is the check of a value that must be above zero.
@@ -97,8 +98,10 @@ type GaussianNoise struct {
 
 func (*GaussianNoise) Name() string { return "gaussian_noise" }
 
+func (*GaussianNoise) about() string { return "add zero-mean Gaussian noise to every colour sample" }
+
 func (t *GaussianNoise) op() scalarOp {
-	return scalarOp{key: "sigma", rng: &t.Sigma, lo: 0, hi: 255, seeded: true, modify: gaussianNoise}
+	return scalarOp{key: "sigma", rng: &t.Sigma, lo: 0, hi: 255, seeded: true, unit: "8-bit levels (x257 for 16-bit)", modify: gaussianNoise}
 }
 
 func (t *GaussianNoise) Apply(src image.Image, r *rand.Rand) (image.Image, map[string]any) {
@@ -214,8 +217,10 @@ type SaltPepper struct {
 
 func (*SaltPepper) Name() string { return "salt_pepper" }
 
+func (*SaltPepper) about() string { return "set a fraction of pixels to black or white" }
+
 func (t *SaltPepper) op() scalarOp {
-	return scalarOp{key: "amount", rng: &t.Amount, lo: 0, hi: 1, seeded: true, modify: saltPepper}
+	return scalarOp{key: "amount", rng: &t.Amount, unit: "fraction of pixels", lo: 0, hi: 1, seeded: true, modify: saltPepper}
 }
 
 func (t *SaltPepper) Apply(src image.Image, r *rand.Rand) (image.Image, map[string]any) {
@@ -271,8 +276,12 @@ type ShotNoise struct {
 
 func (*ShotNoise) Name() string { return "shot_noise" }
 
+func (*ShotNoise) about() string {
+	return "Poisson (photon) noise: each sample x becomes Poisson(x/scale)*scale"
+}
+
 func (t *ShotNoise) op() scalarOp {
-	return scalarOp{key: "scale", rng: &t.Scale, lo: 1e-6, hi: 10, seeded: true, check: positive, modify: shotNoise}
+	return scalarOp{key: "scale", rng: &t.Scale, lo: 1e-6, unit: "1/photons at full scale (larger is noisier)", hi: 10, seeded: true, check: positive, modify: shotNoise}
 }
 
 func (t *ShotNoise) Apply(src image.Image, r *rand.Rand) (image.Image, map[string]any) {
@@ -439,8 +448,10 @@ type Brightness struct {
 
 func (*Brightness) Name() string { return "brightness" }
 
+func (*Brightness) about() string { return "multiply every colour sample by a gain" }
+
 func (t *Brightness) op() scalarOp {
-	return scalarOp{key: "factor", rng: &t.Factor, lo: 0, hi: 10, modify: brightness}
+	return scalarOp{key: "factor", rng: &t.Factor, lo: 0, hi: 10, modify: brightness, unit: "gain"}
 }
 
 func (t *Brightness) Apply(src image.Image, r *rand.Rand) (image.Image, map[string]any) {
@@ -469,8 +480,10 @@ type Contrast struct {
 
 func (*Contrast) Name() string { return "contrast" }
 
+func (*Contrast) about() string { return "scale every sample's distance from the image mean" }
+
 func (t *Contrast) op() scalarOp {
-	return scalarOp{key: "factor", rng: &t.Factor, lo: 0, hi: 10, modify: contrast}
+	return scalarOp{key: "factor", rng: &t.Factor, lo: 0, hi: 10, modify: contrast, unit: "factor about the image mean"}
 }
 
 func (t *Contrast) Apply(src image.Image, r *rand.Rand) (image.Image, map[string]any) {
@@ -526,8 +539,10 @@ type Gamma struct {
 
 func (*Gamma) Name() string { return "gamma" }
 
+func (*Gamma) about() string { return "map x (fraction of full scale) to x^gamma" }
+
 func (t *Gamma) op() scalarOp {
-	return scalarOp{key: "gamma", rng: &t.Gamma, lo: 0.01, hi: 10, check: positive, modify: gamma}
+	return scalarOp{key: "gamma", rng: &t.Gamma, unit: "exponent", lo: 0.01, hi: 10, check: positive, modify: gamma}
 }
 
 func (t *Gamma) Apply(src image.Image, r *rand.Rand) (image.Image, map[string]any) {
@@ -556,8 +571,10 @@ type GaussianBlur struct {
 
 func (*GaussianBlur) Name() string { return "gaussian_blur" }
 
+func (*GaussianBlur) about() string { return "Gaussian blur (separable, reflect101 edges)" }
+
 func (t *GaussianBlur) op() scalarOp {
-	return scalarOp{key: "sigma", rng: &t.Sigma, lo: 0, hi: maxBlurSigma, check: blurSigma, render: blurImage}
+	return scalarOp{key: "sigma", rng: &t.Sigma, lo: 0, hi: maxBlurSigma, unit: "pixels", check: blurSigma, render: blurImage}
 }
 
 func (t *GaussianBlur) Apply(src image.Image, r *rand.Rand) (image.Image, map[string]any) {

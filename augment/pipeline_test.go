@@ -30,6 +30,9 @@ func allTransforms() []Transform {
 		&Gamma{Gamma: Range{0.6, 1.4}},
 		&GaussianBlur{Sigma: Range{0.8, 1.5}},
 		&RandomResizedCrop{Scale: Range{0.3, 0.7}, Ratio: Range{0.75, 1.3333}},
+		&ColorJitter{Brightness: Range{0.7, 1.3}, Contrast: Range{0.7, 1.3}, Saturation: Range{0.3, 1.7}, Hue: Range{-40, 40}},
+		&CoarseDropout{Holes: Range{2, 5}, Size: Range{0.1, 0.3}, Value: 40},
+		&Perspective{Scale: Range{0.05, 0.2}},
 	}
 }
 

@@ -117,6 +117,7 @@ func construct(name string, settings *yaml.Node) (Replayer, error) {
 type configurable interface {
 	Replayer
 	fields() []field
+	about() string // one line for `augsplit transforms` and the README
 }
 
 // builtins makes each built-in transform with its default settings.
@@ -137,6 +138,11 @@ var builtins = map[string]func() configurable{
 	"gamma":               func() configurable { return &Gamma{Gamma: Range{0.8, 1.2}} },
 	"gaussian_blur":       func() configurable { return &GaussianBlur{Sigma: Range{0.5, 1.5}} },
 	"random_resized_crop": func() configurable { return &RandomResizedCrop{Scale: Range{0.5, 1}, Ratio: Range{0.75, 1.3333}} },
+	"color_jitter": func() configurable {
+		return &ColorJitter{Brightness: Range{0.8, 1.2}, Contrast: Range{0.8, 1.2}, Saturation: Range{0.8, 1.2}, Hue: Range{-10, 10}}
+	},
+	"coarse_dropout": func() configurable { return &CoarseDropout{Holes: Range{1, 8}, Size: Range{0.05, 0.2}} },
+	"perspective":    func() configurable { return &Perspective{Scale: Range{0.05, 0.1}} },
 }
 
 func init() {
@@ -151,11 +157,25 @@ func fieldsConstructor(mk func() configurable) Constructor {
 		t := mk()
 		// name and p are the step's, already read: listed as valid keys.
 		fields := stepFields(new(float64))
+		listed := map[string]bool{} // the parts the mapping sets (merge keys included)
 		for _, f := range t.fields() {
-			fields = append(fields, conf.Field{Key: f.key, Decode: f.set})
+			set := f.set
+			if f.part {
+				set = func(v *yaml.Node) error { listed[f.key] = true; return f.set(v) }
+			}
+			fields = append(fields, conf.Field{Key: f.key, Decode: set})
 		}
 		if err := conf.Mapping(settings, t.Name(), fields); err != nil {
 			return nil, err
+		}
+		if len(listed) > 0 {
+			// Only the parts the config names: a default the user did not
+			// ask for (affine's shear) would be a silent surprise.
+			for _, f := range t.fields() {
+				if f.part && !listed[f.key] {
+					*f.rng = Range{}
+				}
+			}
 		}
 		return t, nil
 	}

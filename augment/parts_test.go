@@ -122,7 +122,7 @@ func TestColorJitter(t *testing.T) {
 		{60, red, color.NRGBA{255, 255, 0, 77}},
 		{360, color.NRGBA{200, 100, 50, 255}, color.NRGBA{200, 100, 50, 255}},
 		{180, color.NRGBA{200, 100, 50, 255}, color.NRGBA{50, 150, 200, 255}}, // the complement keeps value and saturation
-		{45, color.NRGBA{90, 90, 90, 255}, color.NRGBA{90, 90, 90, 255}},     // grey has no hue
+		{45, color.NRGBA{90, 90, 90, 255}, color.NRGBA{90, 90, 90, 255}},      // grey has no hue
 	} {
 		if got := hue(tc.deg, tc.in); got != tc.want {
 			t.Errorf("hue %v of %v: got %v, want %v", tc.deg, tc.in, got, tc.want)

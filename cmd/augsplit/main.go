@@ -89,7 +89,7 @@ configuration error; 130 interrupted (SIGINT); 143 terminated (SIGTERM).`,
 	root.AddCommand(
 		newGenerateCmd(), newVerifyCmd(), newSplitCmd(),
 		newTrainCmd(), newEvalCmd(), newPredictCmd(), newSeedBugCmd(),
-		newAuditCmd(), newPreviewCmd(), newVersionCmd(),
+		newAuditCmd(), newPreviewCmd(), newTransformsCmd(), newVersionCmd(),
 	)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

@@ -19,8 +19,11 @@ import (
 	"github.com/augsplit/augsplit/conf"
 )
 
-// Version is the tool version recorded in every dataset card.
-const Version = "0.1.0"
+// Version is the tool version recorded in every dataset card and hashed
+// into its fingerprint. Bump it whenever any output byte of any command
+// changes. 0.2.0: an affine step that lists some of scale, translate and
+// shear no longer draws (and records) the ones it does not list.
+const Version = "0.2.0"
 
 // Config is the effective configuration of a generate run: flags over the
 // config file over defaults. Fields tagged json are recorded in the card and
@@ -35,6 +38,7 @@ type Config struct {
 	Seed           uint64            `json:"seed" yaml:"seed"`
 	Workers        int               `json:"-" yaml:"workers,omitempty"`
 	Size           Size              `json:"size" yaml:"size"`
+	Fit            string            `json:"fit,omitempty" yaml:"fit,omitempty"` // with Size: squash (default), pad or crop; "" without Size, so cards of runs without --size are unchanged
 	Color          string            `json:"color" yaml:"color"`
 	PNGCompression string            `json:"png_compression" yaml:"png_compression"`
 	ValOriginals   bool              `json:"val_originals" yaml:"val_originals"`
@@ -125,6 +129,12 @@ func (c *Config) fields() []conf.Field {
 		conf.Value("seed", &c.Seed),
 		conf.Value("workers", &c.Workers),
 		{Key: "size", Decode: c.decodeSize},
+		conf.Value("fit", &c.Fit, func(v string) error {
+			if v == "" { // not set: squash when there is a size
+				return nil
+			}
+			return conf.OneOf(fitModes...)(v)
+		}),
 		conf.Value("color", &c.Color, conf.OneOf("keep", "gray", "grey", "rgb")),
 		conf.Value("png_compression", &c.PNGCompression, conf.OneOf("default", "speed", "best", "none")),
 		conf.Value("val_originals", &c.ValOriginals),
@@ -176,14 +186,17 @@ func (c *Config) ApplyFile(name string, data []byte) error {
 
 // Normalize fills in what a zero value leaves open and spells settings one
 // way, so the card records one form: workers below 1 mean one per CPU,
-// "grey" is recorded as "gray", formats are put in writing order and a nil
-// pipeline is the default one. Run calls it; Validate does not.
+// "grey" is recorded as "gray", a size without a fit is squashed, formats
+// are put in writing order and a nil pipeline is the default one. Run calls it; Validate does not.
 func (c *Config) Normalize() {
 	if c.Workers < 1 {
 		c.Workers = runtime.NumCPU()
 	}
 	if c.Color == "grey" {
 		c.Color = "gray" // both spellings are in use; record one
+	}
+	if c.Fit == "" && c.Size.W > 0 {
+		c.Fit = FitSquash
 	}
 	c.Formats = slices.Clone(c.Formats)
 	sort.SliceStable(c.Formats, func(i, j int) bool { return formatRank(c.Formats[i]) < formatRank(c.Formats[j]) })
@@ -207,6 +220,9 @@ func (c Config) Validate() error {
 	}
 	if len(c.Formats) == 0 {
 		errs = append(errs, "formats: want at least one (valid: folder, webdataset, tfrecord)")
+	}
+	if c.Fit != "" && c.Size.W == 0 {
+		errs = append(errs, fmt.Sprintf("fit: %s says how to reach a size, but no size is set (give --size N or WxH, or drop --fit)", c.Fit))
 	}
 	seen := map[string]bool{}
 	for _, f := range c.Formats {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"math"
 	"sort"
 	"strings"
 	"sync"
@@ -75,6 +76,12 @@ func Run(ctx context.Context, cfg Config, opts Options) (*writer.Card, error) {
 		return nil, err
 	}
 	pw := append(decodeWarnings(tree), planWarnings(plan, cfg)...)
+	if w := fractionWarning(plan, cfg.Val, cfg.Test, "sources"); w != "" {
+		pw = append(pw, w)
+	}
+	if w := squashWarning(tree, cfg.Size); w != "" && cfg.Fit == FitSquash {
+		pw = append(pw, w)
+	}
 	for _, w := range pw {
 		fmt.Fprintf(logw, "warning: %s\n", w)
 	}
@@ -135,6 +142,52 @@ func scanOptions(maxPixels int, skipBad, followSymlinks bool) dataset.ScanOption
 		MaxPixels: maxPixels, SkipBad: skipBad, FollowSymlinks: followSymlinks, UnicodeNames: true,
 		SkipBadFlag: "--skip-bad", MaxPixelsFlag: "--max-pixels",
 	}
+}
+
+// fractionWarning says how far rounding each class to whole groups (what
+// sources or groups stand for) moved the share of each split from what
+// was asked, or "" when every share is within a tenth of the asked one
+// (or one percentage point). The shares are of the planned items, before
+// --val-originals keeps one original per held-out source.
+func fractionWarning(plan *split.Result, val, test float64, groups string) string {
+	asked := map[string]float64{split.Train: 1 - val - test, split.Val: val, split.Test: test}
+	got := map[string]int{}
+	total := 0
+	for _, c := range plan.Classes {
+		for sp, n := range c.Counts {
+			got[sp] += n
+			total += n
+		}
+	}
+	if total == 0 {
+		return ""
+	}
+	moved := false
+	var parts []string
+	for _, sp := range []string{split.Train, split.Val, split.Test} {
+		if asked[sp] == 0 && got[sp] == 0 {
+			continue
+		}
+		actual := float64(got[sp]) / float64(total)
+		if math.Abs(actual-asked[sp]) > max(0.01, asked[sp]/10) {
+			moved = true
+		}
+		parts = append(parts, fmt.Sprintf("%s %.2f -> %.2f", sp, asked[sp], actual))
+	}
+	if !moved {
+		return ""
+	}
+	fewest := -1
+	for _, c := range plan.Classes {
+		if c.Level == split.LevelSource && (fewest < 0 || c.Groups < fewest) {
+			fewest = c.Groups
+		}
+	}
+	why := "every class keeps at least one sample per split"
+	if fewest > 0 {
+		why = fmt.Sprintf("splits take whole %s, every class at least one per split, and the smallest class has %d %s", groups, fewest, groups)
+	}
+	return fmt.Sprintf("split fractions moved (asked -> actual): %s: %s; add %s or change --val/--test to get closer", strings.Join(parts, ", "), why, groups)
 }
 
 // planJobs turns sources into items, plans the split and lays out the jobs in
@@ -558,11 +611,8 @@ func (c *sourceCache) load(ctx context.Context, i int) (image.Image, error) {
 		}
 	}
 	if c.cfg.Size.W > 0 {
-		b := img.Bounds()
-		if b.Dx() != c.cfg.Size.W || b.Dy() != c.cfg.Size.H {
-			if img, err = dataset.Resize(img, c.cfg.Size.W, c.cfg.Size.H); err != nil {
-				return nil, fmt.Errorf("source %s: %w", src.Path, err)
-			}
+		if img, err = fitImage(img, c.cfg.Size.W, c.cfg.Size.H, c.cfg.Fit); err != nil {
+			return nil, fmt.Errorf("source %s: %w", src.Path, err)
 		}
 	}
 	return img, nil
@@ -581,9 +631,29 @@ func bytesPerPixel(img image.Image) int {
 // IsUpToDate reports whether err says OUT already held this run's result.
 func IsUpToDate(err error) bool { return errors.Is(err, writer.ErrUpToDate) }
 
-// logScan says what the scan found besides sources: warnings, and files it
-// ignored or skipped, so nothing is left out silently.
+// maxRenameLines bounds the renamed files listed on stderr; every class
+// rename is listed, and the card lists them all.
+const maxRenameLines = 20
+
+// logScan says what the scan found besides sources: warnings, renamed
+// classes and files, and files it ignored or skipped, so nothing is left
+// out silently.
 func logScan(w io.Writer, tree *dataset.Tree) {
+	files := 0
+	for _, r := range tree.Renamed {
+		if strings.Contains(r.From, "/") {
+			files++
+			if files > maxRenameLines {
+				continue
+			}
+			fmt.Fprintf(w, "note: renamed file %s -> stem %s (its name is not safe as a file name or sample key)\n", r.From, r.To)
+			continue
+		}
+		fmt.Fprintf(w, "note: renamed class %s -> %s (its folder name is not safe as a file name or sample key)\n", r.From, r.To)
+	}
+	if files > maxRenameLines {
+		fmt.Fprintf(w, "note: ... and %d more renamed files; dataset.json lists every rename under \"renamed\"\n", files-maxRenameLines)
+	}
 	for _, m := range tree.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", m)
 	}

@@ -77,8 +77,13 @@ func Split(ctx context.Context, cfg SplitConfig, opts Options) (*writer.Card, er
 		}
 		items[i] = split.Item{Class: s.Class, Group: g}
 	}
+	if len(ungrouped) > 0 && len(ungrouped) == len(tree.Sources) {
+		// A typo would otherwise split every file on its own and leak
+		// each group across splits.
+		return nil, &GroupRegexError{Regex: cfg.GroupRegex, Files: len(ungrouped), Example: ungrouped[0]}
+	}
 	if len(ungrouped) > 0 {
-		fmt.Fprintf(logw, "warning: --group-regex matched no group in %d file names (each is its own group), e.g. %s\n", len(ungrouped), ungrouped[0])
+		fmt.Fprintf(logw, "warning: --group-regex matched no group in %d of %d file names (each is its own group), e.g. %s\n", len(ungrouped), len(tree.Sources), ungrouped[0])
 	}
 	plan, err := split.Plan(items, split.Fractions{Val: cfg.Val, Test: cfg.Test}, cfg.Seed)
 	if err != nil {
@@ -89,6 +94,9 @@ func Split(ctx context.Context, cfg SplitConfig, opts Options) (*writer.Card, er
 		return nil, fmt.Errorf("record config: %w", err)
 	}
 	pw := planWarnings(plan, Config{})
+	if w := fractionWarning(plan, cfg.Val, cfg.Test, "groups"); w != "" {
+		pw = append(pw, w)
+	}
 	for _, w := range pw {
 		fmt.Fprintf(logw, "warning: %s\n", w)
 	}
@@ -164,6 +172,20 @@ func Split(ctx context.Context, cfg SplitConfig, opts Options) (*writer.Card, er
 		return nil, err
 	}
 	return card, nil
+}
+
+// GroupRegexError says --group-regex matched none of the file names: every
+// file would be its own group, which is what a typo in the pattern looks
+// like, so split refuses rather than leak the real groups across splits.
+type GroupRegexError struct {
+	Regex   string
+	Files   int
+	Example string // one of the file names, relative to --in
+}
+
+func (e *GroupRegexError) Error() string {
+	return fmt.Sprintf("--group-regex %q matches none of the %d file names (e.g. %s): check the pattern against the names, or leave it out to make each file its own group",
+		e.Regex, e.Files, path.Base(e.Example))
 }
 
 // fileFormat reports the channels and bit depth of an image file as the

@@ -139,6 +139,10 @@ func OpenContext(ctx context.Context, dir string) (*Generated, error) {
 	return g, nil
 }
 
+// ReadCard reads only the card of an augsplit OUT (bounded, as Open does):
+// for a summary of a dataset already verified, without its manifest.
+func ReadCard(ctx context.Context, dir string) (*writer.Card, error) { return readCard(ctx, dir) }
+
 func readCard(ctx context.Context, dir string) (*writer.Card, error) {
 	cp := filepath.Join(dir, CardFile)
 	f, err := safefile.Open(ctx, cp, maxCardBytes)

@@ -187,7 +187,7 @@ func fractionWarning(plan *split.Result, val, test float64, groups string) strin
 	if fewest > 0 {
 		why = fmt.Sprintf("splits take whole %s, every class at least one per split, and the smallest class has %d %s", groups, fewest, groups)
 	}
-	return fmt.Sprintf("split fractions moved (asked -> actual): %s: %s; add %s or change --val/--test to get closer", strings.Join(parts, ", "), why, groups)
+	return fmt.Sprintf("split fractions moved (asked -> actual): %s: %s; add %s per class or change --val/--test to get closer", strings.Join(parts, ", "), why, groups)
 }
 
 // planJobs turns sources into items, plans the split and lays out the jobs in

@@ -94,7 +94,11 @@ func Split(ctx context.Context, cfg SplitConfig, opts Options) (*writer.Card, er
 		return nil, fmt.Errorf("record config: %w", err)
 	}
 	pw := planWarnings(plan, Config{})
-	if w := fractionWarning(plan, cfg.Val, cfg.Test, "groups"); w != "" {
+	unit := "files" // each file is its own group
+	if re != nil {
+		unit = "groups"
+	}
+	if w := fractionWarning(plan, cfg.Val, cfg.Test, unit); w != "" {
 		pw = append(pw, w)
 	}
 	for _, w := range pw {

@@ -161,6 +161,23 @@ func RenderSheet(ctx context.Context, g *dataset.Generated, perClass int) (*imag
 	if size.Y == 0 {
 		return nil, fmt.Errorf("preview: %s has no classes", g.Dir)
 	}
+	// Samples written only as shards are read from them, together, so each
+	// split's shards are read once and only as far as needed.
+	var inShards []*writer.Record
+	for _, r := range rs {
+		if r.source != nil && r.source.Path == "" {
+			inShards = append(inShards, r.source)
+		}
+		for j := range r.samples {
+			if r.samples[j].Path == "" {
+				inShards = append(inShards, &r.samples[j])
+			}
+		}
+	}
+	fromShards, err := g.Images(ctx, inShards)
+	if err != nil {
+		return nil, fmt.Errorf("preview: %w", err)
+	}
 	sheet := imaging.New(size.X, size.Y, color.White)
 	for i, r := range rs {
 		if err := ctx.Err(); err != nil {
@@ -176,7 +193,9 @@ func RenderSheet(ctx context.Context, g *dataset.Generated, perClass int) (*imag
 		x := LabelWidth
 		var src image.Image
 		caption := []string{"source"}
-		if r.srcPath != "" {
+		if r.source != nil && fromShards[r.source.ID] != nil {
+			src = fromShards[r.source.ID]
+		} else if r.srcPath != "" {
 			p := r.srcPath
 			var err error
 			if r.srcInOut {
@@ -207,11 +226,9 @@ func RenderSheet(ctx context.Context, g *dataset.Generated, perClass int) (*imag
 				continue
 			}
 			rec := r.samples[j]
-			var img image.Image
+			img := fromShards[rec.ID]
 			caption := append([]string{fmt.Sprintf("v%d %s", rec.Variant, rec.Split)}, summarize(rec.Params)...)
-			if rec.Path == "" {
-				caption = append(caption[:1], "in shards only")
-			} else {
+			if img == nil {
 				p, err := dataset.Confine(g.Dir, rec.Path)
 				if err != nil {
 					return nil, fmt.Errorf("preview: %w", err)

@@ -12,7 +12,6 @@ import (
 	"github.com/augsplit/augsplit/dataset"
 	"github.com/augsplit/augsplit/generate"
 	"github.com/augsplit/augsplit/preview"
-	"github.com/augsplit/augsplit/writer"
 )
 
 type generateOptions struct {
@@ -20,6 +19,7 @@ type generateOptions struct {
 	quiet       bool
 	printConfig bool
 	preview     bool
+	json        bool
 }
 
 func newGenerateCmd() *cobra.Command {
@@ -31,9 +31,20 @@ func newGenerateCmd() *cobra.Command {
 		Long: `Scans DIR (one subfolder per class), splits its sources so that every class is
 in every split and variants of one source stay on one side, makes --per-source
 variants of each with the pipeline, and writes OUT with manifest.jsonl and
-dataset.json last. Same inputs and seed, same bytes, for any --workers.`,
+dataset.json last. Same inputs and seed, same bytes, for any --workers.
+
+--size resizes each source once; --fit says how a source of another aspect
+ratio gets there: squash (the default, what --size always did: stretch to the
+size, warned about when the aspect ratio changes by more than 5%), pad (fit
+inside, keep the aspect ratio, black borders) or crop (cover, keep the aspect
+ratio, keep the centre). Renamed classes and files, and split fractions that
+whole sources moved from --val/--test, are said on stderr and in the card.
+
+` + summaryHelp,
 		Example: `  augsplit generate --in cells --out data --size 64
+  augsplit generate --in photos --out data --size 96 --fit pad
   augsplit generate --in cells --out data --config augsplit.yaml --seed 7
+  augsplit generate --in cells --out data --quiet --json | jq .split_totals
   augsplit generate --print-config > augsplit.yaml`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -53,6 +64,7 @@ dataset.json last. Same inputs and seed, same bytes, for any --workers.`,
 	f.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed: same seed, same bytes")
 	f.IntVar(&cfg.Workers, "workers", cfg.Workers, "worker goroutines, 0 for one per CPU (output does not depend on it)")
 	f.Var(sizeValue{&cfg.Size}, "size", "resize sources once to `N` or WxH before augmenting")
+	f.StringVar(&cfg.Fit, "fit", "", "with --size: squash (default: stretch, as before), pad (keep aspect, black borders) or crop (keep aspect, centre)")
 	f.StringVar(&o.config, "config", "", "YAML config file (flags override it)")
 	f.StringVar(&cfg.Color, "color", cfg.Color, "keep | gray (or grey) | rgb")
 	f.StringVar(&cfg.PNGCompression, "png-compression", cfg.PNGCompression, "default | speed | best | none")
@@ -67,7 +79,9 @@ dataset.json last. Same inputs and seed, same bytes, for any --workers.`,
 	f.IntVar(&cfg.ShardSize, "shard-size", cfg.ShardSize, "samples per shard")
 	f.Int64Var(&cfg.ShardBytes, "shard-bytes", 0, "bytes per shard (0: no limit); whichever limit is reached first")
 	f.BoolVar(&o.preview, "preview", false, "write preview.png and splits.png at the end")
+	f.BoolVar(&o.json, "json", false, "print the run's summary as one JSON object on stdout (fields above)")
 	completeWords(cmd, "color", "keep", "gray", "rgb")
+	completeWords(cmd, "fit", generate.FitSquash, generate.FitPad, generate.FitCrop)
 	completeWords(cmd, "png-compression", "default", "speed", "best", "none")
 	completeWords(cmd, "format", "folder", "webdataset", "tfrecord", "folder,webdataset,tfrecord")
 	return cmd
@@ -92,51 +106,33 @@ func runGenerate(ctx context.Context, cfg *generate.Config, o generateOptions, s
 	prog := newProgress(stderr, o.quiet, "generate")
 	card, err := generate.Run(ctx, *cfg, generate.Options{Log: stderr, Progress: prog.update})
 	prog.finish()
+	asked := askedShares(cfg.Val, cfg.Test)
 	if generate.IsUpToDate(err) {
 		fmt.Fprintf(stderr, "%s already holds this exact dataset (same inputs and config): nothing to do\n", cfg.Out)
-		return nil
+		if !o.json {
+			return nil
+		}
+		if card, err = dataset.ReadCard(ctx, cfg.Out); err != nil {
+			return err
+		}
+		return writeJSON(stdout, summarize(card, cfg.Out, true, asked))
 	}
 	if err != nil {
 		return explain(ctx, stderr, err)
 	}
 	if !o.quiet {
-		printSummary(stderr, card)
+		printSummary(stderr, card, asked)
 		fmt.Fprintf(stderr, "wrote %d samples to %s (manifest.jsonl, dataset.json); check with: augsplit verify %s\n", card.Total, cfg.Out, cfg.Out)
 	}
 	if o.preview {
-		return preview.Write(ctx, cfg.Out, defaultPreviewPerClass)
+		if err := preview.Write(ctx, cfg.Out, defaultPreviewPerClass); err != nil {
+			return err
+		}
+	}
+	if o.json {
+		return writeJSON(stdout, summarize(card, cfg.Out, false, asked))
 	}
 	return nil
-}
-
-// printSummary writes the per-class, per-split table that ends a run.
-func printSummary(w io.Writer, card *writer.Card) {
-	width := len("class")
-	for _, c := range card.Classes {
-		width = max(width, len(c))
-	}
-	fmt.Fprintf(w, "\n%-*s", width, "class")
-	for _, s := range card.Splits {
-		fmt.Fprintf(w, " %7s", s)
-	}
-	fmt.Fprintf(w, " %7s  %s\n", "total", "split by")
-	totals := map[string]int{}
-	for _, c := range card.Classes {
-		fmt.Fprintf(w, "%-*s", width, c)
-		sum := 0
-		for _, s := range card.Splits {
-			n := card.Counts[c][s]
-			totals[s] += n
-			sum += n
-			fmt.Fprintf(w, " %7d", n)
-		}
-		fmt.Fprintf(w, " %7d  %s\n", sum, card.SplitLevel[c])
-	}
-	fmt.Fprintf(w, "%-*s", width, "all")
-	for _, s := range card.Splits {
-		fmt.Fprintf(w, " %7d", totals[s])
-	}
-	fmt.Fprintf(w, " %7d\n\n", card.Total)
 }
 
 // defaultPreviewPerClass is how many variants per class --preview shows.
@@ -147,8 +143,9 @@ const defaultPreviewPerClass = 6
 func explain(ctx context.Context, stderr io.Writer, err error) error {
 	var sp *dataset.SamePlaceError
 	var ce *conf.Error
+	var ge *generate.GroupRegexError
 	switch {
-	case errors.As(err, &sp), errors.As(err, &ce):
+	case errors.As(err, &sp), errors.As(err, &ce), errors.As(err, &ge):
 		return &usageError{msg: err.Error(), err: err}
 	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
 		fmt.Fprintln(stderr, "stopped before the manifest and card were written: re-run the same command to finish (finished samples are reused)")

@@ -8,23 +8,31 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/augsplit/augsplit/dataset"
 	"github.com/augsplit/augsplit/generate"
 )
 
 func newSplitCmd() *cobra.Command {
 	var cfg generate.SplitConfig
-	var quiet bool
+	var quiet, asJSON bool
 	cmd := &cobra.Command{
 		Use:   "split --in DIR --out DIR [flags]",
 		Short: "split a folder of real images (no augmentation) with the same guarantees",
 		Long: `Copies (or hard-links) the images of DIR (one subfolder per class) into
 OUT/<split>/<class>/, every class in every split, files of one group never on
-both sides, with the manifest and card that generate writes.`,
+both sides, with the manifest and card that generate writes. A --group-regex
+that matches none of the file names is a usage error (exit 2): a typo would
+otherwise make every file its own group. Renamed classes and files, and split
+fractions that whole groups moved from --val/--test, are said on stderr and in
+the card.
+
+` + summaryHelp,
 		Example: `  augsplit split --in photos --out data --val 0.2 --test 0.1
-  augsplit split --in scans --out data --group-regex '^(patient\d+)_' --link`,
+  augsplit split --in scans --out data --group-regex '^(patient\d+)_' --link
+  augsplit split --in photos --out data --quiet --json | jq .fractions`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runSplit(cmd.Context(), cfg, quiet, cmd.ErrOrStderr())
+			return runSplit(cmd.Context(), cfg, quiet, asJSON, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	f := cmd.Flags()
@@ -40,10 +48,11 @@ both sides, with the manifest and card that generate writes.`,
 	f.BoolVar(&cfg.FollowSymlinks, "follow-symlinks", false, "follow symlinks that point outside --in")
 	f.BoolVar(&cfg.Force, "force", false, "replace an OUT that holds something else")
 	f.BoolVar(&quiet, "quiet", false, "no progress and no summary")
+	f.BoolVar(&asJSON, "json", false, "print the run's summary as one JSON object on stdout (fields above)")
 	return cmd
 }
 
-func runSplit(ctx context.Context, cfg generate.SplitConfig, quiet bool, stderr io.Writer) error {
+func runSplit(ctx context.Context, cfg generate.SplitConfig, quiet, asJSON bool, stdout, stderr io.Writer) error {
 	if cfg.In == "" || cfg.Out == "" {
 		return usagef("split: --in and --out are required")
 	}
@@ -62,15 +71,25 @@ func runSplit(ctx context.Context, cfg generate.SplitConfig, quiet bool, stderr 
 	prog := newProgress(stderr, quiet, "split")
 	card, err := generate.Split(ctx, cfg, generate.Options{Log: stderr, Progress: prog.update})
 	prog.finish()
+	asked := askedShares(cfg.Val, cfg.Test)
 	if generate.IsUpToDate(err) {
 		fmt.Fprintf(stderr, "%s already holds this exact split: nothing to do\n", cfg.Out)
-		return nil
+		if !asJSON {
+			return nil
+		}
+		if card, err = dataset.ReadCard(ctx, cfg.Out); err != nil {
+			return err
+		}
+		return writeJSON(stdout, summarize(card, cfg.Out, true, asked))
 	}
 	if err != nil {
 		return explain(ctx, stderr, err)
 	}
 	if !quiet {
-		printSummary(stderr, card)
+		printSummary(stderr, card, asked)
+	}
+	if asJSON {
+		return writeJSON(stdout, summarize(card, cfg.Out, false, asked))
 	}
 	return nil
 }

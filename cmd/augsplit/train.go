@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -55,6 +57,67 @@ type trainOptions struct {
 	cv           int
 	cvFinal      bool
 	cvParallel   int
+	force        bool
+}
+
+// runFiles are what train writes into RUN; one of them there means RUN
+// holds a run, and --force removes them all before training again (so an
+// interrupted new run cannot leave the old run's model beside it).
+var runFiles = []string{"metrics.jsonl", "curves.png", "confusion.txt", "confusion.png", "model.bin", "last.bin",
+	"summary.json", "cv.json", "cv.png", "final"}
+
+// RunUsedError says RUN already holds a training run.
+type RunUsedError struct {
+	Dir   string
+	Files []string
+}
+
+func (e *RunUsedError) Error() string {
+	return fmt.Sprintf("%s already holds a training run (%s): choose another --out, or pass --force to replace it", e.Dir, strings.Join(e.Files, ", "))
+}
+
+// usedRun lists the run files in dir (a --cv run's fold-N folders too).
+func usedRun(dir string) []string {
+	var found []string
+	for _, f := range runFiles {
+		if _, err := os.Lstat(filepath.Join(dir, f)); err == nil {
+			found = append(found, f)
+		}
+	}
+	folds, _ := filepath.Glob(filepath.Join(dir, "fold-[0-9]*"))
+	for _, f := range folds {
+		found = append(found, filepath.Base(f))
+	}
+	return found
+}
+
+// clearRun removes the run files in dir (--force), just before training
+// writes new ones.
+func clearRun(dir string) error {
+	for _, f := range usedRun(dir) {
+		if err := os.RemoveAll(filepath.Join(dir, f)); err != nil {
+			return fmt.Errorf("--force: %w", err)
+		}
+	}
+	return nil
+}
+
+// checkValSplit turns a dataset without the split to validate on (made
+// with --val 0) into an error that says how to get one, before any image
+// is read.
+func checkValSplit(data, valSplit string) error {
+	splits := train.SplitsOf(data)
+	if len(splits) == 0 || slices.Contains(splits, valSplit) {
+		return nil // not a dataset with splits, or fine: the loader says more
+	}
+	fix := "regenerate it with a validation split (augsplit generate or split with --val 0.2)"
+	for _, sp := range splits {
+		if sp != "train" {
+			fix += fmt.Sprintf(", validate on %s with --val-split %s", sp, sp)
+		}
+	}
+	fix += ", or cross-validate by source over train with --cv 5"
+	return fmt.Errorf("%s has no %q split to validate on (it has %s): %s", data, valSplit, strings.Join(splits, ", "), fix)
 }
 
 func newTrainCmd() *cobra.Command {
@@ -72,7 +135,10 @@ give the same metrics.jsonl.
 It says what val holds (sources, split level) and prints val_accuracy's 95%
 interval over sources: variants of one source are near-duplicates, so sources,
 not images, are the evidence. --holdout scores a folder of real new images;
---cv K validates every source once with K models.`,
+--cv K validates every source once with K models (and needs no val split).
+
+A RUN that already holds a run is refused (exit 1) unless --force, which
+removes that run's files first.`,
 		Example: `  augsplit train --data data --out run
   augsplit train --data data --size 64 --epochs 30 --seed 2
   augsplit train --data data --config augsplit.yaml --epochs 5
@@ -82,6 +148,15 @@ not images, are the evidence. --holdout scores a folder of real new images;
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.data == "" {
 				return usagef("train: --data is required")
+			}
+			// Refused before any image is read.
+			if found := usedRun(o.out); len(found) > 0 && !o.force {
+				return &RunUsedError{Dir: o.out, Files: found}
+			}
+			if o.cv == 0 {
+				if err := checkValSplit(o.data, o.valSplit); err != nil {
+					return err
+				}
 			}
 			err := applyConfigFile(cmd.Flags(), o.config, func() { cfg = trainDefaults() }, cfg.ApplyFile)
 			if err != nil {
@@ -99,6 +174,7 @@ not images, are the evidence. --holdout scores a folder of real new images;
 	f.StringVar(&o.config, "config", "", "YAML file of hyper-parameters, keys "+strings.Join(train.ConfigKeys(), ", ")+
 		" (or a generate config whose train: section holds them); flags given override it")
 	f.StringVar(&o.valSplit, "val-split", "val", "split to validate on")
+	f.BoolVar(&o.force, "force", false, "replace a run already in --out (its files are removed first)")
 	f.StringVar(&o.form, "form", "", "form of an augsplit OUT to read: folder, webdataset or tfrecord (default: folder if written, else shards)")
 	f.StringVar(&o.restore, "restore", "", "weights kept at the end: best (by val_loss, Keras's restore_best_weights; the default) or last")
 	f.StringVar(&o.holdout, "holdout", "", "labelled folder of real new images, DIR/<class>/*, scored at the end")
@@ -138,7 +214,11 @@ func checkValidationFlags(f *pflag.FlagSet, cfg *train.Config, o trainOptions) e
 }
 
 func runTrain(ctx context.Context, cfg train.Config, o trainOptions, stdout, stderr io.Writer) error {
-	d, err := train.LoadSplits(ctx, o.data, []string{"train", o.valSplit}, train.LoadOptions{Format: o.form, Size: cfg.Size})
+	splits := []string{"train", o.valSplit}
+	if o.cv > 0 && !slices.Contains(train.SplitsOf(o.data), o.valSplit) {
+		splits = splits[:1] // a dataset made with --val 0: the folds are the validation
+	}
+	d, err := train.LoadSplits(ctx, o.data, splits, train.LoadOptions{Format: o.form, Size: cfg.Size})
 	if err != nil {
 		return err
 	}
@@ -157,10 +237,15 @@ func runTrain(ctx context.Context, cfg train.Config, o trainOptions, stdout, std
 		}
 		fmt.Fprintf(stderr, "train: holdout: %d images of %s\n", hold.N, o.holdout)
 	}
+	if o.force {
+		if err := clearRun(o.out); err != nil {
+			return err
+		}
+	}
 	if o.cv > 0 {
 		every, _ := d.All()
-		fmt.Fprintf(stderr, "train: %d-fold cross-validation by source over train+%s: %d images, %d classes, %dx%dx%d\n",
-			o.cv, o.valSplit, every.N, len(every.Classes), every.H, every.W, every.C)
+		fmt.Fprintf(stderr, "train: %d-fold cross-validation by source over %s: %d images, %d classes, %dx%dx%d\n",
+			o.cv, strings.Join(d.Splits, "+"), every.N, len(every.Classes), every.H, every.W, every.C)
 		r, err := train.CrossValidate(ctx, cfg, every, train.CVOptions{K: o.cv, Parallel: o.cvParallel, Log: stderr,
 			RunDir: o.out, Final: o.cvFinal, Holdout: hold})
 		if err != nil {

@@ -8,21 +8,45 @@ import (
 	"github.com/augsplit/augsplit/dataset"
 )
 
+// verifyResult is what verify --json prints.
+type verifyResult struct {
+	Dir      string   `json:"dir"`
+	OK       bool     `json:"ok"`
+	Checked  int      `json:"checked"`
+	Problems []string `json:"problems"`
+}
+
 func newVerifyCmd() *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:   "verify OUT",
 		Short: "recheck a generated dataset: checksums, counts, every class in every split",
 		Long: `Rechecks an augsplit OUT against its manifest and card: every file's checksum,
 the counts, every class in every split. Exit 0 when every check holds, 1 naming
-what does not.`,
-		Example: `  augsplit verify data`,
-		Args:    exactlyOne("dataset folder"),
+what does not.
+
+--json prints one JSON object on stdout instead of the OK/FAIL lines:
+{"dir", "ok" (true when every check holds), "checked" (files and shard samples
+whose checksum was recomputed), "problems" [text, each naming a file]}; the exit
+code is the same.`,
+		Example: `  augsplit verify data
+  augsplit verify data --json | jq -r '.problems[]'`,
+		Args: exactlyOne("dataset folder"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 			dir := args[0]
 			rep, err := dataset.Verify(cmd.Context(), dir)
 			if err != nil {
 				return err
+			}
+			if asJSON {
+				if err := writeJSON(stdout, verifyResult{Dir: dir, OK: rep.OK(), Checked: rep.Checked, Problems: orEmpty(rep.Problems)}); err != nil {
+					return err
+				}
+				if !rep.OK() {
+					return errSilent
+				}
+				return nil
 			}
 			if !rep.OK() {
 				for _, p := range rep.Problems {
@@ -35,6 +59,8 @@ what does not.`,
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as one JSON object (fields above)")
+	return cmd
 }
 
 func plural(n int, one, many string) string {

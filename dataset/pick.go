@@ -1,0 +1,149 @@
+package dataset
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"image"
+
+	"github.com/augsplit/augsplit/wds"
+	"github.com/augsplit/augsplit/writer"
+)
+
+// errPicked stops a shard scan once every wanted sample was found.
+var errPicked = errors.New("every wanted sample found")
+
+// Images decodes the samples of g that recs name, keyed by record ID: from
+// their files when the folder form was written, else from the split's
+// WebDataset shards, else its TFRecord shards, reading each split's shards
+// only until every wanted sample is found and decoding only those. A
+// sample's bytes are checked against its record's sha256. A record whose
+// sample is in no form g holds is an error naming it.
+func (g *Generated) Images(ctx context.Context, recs []*writer.Record) (map[string]image.Image, error) {
+	out := make(map[string]image.Image, len(recs))
+	bySplit := map[string][]*writer.Record{}
+	for _, rec := range recs {
+		if rec.Path != "" {
+			p, err := Confine(g.Dir, rec.Path)
+			if err != nil {
+				return nil, err
+			}
+			d, sum, err := decodeSample(ctx, p, rec)
+			if err != nil {
+				return nil, err
+			}
+			if sum != rec.SHA256 {
+				return nil, fmt.Errorf("%s: sha256 %s does not match the manifest (%s): run augsplit verify", p, shortSHA(sum), shortSHA(rec.SHA256))
+			}
+			out[rec.ID] = d.Image
+			continue
+		}
+		bySplit[rec.Split] = append(bySplit[rec.Split], rec)
+	}
+	for split, want := range bySplit {
+		var err error
+		switch {
+		case len(g.shards(split, FormatWebDataset)) > 0:
+			err = g.pickWebDataset(ctx, split, want, out)
+		case len(g.shards(split, FormatTFRecord)) > 0:
+			err = g.pickTFRecord(ctx, split, want, out)
+		default:
+			return nil, fmt.Errorf("%s: sample %q has no file and split %q has no shards", g.Dir, want[0].ID, split)
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, rec := range want {
+			if out[rec.ID] == nil {
+				return nil, fmt.Errorf("%s: sample %q of split %q is in none of its shards: run augsplit verify", g.Dir, rec.ID, split)
+			}
+		}
+	}
+	return out, nil
+}
+
+func (g *Generated) pickWebDataset(ctx context.Context, split string, want []*writer.Record, out map[string]image.Image) error {
+	byID := make(map[string]*writer.Record, len(want))
+	for _, r := range want {
+		byID[r.ID] = r
+	}
+	for _, sh := range g.shards(split, FormatWebDataset) {
+		sp, err := Confine(g.Dir, sh.Path)
+		if err != nil {
+			return err
+		}
+		err = eachWebDataset(ctx, sp, shardMaxBytes(sh), func(p string, s *wds.Sample) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			rec, ok := byID[s.Key]
+			if !ok {
+				return nil
+			}
+			delete(byID, s.Key)
+			png, _ := s.Data("png")
+			img, err := decodeShardSample(fmt.Sprintf("%s: sample %q", p, s.Key), png, rec)
+			if err != nil {
+				return err
+			}
+			out[rec.ID] = img
+			if len(byID) == 0 {
+				return errPicked
+			}
+			return nil
+		})
+		if errors.Is(err, errPicked) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (g *Generated) pickTFRecord(ctx context.Context, split string, want []*writer.Record, out map[string]image.Image) error {
+	// TFRecord has no sample key: match by the image's sha256, in order
+	// for equal images (as walkTFRecord does).
+	bySHA := map[string][]*writer.Record{}
+	left := len(want)
+	for _, r := range want {
+		bySHA[r.SHA256] = append(bySHA[r.SHA256], r)
+	}
+	for _, sh := range g.shards(split, FormatTFRecord) {
+		sp, err := Confine(g.Dir, sh.Path)
+		if err != nil {
+			return err
+		}
+		err = eachTFRecord(ctx, sp, shardMaxBytes(sh), func(p string, s *TFSample) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			sum := sha256.Sum256(s.Encoded)
+			key := hex.EncodeToString(sum[:])
+			q := bySHA[key]
+			if len(q) == 0 {
+				return nil
+			}
+			bySHA[key] = q[1:]
+			img, err := decodeShardSample(fmt.Sprintf("%s@%d", p, s.Offset), s.Encoded, q[0])
+			if err != nil {
+				return err
+			}
+			out[q[0].ID] = img
+			if left--; left == 0 {
+				return errPicked
+			}
+			return nil
+		})
+		if errors.Is(err, errPicked) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

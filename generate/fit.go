@@ -3,103 +3,34 @@ package generate
 import (
 	"fmt"
 	"image"
-	"image/draw"
 	"math"
 
 	"github.com/augsplit/augsplit/dataset"
+	"github.com/augsplit/augsplit/internal/resize"
 )
 
-// How --size treats a source whose aspect ratio is not the target's.
+// How --size treats a source whose aspect ratio is not the target's (see
+// internal/resize.Fit).
 const (
 	// FitSquash resizes the whole source to the size, changing its aspect
 	// ratio (what --size always did, and the default).
-	FitSquash = "squash"
+	FitSquash = resize.Squash
 	// FitPad resizes the whole source to fit inside the size, keeping its
 	// aspect ratio, centred on black (opaque for RGB).
-	FitPad = "pad"
+	FitPad = resize.Pad
 	// FitCrop resizes the source to cover the size, keeping its aspect
 	// ratio, and keeps the centre.
-	FitCrop = "crop"
+	FitCrop = resize.Crop
 )
 
 // fitModes are the values of --fit.
-var fitModes = []string{FitSquash, FitPad, FitCrop}
+var fitModes = resize.FitModes
 
-// fitBox says how a source becomes the target size: the part of the source
-// kept (all of it unless cropped) is resized to Size and drawn at At on a
-// canvas of the target size (pad leaves the rest black).
-type fitBox struct {
-	Crop image.Rectangle
-	Size image.Point
-	At   image.Point
-}
-
-// fitGeometry is the arithmetic of --fit for an sw x sh source and a
-// tw x th target, in integers (rounded halves up) so every machine agrees.
-// It knows nothing of pixels, so it can move to internal/resize unchanged.
-func fitGeometry(sw, sh, tw, th int, mode string) fitBox {
-	full := image.Rect(0, 0, sw, sh)
-	target := image.Pt(tw, th)
-	wider := sw*th > tw*sh // the source is wider than the target, relatively
-	switch mode {
-	case FitPad:
-		w, h := tw, th
-		if wider {
-			h = min(max((2*sh*tw+sw)/(2*sw), 1), th)
-		} else {
-			w = min(max((2*sw*th+sh)/(2*sh), 1), tw)
-		}
-		return fitBox{Crop: full, Size: image.Pt(w, h), At: image.Pt((tw-w)/2, (th-h)/2)}
-	case FitCrop:
-		cw, ch := sw, sh
-		if wider {
-			cw = min(max((2*sh*tw+th)/(2*th), 1), sw)
-		} else {
-			ch = min(max((2*sw*th+tw)/(2*tw), 1), sh)
-		}
-		x, y := (sw-cw)/2, (sh-ch)/2
-		return fitBox{Crop: image.Rect(x, y, x+cw, y+ch), Size: target}
-	}
-	return fitBox{Crop: full, Size: target}
-}
-
-// fitImage brings img to the size w x h as mode says.
-func fitImage(img image.Image, w, h int, mode string) (image.Image, error) {
-	b := img.Bounds()
-	if b.Dx() == w && b.Dy() == h {
-		return img, nil
-	}
-	box := fitGeometry(b.Dx(), b.Dy(), w, h, mode)
-	if box.Crop != image.Rect(0, 0, b.Dx(), b.Dy()) {
-		img = dataset.Normalize(img)
-		sub, ok := img.(interface {
-			SubImage(image.Rectangle) image.Image
-		})
-		if !ok {
-			return nil, fmt.Errorf("crop: %T cannot be cropped", img)
-		}
-		img = sub.SubImage(box.Crop)
-	}
-	out, err := dataset.Resize(img, box.Size.X, box.Size.Y)
-	if err != nil || box.Size == image.Pt(w, h) {
-		return out, err
-	}
-	var canvas draw.Image
-	r := image.Rect(0, 0, w, h)
-	switch out.(type) {
-	case *image.Gray:
-		canvas = image.NewGray(r)
-	case *image.Gray16:
-		canvas = image.NewGray16(r)
-	default:
-		c := image.NewNRGBA(r)
-		for i := 3; i < len(c.Pix); i += 4 {
-			c.Pix[i] = 0xff // opaque black, as the grey canvases
-		}
-		canvas = c
-	}
-	draw.Draw(canvas, image.Rectangle{Min: box.At, Max: box.At.Add(box.Size)}, out, out.Bounds().Min, draw.Src)
-	return canvas, nil
+// fitImage brings img to the size w x h (ParseSize bounds it) as mode
+// says, with the Lanczos filter of --size. Squash is dataset.Resize's
+// resize, byte for byte.
+func fitImage(img image.Image, w, h int, mode string) image.Image {
+	return resize.Fit(dataset.Normalize(img), w, h, mode, resize.Lanczos)
 }
 
 // aspectTolerance is how far (as a ratio) squash may change a source's

@@ -611,9 +611,7 @@ func (c *sourceCache) load(ctx context.Context, i int) (image.Image, error) {
 		}
 	}
 	if c.cfg.Size.W > 0 {
-		if img, err = fitImage(img, c.cfg.Size.W, c.cfg.Size.H, c.cfg.Fit); err != nil {
-			return nil, fmt.Errorf("source %s: %w", src.Path, err)
-		}
+		img = fitImage(img, c.cfg.Size.W, c.cfg.Size.H, c.cfg.Fit)
 	}
 	return img, nil
 }

@@ -14,32 +14,8 @@ import (
 
 	"github.com/augsplit/augsplit/augment"
 	"github.com/augsplit/augsplit/dataset"
+	"github.com/augsplit/augsplit/internal/filetest"
 )
-
-func TestFitGeometry(t *testing.T) {
-	for _, tc := range []struct {
-		sw, sh, tw, th int
-		mode           string
-		want           fitBox
-	}{
-		{451, 300, 96, 96, FitSquash, fitBox{image.Rect(0, 0, 451, 300), image.Pt(96, 96), image.Pt(0, 0)}},
-		// 451x300 fits 96 wide as 96x64 (63.9 rounded), centred.
-		{451, 300, 96, 96, FitPad, fitBox{image.Rect(0, 0, 451, 300), image.Pt(96, 64), image.Pt(0, 16)}},
-		{300, 451, 96, 96, FitPad, fitBox{image.Rect(0, 0, 300, 451), image.Pt(64, 96), image.Pt(16, 0)}},
-		// Crop keeps the centre 300x300 of 451x300.
-		{451, 300, 96, 96, FitCrop, fitBox{image.Rect(75, 0, 375, 300), image.Pt(96, 96), image.Pt(0, 0)}},
-		{300, 451, 64, 32, FitCrop, fitBox{image.Rect(0, 150, 300, 300), image.Pt(64, 32), image.Pt(0, 0)}},
-		// Same aspect: nothing to pad or crop.
-		{200, 100, 64, 32, FitPad, fitBox{image.Rect(0, 0, 200, 100), image.Pt(64, 32), image.Pt(0, 0)}},
-		{200, 100, 64, 32, FitCrop, fitBox{image.Rect(0, 0, 200, 100), image.Pt(64, 32), image.Pt(0, 0)}},
-		// A sliver still gets a pixel.
-		{1000, 1, 10, 10, FitPad, fitBox{image.Rect(0, 0, 1000, 1), image.Pt(10, 1), image.Pt(0, 4)}},
-	} {
-		if got := fitGeometry(tc.sw, tc.sh, tc.tw, tc.th, tc.mode); got != tc.want {
-			t.Errorf("%dx%d to %dx%d %s: got %+v, want %+v", tc.sw, tc.sh, tc.tw, tc.th, tc.mode, got, tc.want)
-		}
-	}
-}
 
 // writeWide writes one 45x30 colour source per class: a white frame on
 // grey, so padding (black) and cropping (no frame left or right) show.
@@ -57,7 +33,7 @@ func writeWide(t *testing.T, classes ...string) string {
 				img.SetNRGBA(x, y, color.NRGBA{v, v, v, 255})
 			}
 		}
-		writePNGFile(t, filepath.Join(in, c, "wide.png"), img)
+		filetest.WritePNG(t, filepath.Join(in, c, "wide.png"), img)
 	}
 	return in
 }
@@ -135,10 +111,7 @@ func TestFitSquashIsTheOldResize(t *testing.T) {
 	for i := range src.Pix {
 		src.Pix[i] = uint8(i * 7)
 	}
-	got, err := fitImage(src, 32, 32, FitSquash)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := fitImage(src, 32, 32, FitSquash)
 	want, err := dataset.Resize(src, 32, 32)
 	if err != nil {
 		t.Fatal(err)
@@ -230,20 +203,6 @@ func TestGroupRegexMatchingNothingIsRefused(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "matched no group in 4 of 8 file names") {
 		t.Errorf("partial match: stderr %q", log.String())
-	}
-}
-
-func writePNGFile(t *testing.T, path string, img image.Image) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/augsplit/augsplit/internal/filetest"
 	"github.com/augsplit/augsplit/preview"
 )
 
@@ -56,7 +57,7 @@ func TestGenerateAndSplitJSON(t *testing.T) {
 	in := t.TempDir()
 	for ci, c := range []string{"a", "b"} {
 		for i := range 5 {
-			writePNG(t, filepath.Join(in, c, fmt.Sprintf("%s%d.png", c, i)), mixedImage("gray8", 10, i+ci*5))
+			filetest.WritePNG(t, filepath.Join(in, c, fmt.Sprintf("%s%d.png", c, i)), mixedImage("gray8", 10, i+ci*5))
 		}
 	}
 	stdout, stderr, code := runTrainCLI("split", "--in", in, "--out", filepath.Join(t.TempDir(), "s"), "--test", "0.1", "--json")
@@ -229,7 +230,7 @@ func TestFitFlag(t *testing.T) {
 			img.Pix[i] = uint8(100 + ci)
 		}
 		img.SetGray(0, 0, color.Gray{Y: 255})
-		writePNG(t, filepath.Join(in, c, "x.png"), img)
+		filetest.WritePNG(t, filepath.Join(in, c, "x.png"), img)
 	}
 	out := filepath.Join(t.TempDir(), "out")
 	_, stderr, code := runCLI("generate", "--in", in, "--out", out, "--per-source", "2", "--size", "16")

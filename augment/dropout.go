@@ -11,8 +11,8 @@ import (
 // from Holes (whole numbers), each one's height and width independently
 // from Size as fractions of the image's height and width (at least one
 // pixel), its place uniformly inside the image. Holes may overlap. Value is
-// in 8-bit units (x257 for 16-bit; an RGB hole is grey, alpha kept). The
-// record lists the boxes as [x, y, w, h] in pixels.
+// in 8-bit units (x257 for 16-bit; an RGB hole is grey and opaque, as every
+// fill is). The record lists the boxes as [x, y, w, h] in pixels.
 type CoarseDropout struct {
 	Holes Range
 	Size  Range
@@ -29,7 +29,7 @@ func (t *CoarseDropout) fields() []field {
 	return []field{
 		{key: "holes", kind: kindIntRange, lo: 0, hi: maxHoles, rng: &t.Holes, unit: "rectangles, a whole number drawn uniformly"},
 		{key: "size", kind: kindRange, lo: 0, hi: 1, rng: &t.Size, unit: "fraction of height and of width, each drawn"},
-		{key: "value", kind: kindFloat, lo: 0, hi: 255, num: &t.Value, unit: "8-bit level (x257 for 16-bit; grey on RGB)"},
+		{key: "value", kind: kindFloat, lo: 0, hi: 255, num: &t.Value, unit: "8-bit level (x257 for 16-bit; opaque grey on colour)"},
 	}
 }
 
@@ -92,13 +92,12 @@ func dropout(img image.Image, boxes [][4]int, value float64) {
 }
 
 func fillBoxes[T pixel](p plane[T], boxes [][4]int, value float64) {
-	fill := fillFor[T](p.c, value)
-	cc := p.colour()
+	fill := fillFor[T](p.c, value) // opaque for colour
 	for _, bx := range boxes {
 		for y := bx[1]; y < bx[1]+bx[3]; y++ {
 			row := p.row(y)
 			for x := bx[0]; x < bx[0]+bx[2]; x++ {
-				for k := range cc {
+				for k := range p.c {
 					row[x*p.c+k] = T(fill[k])
 				}
 			}

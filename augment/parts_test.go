@@ -164,7 +164,7 @@ func TestCoarseDropout(t *testing.T) {
 			}
 		}
 	}
-	// 16-bit: value x257; RGB: grey, alpha kept.
+	// 16-bit: value x257; colour: grey and opaque, as every fill.
 	g16 := image.NewGray16(image.Rect(0, 0, 4, 4))
 	whole := &CoarseDropout{Holes: Range{1, 1}, Size: Range{1, 1}, Value: 10}
 	out16, _ := whole.Apply(g16, rand.New(rand.NewPCG(1, 1)))
@@ -174,8 +174,8 @@ func TestCoarseDropout(t *testing.T) {
 	rgb := toNRGBA(synthetic(4))
 	rgb.Pix[3] = 9
 	outRGB, _ := whole.Apply(rgb, rand.New(rand.NewPCG(1, 1)))
-	if c := outRGB.(*image.NRGBA).NRGBAAt(0, 0); c != (color.NRGBA{10, 10, 10, 9}) {
-		t.Errorf("RGB fill %v, want {10 10 10 9}", c)
+	if c := outRGB.(*image.NRGBA).NRGBAAt(0, 0); c != (color.NRGBA{10, 10, 10, 255}) {
+		t.Errorf("RGB fill %v, want opaque {10 10 10 255}", c)
 	}
 	// A replayed box outside the image is an error, not a panic.
 	js := `[{"name": "coarse_dropout", "params": {"boxes": [[14, 0, 4, 4]], "value": 0}}]`

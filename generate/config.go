@@ -22,7 +22,9 @@ import (
 // Version is the tool version recorded in every dataset card and hashed
 // into its fingerprint. Bump it whenever any output byte of any command
 // changes. 0.2.0: an affine step that lists some of scale, translate and
-// shear no longer draws (and records) the ones it does not list.
+// shear no longer draws (and records) the ones it does not list; and the
+// reader changes of issue 11 that landed under 0.1.0 (EXIF orientation
+// applied, alpha kept, orientation in the card) change bytes too.
 const Version = "0.2.0"
 
 // Config is the effective configuration of a generate run: flags over the

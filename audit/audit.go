@@ -24,6 +24,7 @@ import (
 
 	"github.com/augsplit/augsplit/dataset"
 	"github.com/augsplit/augsplit/internal/safefile"
+	"github.com/augsplit/augsplit/schema"
 )
 
 // Options tune the checks. Start from DefaultOptions: the zero value
@@ -365,7 +366,7 @@ func (r *Report) checkStraddles(in Input) int {
 			continue
 		}
 		st := Straddle{Class: g.class, Source: g.source, Group: key, Splits: g.splits}
-		if in.Card != nil && in.Card.SplitLevel[g.class] == "variant" {
+		if in.Card != nil && in.Card.SplitLevel[g.class] == schema.LevelVariant {
 			st.Expected = true
 			expected = append(expected, st.Source)
 		} else {

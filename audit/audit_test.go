@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/augsplit/augsplit/internal/filetest"
+	"github.com/augsplit/augsplit/schema"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
@@ -159,7 +160,7 @@ func balancedFolder(t *testing.T) map[string]image.Image {
 	seed := uint64(200)
 	for _, split := range []string{"train", "val"} {
 		n := 4
-		if split == "val" {
+		if split == schema.Val {
 			n = 1
 		}
 		for _, c := range []string{"a", "b"} {
@@ -257,7 +258,7 @@ func TestCleanOut(t *testing.T) {
 	if !r.Clean() || len(r.Findings) != 0 {
 		t.Errorf("findings %+v, want none", r.Findings)
 	}
-	if r.Keras == nil || r.Keras.Over != "train" || r.Keras.Order != "manifest order" || len(r.Keras.ValClasses) != 3 {
+	if r.Keras == nil || r.Keras.Over != schema.Train || r.Keras.Order != "manifest order" || len(r.Keras.ValClasses) != 3 {
 		t.Errorf("keras = %+v, want all three classes in the last 20%% of train in manifest order", r.Keras)
 	}
 	if r.NearDuplicates.Checked != 27 {
@@ -297,7 +298,7 @@ func TestVariantLevelOut(t *testing.T) {
 			if got := kinds(r, Expected); !slices.Equal(got, tt.wantExpected) {
 				t.Errorf("expected = %v, want %v", got, tt.wantExpected)
 			}
-			if len(r.Straddles) != 2 || r.Straddles[0].Splits["train"] != 4 || r.Straddles[0].Splits["val"] != 1 {
+			if len(r.Straddles) != 2 || r.Straddles[0].Splits[schema.Train] != 4 || r.Straddles[0].Splits[schema.Val] != 1 {
 				t.Errorf("straddles = %+v, want a and b with 4 train, 1 val", r.Straddles)
 			}
 			// Variants are flips of their source: near-duplicates, but
@@ -397,7 +398,7 @@ func TestLoadErrors(t *testing.T) {
 	filetest.Write(t, filepath.Join(dir, "emptysplit.csv"), []byte("path,label,split\na.png,x,\n"))
 	filetest.Write(t, filepath.Join(dir, "bad.csv"), []byte("path,label,split\nbad.png,x,train\n"))
 	filetest.Write(t, filepath.Join(dir, "bad.png"), []byte("not a png"))
-	filetest.Write(t, filepath.Join(dir, "escape", "manifest.jsonl"), []byte(`{"id":"x","split":"train","class":"a","path":"../bad.png","sha256":"`+strings.Repeat("0", 64)+`"}`+"\n"))
+	filetest.Write(t, filepath.Join(dir, "escape", schema.ManifestFile), []byte(`{"id":"x","split":"train","class":"a","path":"../bad.png","sha256":"`+strings.Repeat("0", 64)+`"}`+"\n"))
 	tests := []struct {
 		path string
 		want string
@@ -442,7 +443,7 @@ func TestReportGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	filetest.Write(t, filepath.Join(dir, "val", "a", "copy.png"), data)
-	f, err := os.OpenFile(filepath.Join(dir, "manifest.jsonl"), os.O_APPEND|os.O_WRONLY, 0)
+	f, err := os.OpenFile(filepath.Join(dir, schema.ManifestFile), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

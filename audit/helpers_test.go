@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/augsplit/augsplit/internal/filetest"
-	"github.com/augsplit/augsplit/writer"
+	"github.com/augsplit/augsplit/schema"
 )
 
 // blobs draws a deterministic cell-like grey image: a few Gaussian blobs
@@ -114,7 +114,7 @@ func buildOut(t *testing.T, samples []outSample, levels map[string]string) strin
 		id := s.class + "_" + strconv.Itoa(int(s.source)) + "_" + strconv.Itoa(s.variant)
 		rel := s.split + "/" + s.class + "/" + id + ".png"
 		filetest.Write(t, filepath.Join(dir, filepath.FromSlash(rel)), data)
-		rec := writer.Record{
+		rec := schema.Record{
 			ID: id, Split: s.split, Class: s.class, Source: s.class + "/src" + strconv.Itoa(int(s.source)) + ".png",
 			SourceSHA256: "sha-of-source-" + strconv.Itoa(int(s.source)), Variant: s.variant,
 			Params: json.RawMessage(`[]`), Width: img.Bounds().Dx(), Height: img.Bounds().Dy(),
@@ -132,8 +132,8 @@ func buildOut(t *testing.T, samples []outSample, levels map[string]string) strin
 		}
 		counts[s.class][s.split]++
 	}
-	filetest.Write(t, filepath.Join(dir, "manifest.jsonl"), manifest.Bytes())
-	card := writer.Card{Tool: "augsplit", Command: "generate", Counts: counts, SplitLevel: levels}
+	filetest.Write(t, filepath.Join(dir, schema.ManifestFile), manifest.Bytes())
+	card := schema.Card{Tool: "augsplit", Command: "generate", Counts: counts, SplitLevel: levels}
 	for c := range classes {
 		card.Classes = append(card.Classes, c)
 	}
@@ -146,6 +146,6 @@ func buildOut(t *testing.T, samples []outSample, levels map[string]string) strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	filetest.Write(t, filepath.Join(dir, "dataset.json"), data)
+	filetest.Write(t, filepath.Join(dir, schema.CardFile), data)
 	return dir
 }

@@ -1,9 +1,9 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +15,7 @@ import (
 
 	"github.com/augsplit/augsplit/dataset"
 	"github.com/augsplit/augsplit/internal/safefile"
-	"github.com/augsplit/augsplit/writer"
+	"github.com/augsplit/augsplit/schema"
 )
 
 // Kind names what an Input was read from.
@@ -49,7 +49,7 @@ type Input struct {
 	// Classes lists every class known to the input, including classes
 	// with no samples (an empty class folder, a class in the card).
 	Classes []string
-	Card    *writer.Card // augsplit OUT only; nil when dataset.json is absent
+	Card    *schema.Card // augsplit OUT only; nil when dataset.json is absent
 	Notes   []string     // what was skipped while listing, for the report
 }
 
@@ -63,9 +63,9 @@ var imageExts = map[string]bool{
 // splitRank orders split folder names; a top-level folder with one of
 // these names makes a folder a split layout.
 var splitRank = map[string]int{
-	"train": 0, "training": 0,
-	"val": 1, "valid": 1, "validation": 1, "dev": 1, "eval": 1,
-	"test": 2, "testing": 2, "holdout": 2,
+	schema.Train: 0, "training": 0,
+	schema.Val: 1, "valid": 1, "validation": 1, "dev": 1, "eval": 1,
+	schema.Test: 2, "testing": 2, "holdout": 2,
 }
 
 // sortSplits sorts split names into report order.
@@ -91,9 +91,6 @@ func sortSplits(s []string) {
 // regular file).
 const maxListBytes = 16 << 30
 
-// maxCardBytes caps dataset.json, as dataset does.
-const maxCardBytes = 256 << 20
-
 // Load lists the dataset at p: a CSV file, an augsplit OUT (a folder with
 // manifest.jsonl), or a folder dataset. Items come in the order a loader
 // would read them, which is what a Keras validation_split slices: CSV row
@@ -108,7 +105,7 @@ func Load(p string) (Input, error) {
 	if !st.IsDir() {
 		return LoadCSV(p)
 	}
-	if _, err := os.Stat(filepath.Join(p, dataset.ManifestFile)); err == nil {
+	if _, err := os.Stat(filepath.Join(p, schema.ManifestFile)); err == nil {
 		return LoadOut(p)
 	}
 	return LoadFolder(p)
@@ -257,7 +254,7 @@ func kerasFiles(dir string) (files []string, nonImages int, err error) {
 // without one (an interrupted run) is still audited, with a note.
 func LoadOut(dir string) (Input, error) {
 	in := Input{Path: dir, Kind: KindOut}
-	mp := filepath.Join(dir, dataset.ManifestFile)
+	mp := filepath.Join(dir, schema.ManifestFile)
 	f, err := safefile.Open(context.Background(), mp, maxListBytes)
 	if err != nil {
 		return in, fmt.Errorf("read manifest: %w", err)
@@ -265,9 +262,9 @@ func LoadOut(dir string) (Input, error) {
 	defer f.Close()
 	splits := map[string]bool{}
 	classes := map[string]bool{}
-	// dataset.ReadManifest checks each record is safe to follow (a path
+	// schema.ReadManifest checks each record is safe to follow (a path
 	// inside OUT, a known split): a manifest is data, not trusted.
-	err = dataset.ReadManifest(f, mp, func(_ int, r writer.Record) error {
+	err = schema.ReadManifest(f, mp, func(_ int, r schema.Record) error {
 		it := Item{
 			Path:   r.Path,
 			Split:  r.Split,
@@ -297,18 +294,19 @@ func LoadOut(dir string) (Input, error) {
 		return in, fmt.Errorf("read manifest: %w", err)
 	}
 
-	data, err := safefile.ReadFile(context.Background(), filepath.Join(dir, dataset.CardFile), maxCardBytes)
+	cp := filepath.Join(dir, schema.CardFile)
+	data, err := safefile.ReadFile(context.Background(), cp, schema.MaxCardBytes)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		in.Notes = append(in.Notes, "no dataset.json: an unfinished run? split levels unknown, every straddling source counts as a leak")
 	case err != nil:
 		return in, fmt.Errorf("read card: %w", err)
 	default:
-		var c writer.Card
-		if err := json.Unmarshal(data, &c); err != nil {
-			return in, fmt.Errorf("%s: %w", filepath.Join(dir, dataset.CardFile), err)
+		c, err := schema.ReadCard(bytes.NewReader(data), cp)
+		if err != nil {
+			return in, err
 		}
-		in.Card = &c
+		in.Card = c
 		for _, s := range c.Splits {
 			splits[s] = true
 		}

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/augsplit/augsplit/schema"
 )
 
 // OutsideError is a path from a dataset's card or manifest that leads out
@@ -33,7 +35,7 @@ var realRoots sync.Map // string -> string
 // preview, verify) goes through it. A path that does not exist yet is
 // returned as is, for the caller's own "missing" error.
 func Confine(root, rel string) (string, error) {
-	if !safeRel(rel) {
+	if !schema.ValidPath(rel) {
 		return "", &OutsideError{Root: root, Path: rel}
 	}
 	p := filepath.Join(root, filepath.FromSlash(rel))

@@ -3,14 +3,11 @@ package dataset
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"image"
 	"math/rand/v2"
 	"strings"
 	"testing"
-
-	"github.com/augsplit/augsplit/writer"
 )
 
 // Seed corpora live in testdata/fuzz/<target>/ (made by testdataFiles);
@@ -42,29 +39,6 @@ func FuzzDecode(f *testing.F) {
 		case *image.Gray, *image.Gray16, *image.NRGBA:
 		default:
 			t.Fatalf("type %T", img)
-		}
-	})
-}
-
-func FuzzManifest(f *testing.F) {
-	f.Fuzz(func(t *testing.T, data []byte) {
-		err := ReadManifest(bytes.NewReader(data), "m.jsonl", func(line int, rec writer.Record) error {
-			if rec.Path != "" && !safeRel(rec.Path) {
-				t.Fatalf("line %d: unsafe path %q accepted", line, rec.Path)
-			}
-			// What was accepted must survive a round trip.
-			b, err := json.Marshal(rec)
-			if err != nil {
-				t.Fatalf("line %d: marshal: %v", line, err)
-			}
-			if _, err := ParseRecord(b); err != nil {
-				t.Fatalf("line %d: accepted, but not after a round trip: %v", line, err)
-			}
-			return nil
-		})
-		var me *ManifestError
-		if err != nil && !errors.As(err, &me) {
-			t.Fatalf("error of type %T: %v", err, err)
 		}
 	})
 }

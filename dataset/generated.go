@@ -6,47 +6,20 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
 	"io"
 	"os"
-	"path"
 	"path/filepath"
 	"sort"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/augsplit/augsplit/internal/safefile"
+	"github.com/augsplit/augsplit/schema"
 	"github.com/augsplit/augsplit/tfrecord"
 	"github.com/augsplit/augsplit/wds"
-	"github.com/augsplit/augsplit/writer"
 )
-
-// File names of a generated dataset (owned by writer; repeated here because
-// dataset reads what writer writes and must not import its internals).
-const (
-	CardFile     = "dataset.json"
-	ManifestFile = "manifest.jsonl"
-	ClassesFile  = "classes.txt"
-	PartialFile  = ".augsplit-partial"
-)
-
-// Formats a dataset can be written in (Card.Formats, Shard.Format).
-const (
-	FormatFolder     = "folder"
-	FormatWebDataset = "webdataset"
-	FormatTFRecord   = "tfrecord"
-)
-
-// MaxManifestLine bounds one manifest line: a record is a few hundred bytes
-// plus its applied parameters; a longer line is corruption, not data.
-const MaxManifestLine = 1 << 20
-
-// maxCardBytes bounds dataset.json, which lists every source.
-const maxCardBytes = 256 << 20
 
 // Caps on the other files of an OUT, far above anything augsplit writes
 // and far below "reads forever".
@@ -60,7 +33,7 @@ const (
 // sampleMaxBytes caps one sample PNG of rec: twice its raw pixels at the
 // widest layout, plus room for headers; DefaultMaxPixels' cap when the
 // record gives no usable size.
-func sampleMaxBytes(rec *writer.Record) int64 {
+func sampleMaxBytes(rec *schema.Record) int64 {
 	w, h := int64(rec.Width), int64(rec.Height)
 	if w <= 0 || h <= 0 || w > maxSide || h > maxSide {
 		return SourceMaxBytes(DefaultMaxPixels)
@@ -69,7 +42,7 @@ func sampleMaxBytes(rec *writer.Record) int64 {
 }
 
 // shardMaxBytes is the size the card gives a shard, or maxShardBytes.
-func shardMaxBytes(sh writer.Shard) int64 {
+func shardMaxBytes(sh schema.Shard) int64 {
 	if sh.Bytes > 0 {
 		return sh.Bytes
 	}
@@ -82,31 +55,18 @@ type IncompleteError struct{ Dir string }
 
 func (e *IncompleteError) Error() string {
 	return fmt.Sprintf("%s: dataset is incomplete (no %s): a run was interrupted; re-run the same command to finish it",
-		e.Dir, CardFile)
+		e.Dir, schema.CardFile)
 }
-
-// ManifestError is a manifest line that cannot be read.
-type ManifestError struct {
-	Path string
-	Line int
-	Err  error
-}
-
-func (e *ManifestError) Error() string {
-	return fmt.Sprintf("%s:%d: %v", e.Path, e.Line, e.Err)
-}
-
-func (e *ManifestError) Unwrap() error { return e.Err }
 
 // Generated is a finished augsplit OUT: its card and manifest.
 type Generated struct {
 	Dir     string
-	Card    writer.Card
-	Records []writer.Record // manifest order
+	Card    schema.Card
+	Records []schema.Record // manifest order
 }
 
 // Open reads the card and manifest of an augsplit OUT. A missing card is
-// *IncompleteError; a bad manifest line is *ManifestError.
+// *IncompleteError; a bad manifest line is *schema.ManifestError.
 func Open(dir string) (*Generated, error) {
 	return OpenContext(context.Background(), dir)
 }
@@ -118,16 +78,16 @@ func OpenContext(ctx context.Context, dir string) (*Generated, error) {
 		return nil, err
 	}
 	g := &Generated{Dir: dir, Card: *card}
-	mp := filepath.Join(dir, ManifestFile)
+	mp := filepath.Join(dir, schema.ManifestFile)
 	f, err := safefile.Open(ctx, mp, maxManifestBytes)
 	if err != nil {
 		return nil, fmt.Errorf("open manifest: %w", err)
 	}
 	defer f.Close()
 	ids := map[string]int{}
-	err = ReadManifest(f, mp, func(line int, rec writer.Record) error {
+	err = schema.ReadManifest(f, mp, func(line int, rec schema.Record) error {
 		if prev, dup := ids[rec.ID]; dup {
-			return &ManifestError{Path: mp, Line: line, Err: fmt.Errorf("id %q already used on line %d", rec.ID, prev)}
+			return &schema.ManifestError{Path: mp, Line: line, Err: fmt.Errorf("id %q already used on line %d", rec.ID, prev)}
 		}
 		ids[rec.ID] = line
 		g.Records = append(g.Records, rec)
@@ -141,11 +101,11 @@ func OpenContext(ctx context.Context, dir string) (*Generated, error) {
 
 // ReadCard reads only the card of an augsplit OUT (bounded, as Open does):
 // for a summary of a dataset already verified, without its manifest.
-func ReadCard(ctx context.Context, dir string) (*writer.Card, error) { return readCard(ctx, dir) }
+func ReadCard(ctx context.Context, dir string) (*schema.Card, error) { return readCard(ctx, dir) }
 
-func readCard(ctx context.Context, dir string) (*writer.Card, error) {
-	cp := filepath.Join(dir, CardFile)
-	f, err := safefile.Open(ctx, cp, maxCardBytes)
+func readCard(ctx context.Context, dir string) (*schema.Card, error) {
+	cp := filepath.Join(dir, schema.CardFile)
+	f, err := safefile.Open(ctx, cp, schema.MaxCardBytes)
 	if errors.Is(err, os.ErrNotExist) {
 		if _, serr := os.Stat(dir); serr != nil {
 			return nil, fmt.Errorf("dataset folder: %w", serr)
@@ -156,126 +116,13 @@ func readCard(ctx context.Context, dir string) (*writer.Card, error) {
 		return nil, fmt.Errorf("open dataset card: %w", err)
 	}
 	defer f.Close()
-	var card writer.Card
-	dec := json.NewDecoder(f)
-	if err := dec.Decode(&card); err != nil {
-		return nil, fmt.Errorf("%s: not a valid dataset card: %w", cp, err)
-	}
-	return &card, nil
-}
-
-// ReadManifest calls fn for each record of a manifest in order. Lines are
-// bounded by MaxManifestLine; each must be one JSON record with a safe id,
-// class and path. Errors are *ManifestError naming the file and line, or
-// whatever fn returns.
-func ReadManifest(r io.Reader, name string, fn func(line int, rec writer.Record) error) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), MaxManifestLine)
-	line := 0
-	for sc.Scan() {
-		line++
-		rec, err := ParseRecord(sc.Bytes())
-		if err != nil {
-			return &ManifestError{Path: name, Line: line, Err: err}
-		}
-		if err := fn(line, rec); err != nil {
-			return err
-		}
-	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return &ManifestError{Path: name, Line: line + 1, Err: fmt.Errorf("line longer than %d bytes", MaxManifestLine)}
-		}
-		return &ManifestError{Path: name, Line: line + 1, Err: err}
-	}
-	return nil
-}
-
-// ParseRecord parses one manifest line. Beyond JSON syntax it checks what
-// a reader relies on for safety: an id and class usable as path elements,
-// a known split, and a path that stays inside OUT.
-func ParseRecord(line []byte) (writer.Record, error) {
-	var rec writer.Record
-	if len(bytes.TrimSpace(line)) == 0 {
-		return rec, errors.New("empty line")
-	}
-	dec := json.NewDecoder(bytes.NewReader(line))
-	if err := dec.Decode(&rec); err != nil {
-		return rec, fmt.Errorf("not a JSON record: %w", err)
-	}
-	if dec.More() {
-		return rec, errors.New("text after the JSON record")
-	}
-	switch {
-	case !safeName(rec.ID):
-		return rec, fmt.Errorf("id %q: want letters, digits, '-' or '_'", rec.ID)
-	case rec.Split != writer.Train && rec.Split != writer.Val && rec.Split != writer.Test:
-		return rec, fmt.Errorf("split %q: want train, val or test", rec.Split)
-	case !safeName(rec.Class):
-		return rec, fmt.Errorf("class %q: want letters, digits, '-' or '_'", rec.Class)
-	case rec.ClassIndex < 0:
-		return rec, fmt.Errorf("class_index %d is negative", rec.ClassIndex)
-	case !isSHA256(rec.SHA256):
-		return rec, fmt.Errorf("sha256 %q: want 64 lowercase hex digits", rec.SHA256)
-	case rec.Path != "" && !safeRel(rec.Path):
-		return rec, fmt.Errorf("path %q: want a relative slash-separated path inside the dataset", rec.Path)
-	}
-	return rec, nil
-}
-
-// safeName accepts what SanitizeName can produce: letters, digits and
-// combining marks of any script, '-' and '_', in valid UTF-8. Unicode is
-// accepted already, ahead of the writer, so that datasets written once
-// writer takes Unicode ids (Scan's UnicodeNames) can be read back; dots,
-// separators, spaces and control characters stay refused.
-func safeName(s string) bool {
-	if s == "" || len(s) > 255 || !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' ||
-			r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.M, r))) {
-			return false
-		}
-	}
-	return true
-}
-
-func isSHA256(s string) bool {
-	if len(s) != 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !(s[i] >= '0' && s[i] <= '9' || s[i] >= 'a' && s[i] <= 'f') {
-			return false
-		}
-	}
-	return true
-}
-
-// safeRel accepts a clean relative slash path that cannot leave its root
-// on any OS: no "..", no backslash, no drive colon, no control bytes.
-func safeRel(p string) bool {
-	if p == "" || p == "." || path.IsAbs(p) || path.Clean(p) != p || strings.ContainsAny(p, "\\:") {
-		return false
-	}
-	for _, el := range strings.Split(p, "/") {
-		if el == ".." || el == "." || el == "" {
-			return false
-		}
-	}
-	for i := 0; i < len(p); i++ {
-		if p[i] < 0x20 || p[i] == 0x7f {
-			return false
-		}
-	}
-	return true
+	return schema.ReadCard(f, cp)
 }
 
 // isOUT reports whether root looks like an augsplit OUT (finished or not)
 // rather than a plain ImageFolder.
 func isOUT(root string) bool {
-	for _, n := range []string{CardFile, ManifestFile, PartialFile} {
+	for _, n := range []string{schema.CardFile, schema.ManifestFile, schema.MarkerFile} {
 		if _, err := os.Lstat(filepath.Join(root, n)); err == nil {
 			return true
 		}
@@ -289,7 +136,7 @@ func isOUT(root string) bool {
 // one split does not shift the labels of the others.
 func Classes(root string) ([]string, error) {
 	if isOUT(root) {
-		b, err := safefile.ReadFile(context.Background(), filepath.Join(root, ClassesFile), maxClassesBytes)
+		b, err := safefile.ReadFile(context.Background(), filepath.Join(root, schema.ClassesFile), maxClassesBytes)
 		if err == nil {
 			var out []string
 			for _, l := range strings.Split(string(b), "\n") {
@@ -353,7 +200,7 @@ type Sample struct {
 	Class  string
 	Label  int            // index into the dataset's sorted class list
 	Image  image.Image    // *image.Gray, *image.Gray16 or *image.NRGBA
-	Record *writer.Record // nil for a plain ImageFolder
+	Record *schema.Record // nil for a plain ImageFolder
 	// Path is the image file of a plain ImageFolder sample (root joined
 	// with its path), to name it in a message; "" for an augsplit OUT,
 	// whose Record says where the sample is.
@@ -369,11 +216,11 @@ func Walk(ctx context.Context, root, split string, fn func(Sample) error) error 
 }
 
 // WalkFormat is Walk reading one particular form of an augsplit OUT
-// (FormatFolder, FormatWebDataset or FormatTFRecord; "" chooses as Walk
+// (schema.FormatFolder, schema.FormatWebDataset or schema.FormatTFRecord; "" chooses as Walk
 // does), so that the forms can be compared.
 func WalkFormat(ctx context.Context, root, split, format string, fn func(Sample) error) error {
 	if !isOUT(root) {
-		if format != "" && format != FormatFolder {
+		if format != "" && format != schema.FormatFolder {
 			return fmt.Errorf("%s: not an augsplit dataset, so it has no %s shards", root, format)
 		}
 		return walkImageFolder(ctx, root, split, fn)
@@ -396,8 +243,8 @@ func (g *Generated) hasFormat(f string) bool {
 
 // shards lists the shards of one split and format in path order, which is
 // the order the writer filled them.
-func (g *Generated) shards(split, format string) []writer.Shard {
-	var out []writer.Shard
+func (g *Generated) shards(split, format string) []schema.Shard {
+	var out []schema.Shard
 	for _, s := range g.Card.Shards {
 		if s.Split == split && s.Format == format {
 			out = append(out, s)
@@ -418,12 +265,12 @@ func (g *Generated) Walk(ctx context.Context, split, format string, fn func(Samp
 	}
 	if format == "" {
 		switch {
-		case g.hasFormat(FormatFolder):
-			format = FormatFolder
-		case len(g.shards(split, FormatWebDataset)) > 0:
-			format = FormatWebDataset
-		case len(g.shards(split, FormatTFRecord)) > 0:
-			format = FormatTFRecord
+		case g.hasFormat(schema.FormatFolder):
+			format = schema.FormatFolder
+		case len(g.shards(split, schema.FormatWebDataset)) > 0:
+			format = schema.FormatWebDataset
+		case len(g.shards(split, schema.FormatTFRecord)) > 0:
+			format = schema.FormatTFRecord
 		default:
 			return fmt.Errorf("%s: split %q has neither image files nor shards", g.Dir, split)
 		}
@@ -432,7 +279,7 @@ func (g *Generated) Walk(ctx context.Context, split, format string, fn func(Samp
 	for i, c := range g.Card.Classes {
 		labels[c] = i
 	}
-	var recs []*writer.Record
+	var recs []*schema.Record
 	for i := range g.Records {
 		if g.Records[i].Split == split {
 			rec := &g.Records[i]
@@ -444,17 +291,17 @@ func (g *Generated) Walk(ctx context.Context, split, format string, fn func(Samp
 		}
 	}
 	switch format {
-	case FormatFolder:
+	case schema.FormatFolder:
 		return g.walkFolder(ctx, recs, fn)
-	case FormatWebDataset:
+	case schema.FormatWebDataset:
 		return g.walkWebDataset(ctx, split, recs, fn)
-	case FormatTFRecord:
+	case schema.FormatTFRecord:
 		return g.walkTFRecord(ctx, split, recs, fn)
 	}
-	return fmt.Errorf("unknown format %q: want %s, %s or %s", format, FormatFolder, FormatWebDataset, FormatTFRecord)
+	return fmt.Errorf("unknown format %q: want %s, %s or %s", format, schema.FormatFolder, schema.FormatWebDataset, schema.FormatTFRecord)
 }
 
-func (g *Generated) walkFolder(ctx context.Context, recs []*writer.Record, fn func(Sample) error) error {
+func (g *Generated) walkFolder(ctx context.Context, recs []*schema.Record, fn func(Sample) error) error {
 	for _, rec := range recs {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -483,7 +330,7 @@ func (g *Generated) walkFolder(ctx context.Context, recs []*writer.Record, fn fu
 
 // decodeSample decodes the sample file p of rec, capped at the bytes its
 // size can take.
-func decodeSample(ctx context.Context, p string, rec *writer.Record) (*Decoded, string, error) {
+func decodeSample(ctx context.Context, p string, rec *schema.Record) (*Decoded, string, error) {
 	f, err := safefile.Open(ctx, p, sampleMaxBytes(rec))
 	if err != nil {
 		if safefile.IsRefused(err) || ctx.Err() != nil {
@@ -501,7 +348,7 @@ func decodeSample(ctx context.Context, p string, rec *writer.Record) (*Decoded, 
 }
 
 // decodeShardSample checks an encoded sample against its record and decodes it.
-func decodeShardSample(where string, data []byte, rec *writer.Record) (image.Image, error) {
+func decodeShardSample(where string, data []byte, rec *schema.Record) (image.Image, error) {
 	sum := sha256.Sum256(data)
 	if hex.EncodeToString(sum[:]) != rec.SHA256 {
 		return nil, fmt.Errorf("%s: image bytes do not match the manifest sha256 of %q: run augsplit verify", where, rec.ID)
@@ -510,13 +357,13 @@ func decodeShardSample(where string, data []byte, rec *writer.Record) (image.Ima
 	return img, err
 }
 
-func (g *Generated) walkWebDataset(ctx context.Context, split string, recs []*writer.Record, fn func(Sample) error) error {
-	byID := make(map[string]*writer.Record, len(recs))
+func (g *Generated) walkWebDataset(ctx context.Context, split string, recs []*schema.Record, fn func(Sample) error) error {
+	byID := make(map[string]*schema.Record, len(recs))
 	for _, r := range recs {
 		byID[r.ID] = r
 	}
 	n := 0
-	for _, sh := range g.shards(split, FormatWebDataset) {
+	for _, sh := range g.shards(split, schema.FormatWebDataset) {
 		sp, err := Confine(g.Dir, sh.Path)
 		if err != nil {
 			return err
@@ -555,15 +402,15 @@ func (g *Generated) walkWebDataset(ctx context.Context, split string, recs []*wr
 	return nil
 }
 
-func (g *Generated) walkTFRecord(ctx context.Context, split string, recs []*writer.Record, fn func(Sample) error) error {
+func (g *Generated) walkTFRecord(ctx context.Context, split string, recs []*schema.Record, fn func(Sample) error) error {
 	// TFRecord has no sample key: records are matched to the manifest by
 	// the sha256 of their image, in order for equal images.
-	bySHA := map[string][]*writer.Record{}
+	bySHA := map[string][]*schema.Record{}
 	for _, r := range recs {
 		bySHA[r.SHA256] = append(bySHA[r.SHA256], r)
 	}
 	n := 0
-	for _, sh := range g.shards(split, FormatTFRecord) {
+	for _, sh := range g.shards(split, schema.FormatTFRecord) {
 		sp, err := Confine(g.Dir, sh.Path)
 		if err != nil {
 			return err

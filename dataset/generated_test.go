@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/augsplit/augsplit/internal/filetest"
-	"github.com/augsplit/augsplit/writer"
+	"github.com/augsplit/augsplit/schema"
 )
 
 func TestOpen(t *testing.T) {
@@ -31,7 +31,7 @@ func TestOpen(t *testing.T) {
 
 func TestOpenIncomplete(t *testing.T) {
 	b := buildOUT(t, outOptions{folder: true})
-	if err := os.Remove(filepath.Join(b.dir, CardFile)); err != nil {
+	if err := os.Remove(filepath.Join(b.dir, schema.CardFile)); err != nil {
 		t.Fatal(err)
 	}
 	_, err := Open(b.dir)
@@ -44,73 +44,26 @@ func TestOpenIncomplete(t *testing.T) {
 	}
 }
 
-func TestReadManifestErrors(t *testing.T) {
-	good := `{"id":"a_1","split":"train","class":"a","class_index":0,"params":[],"path":"train/a/a_1.png","sha256":"` + strings.Repeat("0", 64) + `"}`
-	tests := []struct {
-		name     string
-		text     string
-		wantLine int
-		wantMsg  string
-	}{
-		{"bad json on line 2", good + "\n{\"id\": \n", 2, "not a JSON record"},
-		{"path escapes OUT", strings.Replace(good, "train/a/", "../../", 1), 1, "path"},
-		{"absolute path", strings.Replace(good, "train/a/", "/etc/", 1), 1, "path"},
-		{"backslash path", strings.Replace(good, "train/a/", `train\\a\\`, 1), 1, "path"},
-		{"unknown split", good + "\n" + strings.Replace(good, `"train"`, `"holdout"`, 1), 2, "split"},
-		{"id with a dot", strings.Replace(good, `"a_1"`, `"a.1"`, 1), 1, "id"},
-		{"class with a separator", strings.Replace(good, `"class":"a"`, `"class":"a/b"`, 1), 1, "class"},
-		{"class with an ideographic space", strings.Replace(good, `"class":"a"`, `"class":"細\u3000胞"`, 1), 1, "class"},
-		{"id with a full-width dot", strings.Replace(good, `"a_1"`, `"a\uff0e1"`, 1), 1, "id"},
-		{"class not UTF-8", strings.Replace(good, `"class":"a"`, "\"class\":\"a\xff\"", 1), 1, "class"},
-		{"short sha256", strings.Replace(good, strings.Repeat("0", 64), "00", 1), 1, "sha256"},
-		{"text after the record", good + ` {}`, 1, "after"},
-		{"empty line", good + "\n\n" + good, 2, "empty"},
-		{"line too long", good + "\n" + strings.Repeat(" ", MaxManifestLine+1) + "\n", 2, "longer than"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			err := ReadManifest(strings.NewReader(tc.text), "m.jsonl", func(int, writer.Record) error { return nil })
-			var me *ManifestError
-			if !errors.As(err, &me) {
-				t.Fatalf("err = %v, want *ManifestError", err)
-			}
-			if me.Line != tc.wantLine || me.Path != "m.jsonl" || !strings.Contains(err.Error(), tc.wantMsg) {
-				t.Errorf("err = %v (line %d), want line %d mentioning %q", err, me.Line, tc.wantLine, tc.wantMsg)
-			}
-		})
-	}
-	n := 0
-	if err := ReadManifest(strings.NewReader(good+"\n"+good), "m", func(int, writer.Record) error { n++; return nil }); err != nil || n != 2 {
-		t.Errorf("two good lines: %d records, err %v", n, err)
-	}
-}
-
-// Names SanitizeName keeps (letters and digits of any script) are read
-// back; they were refused as not ASCII before.
-func TestParseRecordUnicodeNames(t *testing.T) {
-	line := `{"id":"細胞_ünïcødé_0001","split":"train","class":"細胞","class_index":0,"params":[],` +
-		`"path":"train/細胞/細胞_ünïcødé_0001.png","sha256":"` + strings.Repeat("0", 64) + `"}`
-	rec, err := ParseRecord([]byte(line))
-	if err != nil || rec.Class != "細胞" || rec.ID != "細胞_ünïcødé_0001" {
-		t.Errorf("ParseRecord = %+v, %v; want the Unicode class and id accepted", rec, err)
-	}
-	for _, name := range []string{SanitizeName("ünïcødé 細胞"), SanitizeName("u\u0308ber"), SanitizeName(strings.Repeat("細", 40))} {
-		if !safeName(name) {
-			t.Errorf("safeName(%q) = false for a SanitizeName result", name)
+// Names SanitizeName makes are names a manifest may hold (schema.ValidName),
+// Unicode ones included.
+func TestSanitizedNamesAreValid(t *testing.T) {
+	for _, name := range []string{SanitizeName("ünïcødé 細胞"), SanitizeName("u\u0308ber"), SanitizeName(strings.Repeat("細", 40)), SanitizeName("../a b.c")} {
+		if !schema.ValidName(name) {
+			t.Errorf("schema.ValidName(%q) = false for a SanitizeName result", name)
 		}
 	}
 }
 
 func TestOpenDuplicateID(t *testing.T) {
 	b := buildOUT(t, outOptions{folder: true})
-	mp := filepath.Join(b.dir, ManifestFile)
+	mp := filepath.Join(b.dir, schema.ManifestFile)
 	m, _ := os.ReadFile(mp)
 	first := m[:bytes.IndexByte(m, '\n')+1]
 	filetest.Write(t, mp, append(m, first...))
 	_, err := Open(b.dir)
-	var me *ManifestError
+	var me *schema.ManifestError
 	if !errors.As(err, &me) || !strings.Contains(err.Error(), "already used on line 1") {
-		t.Errorf("err = %v, want *ManifestError for the repeated id", err)
+		t.Errorf("err = %v, want *schema.ManifestError for the repeated id", err)
 	}
 }
 
@@ -136,9 +89,9 @@ func walkIDs(t *testing.T, root, split, format string) (ids []string, labels []i
 
 func TestWalkGenerated(t *testing.T) {
 	b := buildOUT(t, outOptions{folder: true, webdataset: true, tfrecord: true})
-	for _, split := range []string{writer.Train, writer.Val} {
+	for _, split := range []string{schema.Train, schema.Val} {
 		want := b.idsOf(split)
-		for _, format := range []string{"", FormatFolder, FormatWebDataset, FormatTFRecord} {
+		for _, format := range []string{"", schema.FormatFolder, schema.FormatWebDataset, schema.FormatTFRecord} {
 			t.Run(split+"/"+format, func(t *testing.T) {
 				var got []string
 				err := WalkFormat(context.Background(), b.dir, split, format, func(s Sample) error {
@@ -165,8 +118,8 @@ func TestWalkGenerated(t *testing.T) {
 func TestWalkShardsOnly(t *testing.T) {
 	for _, o := range []outOptions{{webdataset: true}, {tfrecord: true}} {
 		b := buildOUT(t, o)
-		ids, _ := walkIDs(t, b.dir, writer.Train, "")
-		if want := b.idsOf(writer.Train); !reflect.DeepEqual(ids, want) {
+		ids, _ := walkIDs(t, b.dir, schema.Train, "")
+		if want := b.idsOf(schema.Train); !reflect.DeepEqual(ids, want) {
 			t.Errorf("%+v: order = %v, want %v", o, ids, want)
 		}
 	}
@@ -181,20 +134,20 @@ func TestWalkGeneratedErrors(t *testing.T) {
 		break_  func(t *testing.T, b *builtOUT)
 		wantMsg string
 	}{
-		{"unknown split", outOptions{folder: true}, writer.Test, "", nil, `no split "test"`},
-		{"changed file", outOptions{folder: true}, writer.Train, "", func(t *testing.T, b *builtOUT) {
+		{"unknown split", outOptions{folder: true}, schema.Test, "", nil, `no split "test"`},
+		{"changed file", outOptions{folder: true}, schema.Train, "", func(t *testing.T, b *builtOUT) {
 			filetest.Write(t, filepath.Join(b.dir, filepath.FromSlash(b.records[0].Path)), filetest.PNG(t, grey(4, 3, 99)))
 		}, "does not match the manifest"},
-		{"no card", outOptions{folder: true}, writer.Train, "", func(t *testing.T, b *builtOUT) {
-			os.Remove(filepath.Join(b.dir, CardFile))
+		{"no card", outOptions{folder: true}, schema.Train, "", func(t *testing.T, b *builtOUT) {
+			os.Remove(filepath.Join(b.dir, schema.CardFile))
 		}, "incomplete"},
-		{"flipped tfrecord byte", outOptions{tfrecord: true}, writer.Train, "", func(t *testing.T, b *builtOUT) {
+		{"flipped tfrecord byte", outOptions{tfrecord: true}, schema.Train, "", func(t *testing.T, b *builtOUT) {
 			p := filepath.Join(b.dir, filepath.FromSlash(b.card.Shards[1].Path))
 			data, _ := os.ReadFile(p)
 			data[len(data)-10] ^= 1
 			filetest.Write(t, p, data)
 		}, "train-000001-of-000002.tfrecord: at byte offset"},
-		{"missing folder form", outOptions{webdataset: true}, writer.Train, FormatFolder, nil, "no path"},
+		{"missing folder form", outOptions{webdataset: true}, schema.Train, schema.FormatFolder, nil, "no path"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -214,7 +167,7 @@ func TestWalkStopsOnCallbackError(t *testing.T) {
 	b := buildOUT(t, outOptions{folder: true})
 	stop := errors.New("stop")
 	n := 0
-	err := Walk(context.Background(), b.dir, writer.Train, func(Sample) error { n++; return stop })
+	err := Walk(context.Background(), b.dir, schema.Train, func(Sample) error { n++; return stop })
 	if !errors.Is(err, stop) || n != 1 {
 		t.Errorf("err = %v after %d calls, want the callback's error after 1", err, n)
 	}
@@ -271,7 +224,7 @@ func TestClassesOfOUT(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(got, []string{"alpha", "beta"}) {
 		t.Errorf("Classes = %v, %v; want [alpha beta]", got, err)
 	}
-	os.Remove(filepath.Join(b.dir, ClassesFile))
+	os.Remove(filepath.Join(b.dir, schema.ClassesFile))
 	got, err = Classes(b.dir)
 	if err != nil || !reflect.DeepEqual(got, []string{"alpha", "beta"}) {
 		t.Errorf("Classes without classes.txt = %v, %v; want the card's", got, err)

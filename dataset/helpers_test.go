@@ -13,9 +13,9 @@ import (
 	"testing"
 
 	"github.com/augsplit/augsplit/internal/filetest"
+	"github.com/augsplit/augsplit/schema"
 	"github.com/augsplit/augsplit/tfrecord"
 	"github.com/augsplit/augsplit/wds"
-	"github.com/augsplit/augsplit/writer"
 )
 
 // grey makes a small grey image whose pixels depend on seed, so that two
@@ -41,7 +41,7 @@ func readTestdata(t testing.TB, name string) []byte {
 // --- shards, written with the codecs (tested on their own) ---
 
 // tfExample is the Example augsplit writes for rec, less its params.
-func tfExample(rec writer.Record, data []byte) []byte {
+func tfExample(rec schema.Record, data []byte) []byte {
 	return tfrecord.Example{
 		"image/encoded":     tfrecord.BytesFeature(data),
 		"image/format":      tfrecord.BytesFeature([]byte("png")),
@@ -63,8 +63,8 @@ type outOptions struct {
 // builtOUT is what buildOUT wrote, for assertions.
 type builtOUT struct {
 	dir     string
-	card    writer.Card
-	records []writer.Record // manifest order
+	card    schema.Card
+	records []schema.Record // manifest order
 	images  map[string]*image.Gray
 }
 
@@ -74,13 +74,13 @@ type builtOUT struct {
 func buildOUT(t testing.TB, o outOptions) *builtOUT {
 	t.Helper()
 	if o.perClass == nil {
-		o.perClass = map[string]int{writer.Train: 3, writer.Val: 1}
+		o.perClass = map[string]int{schema.Train: 3, schema.Val: 1}
 	}
 	dir := t.TempDir()
 	classes := []string{"alpha", "beta"}
 	b := &builtOUT{dir: dir, images: map[string]*image.Gray{}}
 	var splits []string
-	for _, s := range []string{writer.Train, writer.Val, writer.Test} {
+	for _, s := range []string{schema.Train, schema.Val, schema.Test} {
 		if o.perClass[s] > 0 {
 			splits = append(splits, s)
 		}
@@ -95,7 +95,7 @@ func buildOUT(t testing.TB, o outOptions) *builtOUT {
 				id := fmt.Sprintf("%s_src-%04d", c, seed)
 				img := grey(4, 3, seed)
 				png := filetest.PNG(t, img)
-				rec := writer.Record{ID: id, Split: s, Class: c, ClassIndex: ci, Source: c + "/src.png",
+				rec := schema.Record{ID: id, Split: s, Class: c, ClassIndex: ci, Source: c + "/src.png",
 					SourceSHA256: strings.Repeat("ab", 32), Variant: seed, Params: json.RawMessage("[]"),
 					Width: 4, Height: 3, Channels: 1, BitDepth: 8, SHA256: filetest.SHA256(png)}
 				if o.folder {
@@ -120,26 +120,26 @@ func buildOUT(t testing.TB, o outOptions) *builtOUT {
 		}
 		manifest.Write(append(line, '\n'))
 	}
-	filetest.Write(t, filepath.Join(dir, ManifestFile), manifest.Bytes())
-	filetest.Write(t, filepath.Join(dir, ClassesFile), []byte(strings.Join(classes, "\n")+"\n"))
+	filetest.Write(t, filepath.Join(dir, schema.ManifestFile), manifest.Bytes())
+	filetest.Write(t, filepath.Join(dir, schema.ClassesFile), []byte(strings.Join(classes, "\n")+"\n"))
 
-	card := writer.Card{Tool: "augsplit", Version: "test", Command: "generate", Seed: 1,
+	card := schema.Card{Tool: "augsplit", Version: "test", Command: "generate", Seed: 1,
 		Config: json.RawMessage("{}"), Fingerprint: "f", Classes: classes, Splits: splits,
 		Counts: counts, SplitLevel: map[string]string{"alpha": "variant", "beta": "variant"},
 		Total: len(b.records), ManifestSHA256: filetest.SHA256(manifest.Bytes())}
 	if o.folder {
-		card.Formats = append(card.Formats, FormatFolder)
+		card.Formats = append(card.Formats, schema.FormatFolder)
 	}
 	// Two shards per split and format, filled in manifest order.
 	for _, s := range splits {
-		var recs []writer.Record
+		var recs []schema.Record
 		for _, r := range b.records {
 			if r.Split == s {
 				recs = append(recs, r)
 			}
 		}
 		half := (len(recs) + 1) / 2
-		parts := [][]writer.Record{recs[:half], recs[half:]}
+		parts := [][]schema.Record{recs[:half], recs[half:]}
 		if o.webdataset {
 			for i, part := range parts {
 				var tb bytes.Buffer
@@ -157,7 +157,7 @@ func buildOUT(t testing.TB, o outOptions) *builtOUT {
 				}
 				p := fmt.Sprintf("webdataset/%s-%06d.tar", s, i)
 				filetest.Write(t, filepath.Join(dir, filepath.FromSlash(p)), tb.Bytes())
-				card.Shards = append(card.Shards, writer.Shard{Format: FormatWebDataset, Split: s, Path: p,
+				card.Shards = append(card.Shards, schema.Shard{Format: schema.FormatWebDataset, Split: s, Path: p,
 					Samples: len(part), Bytes: int64(tb.Len()), SHA256: filetest.SHA256(tb.Bytes())})
 			}
 		}
@@ -172,23 +172,23 @@ func buildOUT(t testing.TB, o outOptions) *builtOUT {
 				}
 				p := fmt.Sprintf("tfrecord/%s-%06d-of-%06d.tfrecord", s, i, len(parts))
 				filetest.Write(t, filepath.Join(dir, filepath.FromSlash(p)), tb.Bytes())
-				card.Shards = append(card.Shards, writer.Shard{Format: FormatTFRecord, Split: s, Path: p,
+				card.Shards = append(card.Shards, schema.Shard{Format: schema.FormatTFRecord, Split: s, Path: p,
 					Samples: len(part), Bytes: int64(tb.Len()), SHA256: filetest.SHA256(tb.Bytes())})
 			}
 		}
 	}
 	if o.webdataset {
-		card.Formats = append(card.Formats, FormatWebDataset)
+		card.Formats = append(card.Formats, schema.FormatWebDataset)
 	}
 	if o.tfrecord {
-		card.Formats = append(card.Formats, FormatTFRecord)
+		card.Formats = append(card.Formats, schema.FormatTFRecord)
 	}
 	sort.Strings(card.Formats)
-	cj, err := writer.SealCard(&card)
+	cj, err := schema.SealCard(&card)
 	if err != nil {
 		t.Fatal(err)
 	}
-	filetest.Write(t, filepath.Join(dir, CardFile), cj)
+	filetest.Write(t, filepath.Join(dir, schema.CardFile), cj)
 	b.card = card
 	return b
 }

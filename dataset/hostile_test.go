@@ -22,7 +22,7 @@ import (
 
 	"github.com/augsplit/augsplit/internal/filetest"
 	"github.com/augsplit/augsplit/internal/safefile"
-	"github.com/augsplit/augsplit/writer"
+	"github.com/augsplit/augsplit/schema"
 )
 
 // noHang runs fn and fails the test if it has not returned after a long
@@ -79,7 +79,7 @@ func TestConfine(t *testing.T) {
 func TestWalkRefusesShardsOutside(t *testing.T) {
 	good := buildOUT(t, outOptions{webdataset: true, tfrecord: true})
 	evil := t.TempDir()
-	for _, f := range []string{ManifestFile, ClassesFile, CardFile} {
+	for _, f := range []string{schema.ManifestFile, schema.ClassesFile, schema.CardFile} {
 		data, err := os.ReadFile(filepath.Join(good.dir, f))
 		if err != nil {
 			t.Fatal(err)
@@ -90,13 +90,13 @@ func TestWalkRefusesShardsOutside(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	editCard(t, evil, func(c *writer.Card) {
+	editCard(t, evil, func(c *schema.Card) {
 		for i := range c.Shards {
 			c.Shards[i].Path = filepath.ToSlash(rel) + "/" + c.Shards[i].Path
 		}
 	})
-	for _, format := range []string{FormatWebDataset, FormatTFRecord} {
-		err := WalkFormat(context.Background(), evil, writer.Train, format, func(Sample) error { return nil })
+	for _, format := range []string{schema.FormatWebDataset, schema.FormatTFRecord} {
+		err := WalkFormat(context.Background(), evil, schema.Train, format, func(Sample) error { return nil })
 		var oe *OutsideError
 		if !errors.As(err, &oe) || !strings.Contains(err.Error(), "outside the dataset") {
 			t.Errorf("%s: err = %v, want *OutsideError", format, err)

@@ -13,6 +13,8 @@ import (
 
 	"github.com/augsplit/augsplit/internal/filetest"
 	"github.com/augsplit/augsplit/internal/safefile"
+
+	"github.com/augsplit/augsplit/schema"
 )
 
 func mkfifo(t *testing.T, p string) {
@@ -102,7 +104,7 @@ func TestReadersRefuseNonRegularFiles(t *testing.T) {
 		fifoShard := filepath.Join(b.dir, filepath.FromSlash(b.card.Shards[1].Path))
 		os.Remove(fifoShard)
 		mkfifo(t, fifoShard)
-		manifest := filepath.Join(b.dir, ManifestFile)
+		manifest := filepath.Join(b.dir, schema.ManifestFile)
 		var rep *VerifyReport
 		var err error
 		noHang(t, "Verify", func() { rep, err = Verify(context.Background(), b.dir) })

@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"image"
 
+	"github.com/augsplit/augsplit/schema"
 	"github.com/augsplit/augsplit/wds"
-	"github.com/augsplit/augsplit/writer"
 )
 
 // errPicked stops a shard scan once every wanted sample was found.
@@ -21,9 +21,9 @@ var errPicked = errors.New("every wanted sample found")
 // only until every wanted sample is found and decoding only those. A
 // sample's bytes are checked against its record's sha256. A record whose
 // sample is in no form g holds is an error naming it.
-func (g *Generated) Images(ctx context.Context, recs []*writer.Record) (map[string]image.Image, error) {
+func (g *Generated) Images(ctx context.Context, recs []*schema.Record) (map[string]image.Image, error) {
 	out := make(map[string]image.Image, len(recs))
-	bySplit := map[string][]*writer.Record{}
+	bySplit := map[string][]*schema.Record{}
 	for _, rec := range recs {
 		if rec.Path != "" {
 			p, err := Confine(g.Dir, rec.Path)
@@ -45,9 +45,9 @@ func (g *Generated) Images(ctx context.Context, recs []*writer.Record) (map[stri
 	for split, want := range bySplit {
 		var err error
 		switch {
-		case len(g.shards(split, FormatWebDataset)) > 0:
+		case len(g.shards(split, schema.FormatWebDataset)) > 0:
 			err = g.pickWebDataset(ctx, split, want, out)
-		case len(g.shards(split, FormatTFRecord)) > 0:
+		case len(g.shards(split, schema.FormatTFRecord)) > 0:
 			err = g.pickTFRecord(ctx, split, want, out)
 		default:
 			return nil, fmt.Errorf("%s: sample %q has no file and split %q has no shards", g.Dir, want[0].ID, split)
@@ -64,12 +64,12 @@ func (g *Generated) Images(ctx context.Context, recs []*writer.Record) (map[stri
 	return out, nil
 }
 
-func (g *Generated) pickWebDataset(ctx context.Context, split string, want []*writer.Record, out map[string]image.Image) error {
-	byID := make(map[string]*writer.Record, len(want))
+func (g *Generated) pickWebDataset(ctx context.Context, split string, want []*schema.Record, out map[string]image.Image) error {
+	byID := make(map[string]*schema.Record, len(want))
 	for _, r := range want {
 		byID[r.ID] = r
 	}
-	for _, sh := range g.shards(split, FormatWebDataset) {
+	for _, sh := range g.shards(split, schema.FormatWebDataset) {
 		sp, err := Confine(g.Dir, sh.Path)
 		if err != nil {
 			return err
@@ -104,15 +104,15 @@ func (g *Generated) pickWebDataset(ctx context.Context, split string, want []*wr
 	return nil
 }
 
-func (g *Generated) pickTFRecord(ctx context.Context, split string, want []*writer.Record, out map[string]image.Image) error {
+func (g *Generated) pickTFRecord(ctx context.Context, split string, want []*schema.Record, out map[string]image.Image) error {
 	// TFRecord has no sample key: match by the image's sha256, in order
 	// for equal images (as walkTFRecord does).
-	bySHA := map[string][]*writer.Record{}
+	bySHA := map[string][]*schema.Record{}
 	left := len(want)
 	for _, r := range want {
 		bySHA[r.SHA256] = append(bySHA[r.SHA256], r)
 	}
-	for _, sh := range g.shards(split, FormatTFRecord) {
+	for _, sh := range g.shards(split, schema.FormatTFRecord) {
 		sp, err := Confine(g.Dir, sh.Path)
 		if err != nil {
 			return err

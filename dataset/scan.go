@@ -15,7 +15,7 @@ import (
 	"strings"
 
 	"github.com/augsplit/augsplit/internal/safefile"
-	"github.com/augsplit/augsplit/writer"
+	"github.com/augsplit/augsplit/schema"
 )
 
 // ScanOptions set the limits and policies of Scan.
@@ -41,10 +41,10 @@ type Tree struct {
 	Root      string
 	Classes   []Class  // sorted by output name
 	Sources   []Source // sorted by class, then path
-	Skipped   []writer.Skipped
+	Skipped   []schema.Skipped
 	NonImages int // files without an image extension, ignored
 	Hidden    int // files and folders whose name starts with '.', ignored (each hidden class folder also has a Warnings line)
-	Renamed   []writer.Renamed
+	Renamed   []schema.Renamed
 	Warnings  []string
 
 	maxPixels int
@@ -377,7 +377,7 @@ func (s *scanner) collect(all []classFound) {
 	var paths []string
 	for _, f := range all {
 		if f.name != f.dir {
-			s.tree.Renamed = append(s.tree.Renamed, writer.Renamed{From: quoteName(f.dir), To: f.name})
+			s.tree.Renamed = append(s.tree.Renamed, schema.Renamed{From: quoteName(f.dir), To: f.name})
 		}
 		s.tree.Classes = append(s.tree.Classes, Class{Name: f.name, Dir: f.dir, Sources: len(f.srcs)})
 		for _, src := range f.srcs {
@@ -394,7 +394,7 @@ func (s *scanner) collect(all []classFound) {
 		src.Stem = stems[src.Path]
 		b := path.Base(src.Path)
 		if orig := strings.TrimSuffix(b, path.Ext(b)); orig != src.Stem {
-			s.tree.Renamed = append(s.tree.Renamed, writer.Renamed{From: quoteName(src.Path), To: src.Stem})
+			s.tree.Renamed = append(s.tree.Renamed, schema.Renamed{From: quoteName(src.Path), To: src.Stem})
 		}
 	}
 }
@@ -528,7 +528,7 @@ func (s *scanner) scanClass(dir, class string) ([]Source, error) {
 			if err != nil && isBadFile(err) {
 				if s.opts.SkipBad {
 					skipped++
-					s.tree.Skipped = append(s.tree.Skipped, writer.Skipped{Path: EscapePath(erel), Reason: badReason(err)})
+					s.tree.Skipped = append(s.tree.Skipped, schema.Skipped{Path: EscapePath(erel), Reason: badReason(err)})
 					continue
 				}
 				// Go on: the user gets the whole list in one run.

@@ -65,13 +65,6 @@ func testdataFiles(t testing.TB) map[string][]byte {
 	seed("FuzzDecode", "tiff-header", []byte("II*\x00\x08\x00\x00\x00\x00\x00"))
 	seed("FuzzDecode", "jpeg-soi", []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00"))
 
-	rec := `{"id":"a_src-0001","split":"train","class":"a","class_index":0,"source":"a/src.png","source_sha256":"` +
-		filetest.SHA256([]byte("s")) + `","variant":1,"params":[{"name":"rotate","params":{"angle":12.5}}],"width":4,"height":3,` +
-		`"channels":1,"bit_depth":8,"path":"train/a/a_src-0001.png","sha256":"` + filetest.SHA256([]byte("p")) + `"}`
-	seed("FuzzManifest", "two-lines", []byte(rec+"\n"+rec+"\n"))
-	seed("FuzzManifest", "escape-path", bytes.Replace([]byte(rec), []byte("train/a/"), []byte("../../"), 1))
-	seed("FuzzManifest", "not-json", []byte("{\"id\": \n"))
-
 	return files
 }
 

@@ -18,9 +18,9 @@ import (
 
 	"github.com/augsplit/augsplit/internal/safefile"
 	"github.com/augsplit/augsplit/internal/shardio"
+	"github.com/augsplit/augsplit/schema"
 	"github.com/augsplit/augsplit/tfrecord"
 	"github.com/augsplit/augsplit/wds"
-	"github.com/augsplit/augsplit/writer"
 )
 
 // VerifyReport lists what does not hold in a generated dataset.
@@ -57,9 +57,9 @@ func Verify(ctx context.Context, dir string) (*VerifyReport, error) {
 		}
 		return nil, err
 	}
-	if raw, err := safefile.ReadFile(ctx, filepath.Join(dir, CardFile), maxCardBytes); err == nil {
-		if msg := writer.CheckCardSeal(raw); msg != "" {
-			rep.add("%s: %s", CardFile, msg)
+	if raw, err := safefile.ReadFile(ctx, filepath.Join(dir, schema.CardFile), schema.MaxCardBytes); err == nil {
+		if msg := schema.CheckCardSeal(raw); msg != "" {
+			rep.add("%s: %s", schema.CardFile, msg)
 		}
 	}
 	v := &verifier{ctx: ctx, dir: dir, card: card, rep: rep}
@@ -78,31 +78,30 @@ func isIOError(err error) bool {
 type verifier struct {
 	ctx  context.Context
 	dir  string
-	card *writer.Card
+	card *schema.Card
 	rep  *VerifyReport
-	recs []writer.Record
+	recs []schema.Record
 }
 
 func (v *verifier) run() error {
 	c := v.card
-	// The class list is the label order: it must be sorted and unique.
-	if !sort.StringsAreSorted(c.Classes) {
-		v.rep.add("%s: classes are not sorted: %q", CardFile, c.Classes)
-	}
+	// What the card says of itself (sorted classes, every class in every
+	// split, counts that add up, split levels) is the same check the
+	// writer makes before sealing.
+	v.rep.Problems = append(v.rep.Problems, c.Check()...)
 	classIdx := map[string]int{}
 	for i, cl := range c.Classes {
-		if _, dup := classIdx[cl]; dup {
-			v.rep.add("%s: class %q listed twice", CardFile, cl)
+		if _, dup := classIdx[cl]; !dup {
+			classIdx[cl] = i
 		}
-		classIdx[cl] = i
 	}
-	if b, err := safefile.ReadFile(v.ctx, filepath.Join(v.dir, ClassesFile), maxClassesBytes); err == nil {
+	if b, err := safefile.ReadFile(v.ctx, filepath.Join(v.dir, schema.ClassesFile), maxClassesBytes); err == nil {
 		want := strings.Join(c.Classes, "\n")
 		if got := strings.TrimRight(string(b), "\n"); got != want {
-			v.rep.add("%s: does not list the card's classes in order (%q)", ClassesFile, c.Classes)
+			v.rep.add("%s: does not list the card's classes in order (%q)", schema.ClassesFile, c.Classes)
 		}
 	} else if errors.Is(err, os.ErrNotExist) {
-		v.rep.add("%s: missing", ClassesFile)
+		v.rep.add("%s: missing", schema.ClassesFile)
 	} else if safefile.IsRefused(err) {
 		v.rep.add("%v", err)
 	} else {
@@ -122,12 +121,12 @@ func (v *verifier) run() error {
 	counts := map[string]map[string]int{}
 	for _, rec := range v.recs {
 		if !splits[rec.Split] {
-			v.rep.add("%s: %q is in split %q, which the card does not list", ManifestFile, rec.ID, rec.Split)
+			v.rep.add("%s: %q is in split %q, which the card does not list", schema.ManifestFile, rec.ID, rec.Split)
 		}
 		if i, ok := classIdx[rec.Class]; !ok {
-			v.rep.add("%s: %q has class %q, which the card does not list", ManifestFile, rec.ID, rec.Class)
+			v.rep.add("%s: %q has class %q, which the card does not list", schema.ManifestFile, rec.ID, rec.Class)
 		} else if i != rec.ClassIndex {
-			v.rep.add("%s: %q has class_index %d, the card's class list says %d", ManifestFile, rec.ID, rec.ClassIndex, i)
+			v.rep.add("%s: %q has class_index %d, the card's class list says %d", schema.ManifestFile, rec.ID, rec.ClassIndex, i)
 		}
 		if counts[rec.Class] == nil {
 			counts[rec.Class] = map[string]int{}
@@ -135,7 +134,7 @@ func (v *verifier) run() error {
 		counts[rec.Class][rec.Split]++
 	}
 	if len(v.recs) != c.Total {
-		v.rep.add("%s: lists %d samples, the card's total is %d", ManifestFile, len(v.recs), c.Total)
+		v.rep.add("%s: lists %d samples, the card's total is %d", schema.ManifestFile, len(v.recs), c.Total)
 	}
 	for _, cl := range unionKeys(counts, c.Counts) {
 		for _, s := range unionKeys(counts[cl], c.Counts[cl]) {
@@ -144,17 +143,10 @@ func (v *verifier) run() error {
 			}
 		}
 	}
-	for _, cl := range c.Classes {
-		for _, s := range c.Splits {
-			if counts[cl][s] == 0 {
-				v.rep.add("class %q has no samples in split %q", cl, s)
-			}
-		}
-	}
 
 	folder := false
 	for _, f := range c.Formats {
-		folder = folder || f == FormatFolder
+		folder = folder || f == schema.FormatFolder
 	}
 	if folder {
 		if err := v.checkFiles(); err != nil {
@@ -184,10 +176,10 @@ func unionKeys[V any](a, b map[string]V) []string {
 // lines and going on past them so one edit does not hide others. ok is
 // false when there is no manifest to check against.
 func (v *verifier) readManifest() (ok bool, err error) {
-	mp := filepath.Join(v.dir, ManifestFile)
+	mp := filepath.Join(v.dir, schema.ManifestFile)
 	f, err := safefile.Open(v.ctx, mp, maxManifestBytes)
 	if errors.Is(err, os.ErrNotExist) {
-		v.rep.add("%s: missing (the card lists %d samples)", ManifestFile, v.card.Total)
+		v.rep.add("%s: missing (the card lists %d samples)", schema.ManifestFile, v.card.Total)
 		return false, nil
 	}
 	if safefile.IsRefused(err) {
@@ -202,24 +194,24 @@ func (v *verifier) readManifest() (ok bool, err error) {
 	br := bufio.NewReader(io.TeeReader(f, h))
 	ids := map[string]int{}
 	for line := 1; ; line++ {
-		b, err := readLine(br, MaxManifestLine)
+		b, err := readLine(br, schema.MaxManifestLine)
 		if err == io.EOF {
 			break
 		}
 		if errors.Is(err, errLineTooLong) {
-			v.rep.add("%s:%d: line longer than %d bytes; stopped reading the manifest", ManifestFile, line, MaxManifestLine)
+			v.rep.add("%s:%d: line longer than %d bytes; stopped reading the manifest", schema.ManifestFile, line, schema.MaxManifestLine)
 			return false, nil
 		}
 		if err != nil {
 			return false, fmt.Errorf("read manifest: %w", err)
 		}
-		rec, err := ParseRecord(b)
+		rec, err := schema.ParseRecord(b)
 		if err != nil {
-			v.rep.add("%s:%d: %v", ManifestFile, line, err)
+			v.rep.add("%s:%d: %v", schema.ManifestFile, line, err)
 			continue
 		}
 		if prev, dup := ids[rec.ID]; dup {
-			v.rep.add("%s:%d: id %q already used on line %d", ManifestFile, line, rec.ID, prev)
+			v.rep.add("%s:%d: id %q already used on line %d", schema.ManifestFile, line, rec.ID, prev)
 			continue
 		}
 		ids[rec.ID] = line
@@ -227,7 +219,7 @@ func (v *verifier) readManifest() (ok bool, err error) {
 	}
 	if sum := hex.EncodeToString(h.Sum(nil)); sum != v.card.ManifestSHA256 {
 		v.rep.add("%s: sha256 is %s, the card says %s: the manifest was changed after it was written",
-			ManifestFile, sum, v.card.ManifestSHA256)
+			schema.ManifestFile, sum, v.card.ManifestSHA256)
 	}
 	return true, nil
 }
@@ -269,16 +261,22 @@ func (v *verifier) checkFiles() error {
 			return err
 		}
 		if rec.Path == "" {
-			v.rep.add("%s: %q has no path, but the card lists the folder format", ManifestFile, rec.ID)
+			v.rep.add("%s: %q has no path, but the card lists the folder format", schema.ManifestFile, rec.ID)
 			continue
 		}
 		listed[rec.Path] = true
-		if want := path.Join(rec.Split, rec.Class, rec.ID+".png"); rec.Path != want {
-			v.rep.add("%s: %q has path %s, want %s", ManifestFile, rec.ID, rec.Path, want)
+		// The extension is .png for generate and the file's own format
+		// for `augsplit split`.
+		ext := path.Ext(rec.Path)
+		if !schema.ValidExt(ext) {
+			ext = ".png"
+		}
+		if want := schema.SamplePath(rec.Split, rec.Class, rec.ID, ext); rec.Path != want {
+			v.rep.add("%s: %q has path %s, want %s", schema.ManifestFile, rec.ID, rec.Path, want)
 		}
 		p, err := Confine(v.dir, rec.Path)
 		if err != nil {
-			v.rep.add("%s: %q has a path outside the dataset (%v)", ManifestFile, rec.ID, err)
+			v.rep.add("%s: %q has a path outside the dataset (%v)", schema.ManifestFile, rec.ID, err)
 			continue
 		}
 		sum, _, err := hashFile(v.ctx, p, sampleMaxBytes(&rec))
@@ -354,7 +352,7 @@ func hashFile(ctx context.Context, p string, max int64) (string, int64, error) {
 // checkShards compares each shard with the card (bytes, sha256, samples),
 // validates its framing, and matches its samples to the manifest.
 func (v *verifier) checkShards() error {
-	bySplit := map[string][]writer.Record{}
+	bySplit := map[string][]schema.Record{}
 	for _, r := range v.recs {
 		bySplit[r.Split] = append(bySplit[r.Split], r)
 	}
@@ -372,12 +370,12 @@ func (v *verifier) checkShards() error {
 		}
 		p, err := Confine(v.dir, sh.Path)
 		if err != nil {
-			v.rep.add("%s: shard path %q is not inside the dataset", CardFile, sh.Path)
+			v.rep.add("%s: shard path %q is not inside the dataset", schema.CardFile, sh.Path)
 			continue
 		}
 		listed[sh.Path] = true
 		if !formats[sh.Format] {
-			v.rep.add("%s: shard %s has format %q, which the card's formats do not list", CardFile, sh.Path, sh.Format)
+			v.rep.add("%s: shard %s has format %q, which the card's formats do not list", schema.CardFile, sh.Path, sh.Format)
 		}
 		k := key{sh.Format, sh.Split}
 		if matches[k] == nil {
@@ -389,7 +387,7 @@ func (v *verifier) checkShards() error {
 		}
 		seen[key{sh.Format, sh.Split}] += n
 	}
-	for _, f := range []string{FormatWebDataset, FormatTFRecord} {
+	for _, f := range []string{schema.FormatWebDataset, schema.FormatTFRecord} {
 		if !formats[f] {
 			continue
 		}
@@ -427,12 +425,12 @@ func (v *verifier) extraShardFiles(dir string, listed map[string]bool) error {
 // Images are matched by id where the format has one (WebDataset keys) and
 // by content and label otherwise (TFRecord).
 type shardMatch struct {
-	byID  map[string]*writer.Record
+	byID  map[string]*schema.Record
 	bySHA map[string]int
 }
 
-func newShardMatch(recs []writer.Record) *shardMatch {
-	m := &shardMatch{byID: map[string]*writer.Record{}, bySHA: map[string]int{}}
+func newShardMatch(recs []schema.Record) *shardMatch {
+	m := &shardMatch{byID: map[string]*schema.Record{}, bySHA: map[string]int{}}
 	for i := range recs {
 		m.byID[recs[i].ID] = &recs[i]
 		m.bySHA[fmt.Sprint(recs[i].SHA256, "/", recs[i].ClassIndex)]++
@@ -442,7 +440,7 @@ func newShardMatch(recs []writer.Record) *shardMatch {
 
 // checkShard reads one shard once, hashing it while the format reader
 // validates it. It returns the number of samples read.
-func (v *verifier) checkShard(sh writer.Shard, p string, m *shardMatch) (int, error) {
+func (v *verifier) checkShard(sh schema.Shard, p string, m *shardMatch) (int, error) {
 	// One byte over the card's size is enough to say the size is wrong.
 	f, err := safefile.Open(v.ctx, p, shardMaxBytes(sh)+1)
 	if errors.Is(err, os.ErrNotExist) {
@@ -463,7 +461,7 @@ func (v *verifier) checkShard(sh writer.Shard, p string, m *shardMatch) (int, er
 	var readErr error
 	byID, bySHA := m.byID, m.bySHA
 	switch sh.Format {
-	case FormatWebDataset:
+	case schema.FormatWebDataset:
 		r := wds.NewReader(cr)
 		for {
 			s, err := r.Next()
@@ -492,7 +490,7 @@ func (v *verifier) checkShard(sh writer.Shard, p string, m *shardMatch) (int, er
 				v.rep.add("%s: sample %q: png sha256 is %s, the manifest says %s", sh.Path, s.Key, got, rec.SHA256)
 			}
 		}
-	case FormatTFRecord:
+	case schema.FormatTFRecord:
 		r := tfrecord.NewReader(cr)
 		for {
 			data, off, err := r.Next()
@@ -519,7 +517,7 @@ func (v *verifier) checkShard(sh writer.Shard, p string, m *shardMatch) (int, er
 			bySHA[k]--
 		}
 	default:
-		v.rep.add("%s: shard %s has unknown format %q", CardFile, sh.Path, sh.Format)
+		v.rep.add("%s: shard %s has unknown format %q", schema.CardFile, sh.Path, sh.Format)
 		return 0, nil
 	}
 	if readErr != nil {

@@ -10,14 +10,14 @@ import (
 	"testing"
 
 	"github.com/augsplit/augsplit/internal/filetest"
-	"github.com/augsplit/augsplit/writer"
+	"github.com/augsplit/augsplit/schema"
 )
 
 func TestVerifyClean(t *testing.T) {
 	for _, o := range []outOptions{
 		{folder: true},
 		{folder: true, webdataset: true, tfrecord: true},
-		{tfrecord: true, perClass: map[string]int{writer.Train: 2, writer.Val: 1, writer.Test: 1}},
+		{tfrecord: true, perClass: map[string]int{schema.Train: 2, schema.Val: 1, schema.Test: 1}},
 	} {
 		b := buildOUT(t, o)
 		rep, err := Verify(context.Background(), b.dir)
@@ -49,10 +49,10 @@ func rewrite(t *testing.T, p string, edit func([]byte) []byte) {
 }
 
 // editCard changes the card as a hand edit would.
-func editCard(t *testing.T, dir string, edit func(c *writer.Card)) {
+func editCard(t *testing.T, dir string, edit func(c *schema.Card)) {
 	t.Helper()
-	rewrite(t, filepath.Join(dir, CardFile), func(b []byte) []byte {
-		var c writer.Card
+	rewrite(t, filepath.Join(dir, schema.CardFile), func(b []byte) []byte {
+		var c schema.Card
 		if err := json.Unmarshal(b, &c); err != nil {
 			t.Fatal(err)
 		}
@@ -86,31 +86,31 @@ func TestVerifyFindings(t *testing.T) {
 			filetest.Write(t, filepath.Join(b.dir, "train", "alpha", "stray.png"), []byte("x"))
 		}, []string{"train/alpha/stray.png: unexpected file"}},
 		{"manifest line edited", all, func(t *testing.T, b *builtOUT) {
-			rewrite(t, filepath.Join(b.dir, ManifestFile), func(d []byte) []byte {
+			rewrite(t, filepath.Join(b.dir, schema.ManifestFile), func(d []byte) []byte {
 				return bytes.Replace(d, []byte(`"variant":1,`), []byte(`"variant":7,`), 1)
 			})
 		}, []string{"manifest.jsonl: sha256 is", "changed after it was written"}},
 		{"manifest class moved", all, func(t *testing.T, b *builtOUT) {
-			rewrite(t, filepath.Join(b.dir, ManifestFile), func(d []byte) []byte {
+			rewrite(t, filepath.Join(b.dir, schema.ManifestFile), func(d []byte) []byte {
 				return bytes.Replace(d, []byte(`"class":"alpha","class_index":0`), []byte(`"class":"beta","class_index":1`), 1)
 			})
 		}, []string{`class "alpha" split "train": manifest has 2 samples, the card says 3`, "manifest.jsonl: sha256 is"}},
 		{"manifest line broken", all, func(t *testing.T, b *builtOUT) {
-			rewrite(t, filepath.Join(b.dir, ManifestFile), func(d []byte) []byte {
+			rewrite(t, filepath.Join(b.dir, schema.ManifestFile), func(d []byte) []byte {
 				return bytes.Replace(d, []byte(`{"id"`), []byte(`{"id`), 1)
 			})
 		}, []string{"manifest.jsonl:1: not a JSON record", "lists 7 samples, the card's total is 8"}},
 		{"manifest deleted", all, func(t *testing.T, b *builtOUT) {
-			os.Remove(filepath.Join(b.dir, ManifestFile))
+			os.Remove(filepath.Join(b.dir, schema.ManifestFile))
 		}, []string{"manifest.jsonl: missing"}},
 		{"card count edited", all, func(t *testing.T, b *builtOUT) {
-			editCard(t, b.dir, func(c *writer.Card) { c.Counts["beta"]["val"] = 5; c.Total = 12 })
+			editCard(t, b.dir, func(c *schema.Card) { c.Counts["beta"][schema.Val] = 5; c.Total = 12 })
 		}, []string{`class "beta" split "val": manifest has 1 samples, the card says 5`, "the card's total is 12"}},
 		{"card edited to hide a class from a split", all, func(t *testing.T, b *builtOUT) {
-			editCard(t, b.dir, func(c *writer.Card) { c.Classes = append(c.Classes, "gamma") })
+			editCard(t, b.dir, func(c *schema.Card) { c.Classes = append(c.Classes, "gamma") })
 		}, []string{`class "gamma" has no samples in split "train"`, "classes.txt: does not list"}},
 		{"card provenance edited (seed, split level)", all, func(t *testing.T, b *builtOUT) {
-			editCard(t, b.dir, func(c *writer.Card) {
+			editCard(t, b.dir, func(c *schema.Card) {
 				c.Seed++
 				for k := range c.SplitLevel {
 					c.SplitLevel[k] = "source"
@@ -118,28 +118,28 @@ func TestVerifyFindings(t *testing.T) {
 			})
 		}, []string{"dataset.json: was changed after it was written"}},
 		{"no card: interrupted run", all, func(t *testing.T, b *builtOUT) {
-			os.Remove(filepath.Join(b.dir, CardFile))
+			os.Remove(filepath.Join(b.dir, schema.CardFile))
 		}, []string{"dataset is incomplete", "re-run the same command"}},
 		{"card not JSON", all, func(t *testing.T, b *builtOUT) {
-			filetest.Write(t, filepath.Join(b.dir, CardFile), []byte("{"))
+			filetest.Write(t, filepath.Join(b.dir, schema.CardFile), []byte("{"))
 		}, []string{"not a valid dataset card"}},
 		{"class missing from a split", outOptions{folder: true}, func(t *testing.T, b *builtOUT) {
 			// Drop beta's only val sample everywhere, consistently, as a buggy writer would.
 			var keep [][]byte
-			m, _ := os.ReadFile(filepath.Join(b.dir, ManifestFile))
+			m, _ := os.ReadFile(filepath.Join(b.dir, schema.ManifestFile))
 			for _, l := range bytes.SplitAfter(m, []byte("\n")) {
 				if !bytes.Contains(l, []byte(`"split":"val","class":"beta"`)) && len(l) > 0 {
 					keep = append(keep, l)
 				}
 			}
 			nm := bytes.Join(keep, nil)
-			filetest.Write(t, filepath.Join(b.dir, ManifestFile), nm)
+			filetest.Write(t, filepath.Join(b.dir, schema.ManifestFile), nm)
 			for _, r := range b.records {
-				if r.Split == writer.Val && r.Class == "beta" {
+				if r.Split == schema.Val && r.Class == "beta" {
 					os.Remove(filepath.Join(b.dir, filepath.FromSlash(r.Path)))
 				}
 			}
-			editCard(t, b.dir, func(c *writer.Card) {
+			editCard(t, b.dir, func(c *schema.Card) {
 				delete(c.Counts["beta"], "val")
 				c.Total--
 				c.ManifestSHA256 = filetest.SHA256(nm)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/augsplit/augsplit/augment"
 	"github.com/augsplit/augsplit/conf"
+	"github.com/augsplit/augsplit/schema"
 )
 
 // Version is the tool version recorded in every dataset card and hashed
@@ -71,7 +72,7 @@ func Defaults() Config {
 		// levels were measured 5-7x slower for files 2-3% larger.
 		PNGCompression: "speed",
 		MaxPixels:      defaultMaxPixels,
-		Formats:        []string{"folder"},
+		Formats:        []string{schema.FormatFolder},
 		ShardSize:      1000,
 		Pipeline:       augment.DefaultPipeline(),
 	}
@@ -152,7 +153,7 @@ func (c *Config) fields() []conf.Field {
 }
 
 // formatNames are the output forms, in the order they are written.
-var formatNames = []string{"folder", "webdataset", "tfrecord"}
+var formatNames = schema.Formats()
 
 func (c *Config) decodeSize(v *yaml.Node) error {
 	if v.Kind != yaml.ScalarNode {
@@ -247,14 +248,13 @@ func unjoin(err error) []error {
 	return []error{err}
 }
 
+// formatRank orders formats as schema.Formats does; unknown ones (which
+// Validate refuses) go last.
 func formatRank(f string) int {
-	switch f {
-	case "folder":
-		return 0
-	case "webdataset":
-		return 1
+	if i := schema.FormatIndex(f); i >= 0 {
+		return i
 	}
-	return 2
+	return len(formatNames)
 }
 
 // YAML renders the effective configuration as a config file that

@@ -12,6 +12,7 @@ import (
 
 	"github.com/augsplit/augsplit/dataset"
 	"github.com/augsplit/augsplit/internal/filetest"
+	"github.com/augsplit/augsplit/schema"
 	"github.com/augsplit/augsplit/writer"
 	"github.com/augsplit/augsplit/writer/writertest"
 )
@@ -77,7 +78,7 @@ func TestOutInsideInRefused(t *testing.T) {
 func TestDiskFullPartWay(t *testing.T) {
 	for _, after := range []int64{0, 20_000, 200_000} {
 		cfg := small(t, cells, 2)
-		cfg.Formats = []string{"folder", "tfrecord"}
+		cfg.Formats = []string{schema.FormatFolder, schema.FormatTFRecord}
 		ffs := &writertest.FaultFS{}
 		ffs.FailWritesAfter(after)
 		_, err := Run(context.Background(), cfg, Options{FS: ffs})
@@ -89,7 +90,7 @@ func TestDiskFullPartWay(t *testing.T) {
 		}
 		for name := range filetest.Read(t, cfg.Out) {
 			base := filepath.Base(name)
-			if writer.IsTemp(base) || base == "manifest.jsonl" || base == "dataset.json" {
+			if writer.IsTemp(base) || base == schema.ManifestFile || base == schema.CardFile {
 				t.Errorf("after %d bytes: %s left behind", after, name)
 			}
 		}
@@ -120,13 +121,13 @@ func TestLongClassAndFileNames(t *testing.T) {
 	cfg := small(t, in, 2)
 	cfg.Size = Size{}
 	cfg.PerSource = 3
-	cfg.Formats = []string{"folder", "webdataset"}
+	cfg.Formats = []string{schema.FormatFolder, schema.FormatWebDataset}
 	if _, err := Run(context.Background(), cfg, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	seen := map[string]bool{}
 	for _, r := range readManifest(t, cfg.Out) {
-		if len(r.ID) > writer.MaxIDLen || seen[r.ID] {
+		if len(r.ID) > schema.MaxIDLen || seen[r.ID] {
 			t.Errorf("id %q: %d bytes or a duplicate", r.ID, len(r.ID))
 		}
 		seen[r.ID] = true

@@ -18,6 +18,7 @@ import (
 	"github.com/augsplit/augsplit/augment"
 	"github.com/augsplit/augsplit/dataset"
 	"github.com/augsplit/augsplit/internal/pngenc"
+	"github.com/augsplit/augsplit/schema"
 	"github.com/augsplit/augsplit/split"
 	"github.com/augsplit/augsplit/writer"
 )
@@ -52,7 +53,7 @@ type result struct {
 }
 
 // Run executes the generate pipeline and returns the committed card.
-func Run(ctx context.Context, cfg Config, opts Options) (*writer.Card, error) {
+func Run(ctx context.Context, cfg Config, opts Options) (*schema.Card, error) {
 	cfg.Normalize()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -91,34 +92,33 @@ func Run(ctx context.Context, cfg Config, opts Options) (*writer.Card, error) {
 	if err != nil {
 		return nil, err
 	}
-	card := &writer.Card{
-		Tool:      "augsplit",
-		Version:   Version,
-		Command:   "generate",
-		Seed:      cfg.Seed,
-		Config:    cfgJSON,
-		Classes:   classes,
-		NonImages: tree.NonImages,
-		Skipped:   tree.Skipped,
-		Renamed:   tree.Renamed,
-		Warnings:  warnings,
+	// Classes, splits, counts and totals are the writer's to fill from
+	// what it is given and what is Put.
+	card := &schema.Card{
+		Tool:       "augsplit",
+		Version:    Version,
+		Command:    "generate",
+		Seed:       cfg.Seed,
+		Config:     cfgJSON,
+		SplitLevel: splitLevels(plan),
+		NonImages:  tree.NonImages,
+		Skipped:    tree.Skipped,
+		Renamed:    tree.Renamed,
+		Warnings:   warnings,
 	}
 	card.Fingerprint = fingerprint(card, tree)
-	fillCounts(card, tree, plan, jobs)
 	card.Sources = sourceInfo(tree, jobs)
 
-	splitCounts := map[string]int{}
-	for _, j := range jobs {
-		splitCounts[j.split]++
-	}
+	splitCounts, splits := plannedSplits(jobs)
 	out, err := writer.Open(ctx, cfg.Out, writer.Options{
+		Classes:     classes,
+		Splits:      splits,
 		Formats:     cfg.Formats,
 		ShardSize:   cfg.ShardSize,
 		ShardBytes:  cfg.ShardBytes,
 		Force:       cfg.Force,
 		Fingerprint: card.Fingerprint,
 		FS:          opts.FS,
-		Splits:      card.Splits,
 		SplitCounts: splitCounts,
 	})
 	if err != nil {
@@ -150,7 +150,7 @@ func scanOptions(maxPixels int, skipBad, followSymlinks bool) dataset.ScanOption
 // (or one percentage point). The shares are of the planned items, before
 // --val-originals keeps one original per held-out source.
 func fractionWarning(plan *split.Result, val, test float64, groups string) string {
-	asked := map[string]float64{split.Train: 1 - val - test, split.Val: val, split.Test: test}
+	asked := map[string]float64{schema.Train: 1 - val - test, schema.Val: val, schema.Test: test}
 	got := map[string]int{}
 	total := 0
 	for _, c := range plan.Classes {
@@ -164,7 +164,7 @@ func fractionWarning(plan *split.Result, val, test float64, groups string) strin
 	}
 	moved := false
 	var parts []string
-	for _, sp := range []string{split.Train, split.Val, split.Test} {
+	for _, sp := range []string{schema.Train, schema.Val, schema.Test} {
 		if asked[sp] == 0 && got[sp] == 0 {
 			continue
 		}
@@ -179,7 +179,7 @@ func fractionWarning(plan *split.Result, val, test float64, groups string) strin
 	}
 	fewest := -1
 	for _, c := range plan.Classes {
-		if c.Level == split.LevelSource && (fewest < 0 || c.Groups < fewest) {
+		if c.Level == schema.LevelSource && (fewest < 0 || c.Groups < fewest) {
 			fewest = c.Groups
 		}
 	}
@@ -214,7 +214,7 @@ func planJobs(tree *dataset.Tree, cfg Config) (*split.Result, []job, error) {
 	for _, idx := range plan.Order {
 		r := refs[idx]
 		sp := plan.Assign[idx]
-		if cfg.ValOriginals && sp != writer.Train && level[tree.Sources[r.src].Class] == "source" {
+		if cfg.ValOriginals && sp != schema.Train && level[tree.Sources[r.src].Class] == schema.LevelSource {
 			// Augment only what you train on: a held-out source appears
 			// once, as itself, where its first variant would have been.
 			if r.variant != 1 {
@@ -274,7 +274,7 @@ func decodeWarnings(tree *dataset.Tree) []string {
 func planWarnings(plan *split.Result, cfg Config) []string {
 	var shared, bySource []string
 	for _, c := range plan.Classes {
-		if c.Level == "variant" {
+		if c.Level == schema.LevelVariant {
 			shared = append(shared, c.Class)
 		} else {
 			bySource = append(bySource, c.Class)
@@ -310,7 +310,7 @@ func classList(tree *dataset.Tree) []string {
 
 // fingerprint identifies a run's output: tool version, effective config and
 // the exact source bytes. Same fingerprint, same bytes.
-func fingerprint(card *writer.Card, tree *dataset.Tree) string {
+func fingerprint(card *schema.Card, tree *dataset.Tree) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00", card.Tool, card.Version, card.Command)
 	h.Write(card.Config)
@@ -325,27 +325,32 @@ func fingerprint(card *writer.Card, tree *dataset.Tree) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func fillCounts(card *writer.Card, tree *dataset.Tree, plan *split.Result, jobs []job) {
-	card.Counts = map[string]map[string]int{}
-	card.SplitLevel = map[string]string{}
+// splitLevels records, per class, whether its sources were kept whole.
+func splitLevels(plan *split.Result) map[string]string {
+	levels := make(map[string]string, len(plan.Classes))
 	for _, c := range plan.Classes {
-		card.SplitLevel[c.Class] = c.Level
-		card.Counts[c.Class] = map[string]int{}
+		levels[c.Class] = c.Level
 	}
-	present := map[string]bool{}
-	for _, j := range jobs {
-		present[j.split] = true
-		card.Counts[tree.Sources[j.src].Class][j.split]++
-	}
-	for _, s := range []string{writer.Train, writer.Val, writer.Test} {
-		if present[s] {
-			card.Splits = append(card.Splits, s)
-		}
-	}
-	card.Total = len(jobs)
+	return levels
 }
 
-func sourceInfo(tree *dataset.Tree, jobs []job) []writer.Source {
+// plannedSplits counts the jobs per split and lists the splits that get
+// any, in schema order: what the writer is opened for.
+func plannedSplits(jobs []job) (map[string]int, []string) {
+	counts := map[string]int{}
+	for _, j := range jobs {
+		counts[j.split]++
+	}
+	var splits []string
+	for _, s := range schema.Splits() {
+		if counts[s] > 0 {
+			splits = append(splits, s)
+		}
+	}
+	return counts, splits
+}
+
+func sourceInfo(tree *dataset.Tree, jobs []job) []schema.Source {
 	where := make([]map[string]bool, len(tree.Sources))
 	for _, j := range jobs {
 		if where[j.src] == nil {
@@ -353,9 +358,9 @@ func sourceInfo(tree *dataset.Tree, jobs []job) []writer.Source {
 		}
 		where[j.src][j.split] = true
 	}
-	out := make([]writer.Source, len(tree.Sources))
+	out := make([]schema.Source, len(tree.Sources))
 	for i, s := range tree.Sources {
-		out[i] = writer.Source{Path: dataset.EscapePath(s.Path), Class: s.Class, SHA256: s.SHA256,
+		out[i] = schema.Source{Path: dataset.EscapePath(s.Path), Class: s.Class, SHA256: s.SHA256,
 			Width: s.Width, Height: s.Height, Orientation: s.Orientation}
 		if len(where[i]) == 1 {
 			for sp := range where[i] {
@@ -475,7 +480,7 @@ func makeSample(ctx context.Context, cfg Config, cache *sourceCache, enc *pngenc
 	ch, depth := pixelFormat(img)
 	b := img.Bounds()
 	return &writer.Sample{
-		Record: writer.Record{
+		Record: schema.Record{
 			ID:           id,
 			Split:        j.split,
 			Class:        src.Class,
@@ -523,12 +528,12 @@ func sampleID(src dataset.Source, variant int) string {
 // (ids must fit a tar header with their extension; class and stem may each
 // be long), a cut base plus a hash of the whole base: still unique.
 func fitID(base, suffix string) string {
-	if len(base)+len(suffix) <= writer.MaxIDLen {
+	if len(base)+len(suffix) <= schema.MaxIDLen {
 		return base + suffix
 	}
 	h := sha256.Sum256([]byte(base))
 	tail := "-" + hex.EncodeToString(h[:4]) + suffix
-	head := []byte(base[:writer.MaxIDLen-len(tail)])
+	head := []byte(base[:schema.MaxIDLen-len(tail)])
 	for len(head) > 0 && !utf8.Valid(head) { // never cut inside a character
 		head = head[:len(head)-1]
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"image/jpeg"
 	"image/png"
 	"io"
 	"os"
@@ -20,10 +21,10 @@ import (
 	"github.com/augsplit/augsplit/conf"
 	"github.com/augsplit/augsplit/dataset"
 	"github.com/augsplit/augsplit/internal/filetest"
+	"github.com/augsplit/augsplit/schema"
 	"github.com/augsplit/augsplit/split"
 	"github.com/augsplit/augsplit/tfrecord"
 	"github.com/augsplit/augsplit/wds"
-	"github.com/augsplit/augsplit/writer"
 )
 
 const cells = "../testdata/cells"
@@ -42,18 +43,18 @@ func small(t *testing.T, in string, workers int) Config {
 	return cfg
 }
 
-func readManifest(t *testing.T, dir string) []writer.Record {
+func readManifest(t *testing.T, dir string) []schema.Record {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, "manifest.jsonl"))
+	f, err := os.Open(filepath.Join(dir, schema.ManifestFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var recs []writer.Record
+	var recs []schema.Record
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
-		var r writer.Record
+		var r schema.Record
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			t.Fatalf("manifest line %d: %v", len(recs)+1, err)
 		}
@@ -66,7 +67,7 @@ func TestByteIdenticalForAnyWorkers(t *testing.T) {
 	var want map[string][]byte
 	for _, w := range []int{1, 2, 8} {
 		cfg := small(t, cells, w)
-		cfg.Formats = []string{"folder", "webdataset", "tfrecord"}
+		cfg.Formats = []string{schema.FormatFolder, schema.FormatWebDataset, schema.FormatTFRecord}
 		cfg.ShardSize = 17 // several shards per split
 		if _, err := Run(context.Background(), cfg, Options{}); err != nil {
 			t.Fatalf("workers %d: %v", w, err)
@@ -102,10 +103,10 @@ func TestTenImageScenario(t *testing.T) {
 		t.Fatalf("classes = %d, want 10", len(card.Classes))
 	}
 	for _, c := range card.Classes {
-		if got := card.Counts[c]; got["train"] != 16 || got["val"] != 4 {
+		if got := card.Counts[c]; got[schema.Train] != 16 || got[schema.Val] != 4 {
 			t.Errorf("class %s counts = %v, want train 16 val 4", c, got)
 		}
-		if card.SplitLevel[c] != "variant" {
+		if card.SplitLevel[c] != schema.LevelVariant {
 			t.Errorf("class %s split level = %q, want variant (one source)", c, card.SplitLevel[c])
 		}
 	}
@@ -146,7 +147,7 @@ func TestClassOrderedLastSliceVersusPlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	recs := readManifest(t, cfg.Out)
-	ordered := append([]writer.Record(nil), recs...)
+	ordered := append([]schema.Record(nil), recs...)
 	sort.SliceStable(ordered, func(i, j int) bool { return ordered[i].ClassIndex < ordered[j].ClassIndex })
 	trainIdx, valIdx := split.LastFraction(len(ordered), 0.2)
 	inTrain := map[string]bool{}
@@ -164,7 +165,7 @@ func TestClassOrderedLastSliceVersusPlan(t *testing.T) {
 	}
 	valClasses := map[string]bool{}
 	for _, r := range recs {
-		if r.Split == "val" {
+		if r.Split == schema.Val {
 			valClasses[r.Class] = true
 		}
 	}
@@ -202,7 +203,7 @@ func TestNoSourceStraddlesWhenEnoughSources(t *testing.T) {
 		t.Fatal(err)
 	}
 	for c, lvl := range card.SplitLevel {
-		if lvl != "source" {
+		if lvl != schema.LevelSource {
 			t.Errorf("class %s split level %q, want source", c, lvl)
 		}
 	}
@@ -233,10 +234,10 @@ func TestValOriginals(t *testing.T) {
 		t.Errorf("no note that val holds only originals:\n%s", log.String())
 	}
 	for _, r := range readManifest(t, cfg.Out) {
-		if r.Split == "val" && (r.Variant != 0 || string(r.Params) != "[]") {
+		if r.Split == schema.Val && (r.Variant != 0 || string(r.Params) != "[]") {
 			t.Errorf("val sample %s is variant %d with params %s, want the original", r.ID, r.Variant, r.Params)
 		}
-		if r.Split == "train" && r.Variant == 0 {
+		if r.Split == schema.Train && r.Variant == 0 {
 			t.Errorf("train sample %s is an original", r.ID)
 		}
 	}
@@ -255,7 +256,7 @@ func TestImpossibleSplitIsTypedError(t *testing.T) {
 	if !strings.Contains(err.Error(), "alpha") {
 		t.Errorf("error %q does not name the class", err)
 	}
-	if _, statErr := os.Stat(filepath.Join(cfg.Out, "manifest.jsonl")); statErr == nil {
+	if _, statErr := os.Stat(filepath.Join(cfg.Out, schema.ManifestFile)); statErr == nil {
 		t.Error("a manifest was written for an impossible split")
 	}
 }
@@ -326,7 +327,7 @@ func TestCancelLeavesNoTempFilesAndNoManifest(t *testing.T) {
 	}
 	for name := range filetest.Read(t, cfg.Out) {
 		base := filepath.Base(name)
-		if name == "manifest.jsonl" || name == "dataset.json" {
+		if name == schema.ManifestFile || name == schema.CardFile {
 			t.Errorf("%s written by a cancelled run", name)
 		}
 		if strings.Contains(base, ".tmp") || strings.HasPrefix(base, ".") && base != ".augsplit-partial" {
@@ -387,7 +388,7 @@ func TestConfigFile(t *testing.T) {
 func TestNormalizeThenValidate(t *testing.T) {
 	c := Defaults()
 	c.Workers, c.Color, c.Pipeline = 0, "grey", nil
-	formats := []string{"tfrecord", "folder"}
+	formats := []string{schema.FormatTFRecord, schema.FormatFolder}
 	c.Formats = formats
 	before := fmt.Sprintf("%+v", c)
 	if err := c.Validate(); err != nil {
@@ -434,9 +435,49 @@ func TestSplitCommandCopiesAndGroups(t *testing.T) {
 		}
 	}
 	for _, c := range card.Classes {
-		if card.Counts[c]["val"] == 0 || card.Counts[c]["train"] == 0 {
+		if card.Counts[c][schema.Val] == 0 || card.Counts[c][schema.Train] == 0 {
 			t.Errorf("class %s counts %v: a split is empty", c, card.Counts[c])
 		}
+	}
+}
+
+// TestSplitKeepsJPEGsAndVerifies: `augsplit split` copies a JPEG as .jpg,
+// and verify accepts the extension (it used to want .png and reject every
+// file of such a dataset).
+func TestSplitKeepsJPEGsAndVerifies(t *testing.T) {
+	t.Parallel()
+	in := t.TempDir()
+	for ci, c := range []string{"alpha", "beta"} {
+		if err := os.MkdirAll(filepath.Join(in, c), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 3; i++ {
+			img := image.NewGray(image.Rect(0, 0, 8, 8))
+			img.SetGray(i, ci, color.Gray{Y: 200})
+			var buf bytes.Buffer
+			if err := jpeg.Encode(&buf, img, nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(in, c, fmt.Sprintf("s%d.jpg", i)), buf.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	if _, err := Split(context.Background(), SplitConfig{In: in, Out: out, Val: 0.34, Seed: 1}, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range readManifest(t, out) {
+		if filepath.Ext(r.Path) != ".jpg" {
+			t.Errorf("%s: want the .jpg extension of the JPEG it copies", r.Path)
+		}
+	}
+	rep, err := dataset.Verify(context.Background(), out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() {
+		t.Errorf("verify of a split JPEG dataset: %q", rep.Problems)
 	}
 }
 
@@ -552,7 +593,7 @@ func TestPixelFormatsKeptOrConverted(t *testing.T) {
 func TestShardsMixClasses(t *testing.T) {
 	cfg := small(t, cells, 2)
 	cfg.PerSource = 100
-	cfg.Formats = []string{"webdataset", "tfrecord"}
+	cfg.Formats = []string{schema.FormatWebDataset, schema.FormatTFRecord}
 	cfg.ShardSize = 25
 	card, err := Run(context.Background(), cfg, Options{})
 	if err != nil {
@@ -569,7 +610,7 @@ func TestShardsMixClasses(t *testing.T) {
 		classes := map[int]bool{}
 		n := 0
 		switch sh.Format {
-		case "webdataset":
+		case schema.FormatWebDataset:
 			r := wds.NewReader(f)
 			for {
 				s, err := r.Next()
@@ -586,7 +627,7 @@ func TestShardsMixClasses(t *testing.T) {
 				classes[c] = true
 				n++
 			}
-		case "tfrecord":
+		case schema.FormatTFRecord:
 			r := tfrecord.NewReader(f)
 			for {
 				data, off, err := r.Next()

@@ -18,7 +18,7 @@ import (
 	"testing"
 
 	"github.com/augsplit/augsplit/dataset"
-	"github.com/augsplit/augsplit/writer"
+	"github.com/augsplit/augsplit/schema"
 )
 
 func writeSource(t *testing.T, p string, data []byte) {
@@ -62,13 +62,13 @@ func exifJPEG(t *testing.T, o uint16) []byte {
 	return append(out, b.Bytes()[2:]...)
 }
 
-func readCard(t *testing.T, dir string) writer.Card {
+func readCard(t *testing.T, dir string) schema.Card {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, "dataset.json"))
+	data, err := os.ReadFile(filepath.Join(dir, schema.CardFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var c writer.Card
+	var c schema.Card
 	if err := json.Unmarshal(data, &c); err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/augsplit/augsplit/dataset"
 	"github.com/augsplit/augsplit/internal/safefile"
+	"github.com/augsplit/augsplit/schema"
 	"github.com/augsplit/augsplit/split"
 	"github.com/augsplit/augsplit/writer"
 )
@@ -38,7 +39,7 @@ type SplitConfig struct {
 
 // Split copies (or hard-links) every source image into OUT/<split>/<class>/,
 // split stratified and by group, and writes manifest and card.
-func Split(ctx context.Context, cfg SplitConfig, opts Options) (*writer.Card, error) {
+func Split(ctx context.Context, cfg SplitConfig, opts Options) (*schema.Card, error) {
 	logw := opts.Log
 	if logw == nil {
 		logw = io.Discard
@@ -105,9 +106,9 @@ func Split(ctx context.Context, cfg SplitConfig, opts Options) (*writer.Card, er
 		fmt.Fprintf(logw, "warning: %s\n", w)
 	}
 	classes := classList(tree)
-	card := &writer.Card{
+	card := &schema.Card{
 		Tool: "augsplit", Version: Version, Command: "split", Seed: cfg.Seed, Config: cfgJSON,
-		Classes: classes, NonImages: tree.NonImages, Skipped: tree.Skipped, Renamed: tree.Renamed,
+		SplitLevel: splitLevels(plan), NonImages: tree.NonImages, Skipped: tree.Skipped, Renamed: tree.Renamed,
 		Warnings: append(append([]string(nil), tree.Warnings...), pw...),
 	}
 	card.Fingerprint = fingerprint(card, tree)
@@ -115,15 +116,11 @@ func Split(ctx context.Context, cfg SplitConfig, opts Options) (*writer.Card, er
 	for seq, idx := range plan.Order {
 		jobs[seq] = job{seq: seq, src: idx, split: plan.Assign[idx]}
 	}
-	fillCounts(card, tree, plan, jobs)
 	card.Sources = sourceInfo(tree, jobs)
-	splitCounts := map[string]int{}
-	for _, j := range jobs {
-		splitCounts[j.split]++
-	}
+	splitCounts, splits := plannedSplits(jobs)
 	out, err := writer.Open(ctx, cfg.Out, writer.Options{
-		Formats: []string{"folder"}, Force: cfg.Force, Fingerprint: card.Fingerprint,
-		FS: opts.FS, Splits: card.Splits, SplitCounts: splitCounts,
+		Classes: classes, Splits: splits, Formats: []string{schema.FormatFolder}, Force: cfg.Force,
+		Fingerprint: card.Fingerprint, FS: opts.FS, SplitCounts: splitCounts,
 	})
 	if err != nil {
 		return nil, checkUpToDate(ctx, cfg.Out, err)
@@ -151,7 +148,7 @@ func Split(ctx context.Context, cfg SplitConfig, opts Options) (*writer.Card, er
 		channels, depth := fileFormat(data)
 		id := fitID(s.Class+"_"+s.Stem, "")
 		sample := &writer.Sample{
-			Record: writer.Record{
+			Record: schema.Record{
 				ID: id, Split: j.split, Class: s.Class, ClassIndex: classIndex[s.Class],
 				Source: dataset.EscapePath(s.Path), SourceSHA256: s.SHA256, Variant: 0, Params: json.RawMessage("[]"),
 				Width: s.Width, Height: s.Height, Channels: channels, BitDepth: depth,

@@ -13,7 +13,7 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/augsplit/augsplit/dataset"
-	"github.com/augsplit/augsplit/writer"
+	"github.com/augsplit/augsplit/schema"
 )
 
 // Chart geometry, in pixels (the chart is drawn at 72 dpi, so one point is
@@ -43,7 +43,7 @@ func SplitsChart(g *dataset.Generated) error {
 
 // RenderChart draws a grouped bar chart of the card's counts: classes
 // along x, a bar per split within each class.
-func RenderChart(card writer.Card) (image.Image, error) {
+func RenderChart(card schema.Card) (image.Image, error) {
 	if len(card.Classes) == 0 || len(card.Splits) == 0 {
 		return nil, fmt.Errorf("preview: the dataset card lists no classes or no splits")
 	}

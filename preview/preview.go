@@ -26,6 +26,7 @@ import (
 
 	"github.com/augsplit/augsplit/dataset"
 	"github.com/augsplit/augsplit/internal/resize"
+	"github.com/augsplit/augsplit/schema"
 	"github.com/augsplit/augsplit/writer"
 )
 
@@ -86,11 +87,11 @@ func ContactSheet(ctx context.Context, g *dataset.Generated, perClass int) error
 // row is what one class's row shows.
 type row struct {
 	class    string
-	source   *writer.Record // the un-augmented original in OUT, if any
+	source   *schema.Record // the un-augmented original in OUT, if any
 	srcPath  string         // where the source is read from; "" when unknown
 	srcInOut bool           // srcPath is a path in OUT, relative, slash separated
 	srcName  string
-	samples  []writer.Record
+	samples  []schema.Record
 }
 
 // rows picks, per class in card order, the source of the class's first
@@ -140,7 +141,7 @@ func rows(g *dataset.Generated, perClass int) []row {
 
 // sourceDir is the --in folder recorded in the card's config, where the
 // sources can still be read when OUT holds no un-augmented original.
-func sourceDir(c writer.Card) string {
+func sourceDir(c schema.Card) string {
 	var cfg struct {
 		In string `json:"in"`
 	}
@@ -163,7 +164,7 @@ func RenderSheet(ctx context.Context, g *dataset.Generated, perClass int) (*imag
 	}
 	// Samples written only as shards are read from them, together, so each
 	// split's shards are read once and only as far as needed.
-	var inShards []*writer.Record
+	var inShards []*schema.Record
 	for _, r := range rs {
 		if r.source != nil && r.source.Path == "" {
 			inShards = append(inShards, r.source)

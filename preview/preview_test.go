@@ -18,7 +18,7 @@ import (
 
 	"github.com/augsplit/augsplit/dataset"
 	"github.com/augsplit/augsplit/internal/filetest"
-	"github.com/augsplit/augsplit/writer"
+	"github.com/augsplit/augsplit/schema"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
@@ -72,7 +72,7 @@ func buildOut(t *testing.T) string {
 		{"alpha", "train", "alpha/a.png", 4, 1, 40, 30},
 	}
 	var manifest bytes.Buffer
-	card := writer.Card{Tool: "augsplit", Classes: []string{"alpha", "beta", "gamma_long_name"},
+	card := schema.Card{Tool: "augsplit", Classes: []string{"alpha", "beta", "gamma_long_name"},
 		Splits: []string{"train", "val"}, Counts: map[string]map[string]int{}}
 	cfg, _ := json.Marshal(map[string]string{"in": in})
 	card.Config = cfg
@@ -89,7 +89,7 @@ func buildOut(t *testing.T) string {
 			}
 			p = fmt.Sprintf(params, 37.5*float64(s.variant), flips, 0.5*float64(s.variant))
 		}
-		rec := writer.Record{ID: id, Split: s.split, Class: s.class, Source: s.source,
+		rec := schema.Record{ID: id, Split: s.split, Class: s.class, Source: s.source,
 			SourceSHA256: hexSHA([]byte(s.source)), Variant: s.variant, Params: json.RawMessage(p),
 			Width: s.w, Height: s.h, Channels: 1, BitDepth: 8, Path: rel, SHA256: hexSHA(data)}
 		line, err := json.Marshal(rec)
@@ -102,11 +102,11 @@ func buildOut(t *testing.T) string {
 		}
 		card.Counts[s.class][s.split]++
 	}
-	if err := os.WriteFile(filepath.Join(out, dataset.ManifestFile), manifest.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(out, schema.ManifestFile), manifest.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	data, _ := json.Marshal(card)
-	if err := os.WriteFile(filepath.Join(out, dataset.CardFile), data, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(out, schema.CardFile), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return out
@@ -175,7 +175,7 @@ func TestChartSize(t *testing.T) {
 		{10, 3, image.Pt(760, 360)},
 	}
 	for _, tt := range tests {
-		card := writer.Card{Counts: map[string]map[string]int{}}
+		card := schema.Card{Counts: map[string]map[string]int{}}
 		for i := range tt.classes {
 			c := fmt.Sprintf("class_%d", i)
 			card.Classes = append(card.Classes, c)

@@ -3,6 +3,7 @@ package split_test
 import (
 	"fmt"
 
+	"github.com/augsplit/augsplit/schema"
 	"github.com/augsplit/augsplit/split"
 )
 
@@ -20,7 +21,7 @@ func ExamplePlan() {
 		return
 	}
 	for _, c := range res.Classes {
-		fmt.Printf("%s: level %s, %d groups, train %d, val %d\n", c.Class, c.Level, c.Groups, c.Counts[split.Train], c.Counts[split.Val])
+		fmt.Printf("%s: level %s, %d groups, train %d, val %d\n", c.Class, c.Level, c.Groups, c.Counts[schema.Train], c.Counts[schema.Val])
 	}
 	// Output:
 	// round: level variant, 1 groups, train 8, val 2

@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"testing"
+
+	"github.com/augsplit/augsplit/schema"
 )
 
 func TestLastFraction(t *testing.T) {
@@ -63,7 +65,7 @@ func TestKerasStory(t *testing.T) {
 	}
 	planVal := make(map[string]bool)
 	for i, s := range res.Assign {
-		if s == Val {
+		if s == schema.Val {
 			planVal[items[i].Class] = true
 		}
 	}

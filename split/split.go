@@ -56,19 +56,8 @@ import (
 	"math"
 	"slices"
 	"strings"
-)
 
-// Split names, as written in Result.Assign and ClassReport.Counts.
-const (
-	Train = "train"
-	Val   = "val"
-	Test  = "test"
-)
-
-// Split levels, as written in ClassReport.Level.
-const (
-	LevelSource  = "source"
-	LevelVariant = "variant"
+	"github.com/augsplit/augsplit/schema"
 )
 
 // Item is one sample to place. Group identifies its source (a sha256), so all
@@ -85,7 +74,8 @@ type Fractions struct {
 
 // Result is a split plan for a list of items.
 type Result struct {
-	// Assign holds, per item index, the split it goes to: Train, Val or Test.
+	// Assign holds, per item index, the split it goes to: schema.Train,
+	// schema.Val or schema.Test.
 	Assign []string
 	// Order is a seeded shuffled permutation of item indices: the order the
 	// manifest and shards are written in, so class-ordered input comes out
@@ -98,8 +88,9 @@ type Result struct {
 // ClassReport describes how one class was split.
 type ClassReport struct {
 	Class string
-	// Level is LevelSource when groups were kept whole, LevelVariant when the
-	// class had too few groups and its items were split individually.
+	// Level is schema.LevelSource when groups were kept whole,
+	// schema.LevelVariant when the class had too few groups and its items
+	// were split individually.
 	Level string
 	// Groups is the number of distinct groups in the class.
 	Groups int
@@ -116,7 +107,7 @@ const (
 	nSplits
 )
 
-var splitNames = [nSplits]string{Train, Val, Test}
+var splitNames = [nSplits]string{schema.Train, schema.Val, schema.Test}
 
 // FractionError reports fractions that cannot describe a split.
 type FractionError struct {
@@ -292,7 +283,7 @@ func planClass(class string, idx []int, items []Item, f Fractions, seed uint64, 
 	}
 
 	if len(groups) >= need {
-		rep.Level = LevelSource
+		rep.Level = schema.LevelSource
 		shuffle(r, len(groups), func(i, j int) { groups[i], groups[j] = groups[j], groups[i] })
 		sizes := make([]int, len(groups))
 		for i, g := range groups {
@@ -308,7 +299,7 @@ func planClass(class string, idx []int, items []Item, f Fractions, seed uint64, 
 		return rep, nil
 	}
 
-	rep.Level = LevelVariant
+	rep.Level = schema.LevelVariant
 	flat := make([]int, 0, n)
 	for _, g := range groups {
 		flat = append(flat, g.items...)

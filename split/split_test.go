@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+
+	"github.com/augsplit/augsplit/schema"
 )
 
 // classOrdered builds items class by class, group by group, the way a naive
@@ -91,13 +93,13 @@ func TestTenImages(t *testing.T) {
 	}
 	counts := countsOf(items, res.Assign)
 	for _, rep := range res.Classes {
-		if rep.Level != LevelVariant {
-			t.Errorf("class %s: level %q, want %q", rep.Class, rep.Level, LevelVariant)
+		if rep.Level != schema.LevelVariant {
+			t.Errorf("class %s: level %q, want %q", rep.Class, rep.Level, schema.LevelVariant)
 		}
 		if rep.Groups != 1 {
 			t.Errorf("class %s: groups %d, want 1", rep.Class, rep.Groups)
 		}
-		want := map[string]int{Train: 240, Val: 60}
+		want := map[string]int{schema.Train: 240, schema.Val: 60}
 		if !reflect.DeepEqual(rep.Counts, want) {
 			t.Errorf("class %s: report counts %v, want %v", rep.Class, rep.Counts, want)
 		}
@@ -114,10 +116,10 @@ func TestSourceLevelKeepsGroupsWhole(t *testing.T) {
 		f         Fractions
 		wantCount map[string]int
 	}{
-		{"five sources val .2", 5, Fractions{Val: 0.2}, map[string]int{Train: 1200, Val: 300}},
-		{"five sources val .2 test .2", 5, Fractions{Val: 0.2, Test: 0.2}, map[string]int{Train: 900, Val: 300, Test: 300}},
-		{"two sources val .2", 2, Fractions{Val: 0.2}, map[string]int{Train: 300, Val: 300}},
-		{"ten sources val .1 test .2", 10, Fractions{Val: 0.1, Test: 0.2}, map[string]int{Train: 2100, Val: 300, Test: 600}},
+		{"five sources val .2", 5, Fractions{Val: 0.2}, map[string]int{schema.Train: 1200, schema.Val: 300}},
+		{"five sources val .2 test .2", 5, Fractions{Val: 0.2, Test: 0.2}, map[string]int{schema.Train: 900, schema.Val: 300, schema.Test: 300}},
+		{"two sources val .2", 2, Fractions{Val: 0.2}, map[string]int{schema.Train: 300, schema.Val: 300}},
+		{"ten sources val .1 test .2", 10, Fractions{Val: 0.1, Test: 0.2}, map[string]int{schema.Train: 2100, schema.Val: 300, schema.Test: 600}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -127,8 +129,8 @@ func TestSourceLevelKeepsGroupsWhole(t *testing.T) {
 				t.Fatal(err)
 			}
 			rep := res.Classes[0]
-			if rep.Level != LevelSource {
-				t.Errorf("level %q, want %q", rep.Level, LevelSource)
+			if rep.Level != schema.LevelSource {
+				t.Errorf("level %q, want %q", rep.Level, schema.LevelSource)
 			}
 			if rep.Groups != tt.groups {
 				t.Errorf("groups %d, want %d", rep.Groups, tt.groups)
@@ -250,21 +252,21 @@ func checkResult(t *testing.T, ctx string, items []Item, f Fractions, res *Resul
 		if got, want := rep.Groups, len(perGroup[rep.Class]); got != want {
 			t.Errorf("%s: class %s reports %d groups, has %d", ctx, rep.Class, got, want)
 		}
-		wantLevel := LevelVariant
+		wantLevel := schema.LevelVariant
 		if rep.Groups >= f.need() {
-			wantLevel = LevelSource
+			wantLevel = schema.LevelSource
 		}
 		if rep.Level != wantLevel {
 			t.Errorf("%s: class %s level %q, want %q", ctx, rep.Class, rep.Level, wantLevel)
 		}
 		switch rep.Level {
-		case LevelSource:
+		case schema.LevelSource:
 			for g, sp := range perGroup[rep.Class] {
 				if len(sp) != 1 {
 					t.Errorf("%s: class %s group %s straddles splits %v", ctx, rep.Class, g, sp)
 				}
 			}
-		case LevelVariant:
+		case schema.LevelVariant:
 			want := targets(n, f)
 			for s, name := range splitNames {
 				if counts[rep.Class][name] != want[s] {
@@ -406,9 +408,9 @@ func TestSklearnRareClass(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]map[string]int{
-		"common1": {Train: 49, Test: 1},
-		"common2": {Train: 49, Test: 1},
-		"rare":    {Train: 1, Test: 1},
+		"common1": {schema.Train: 49, schema.Test: 1},
+		"common2": {schema.Train: 49, schema.Test: 1},
+		"rare":    {schema.Train: 1, schema.Test: 1},
 	}
 	if got := countsOf(items, res.Assign); !reflect.DeepEqual(got, want) {
 		t.Errorf("counts %v, want %v", got, want)
@@ -518,7 +520,7 @@ func TestGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantAssign := []string{Train, Train, Val, Train, Train, Train, Train, Val}
+	wantAssign := []string{schema.Train, schema.Train, schema.Val, schema.Train, schema.Train, schema.Train, schema.Train, schema.Val}
 	wantOrder := []int{6, 2, 0, 4, 3, 1, 7, 5}
 	if !slices.Equal(res.Assign, wantAssign) {
 		t.Errorf("Assign = %q, want %q", res.Assign, wantAssign)

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/augsplit/augsplit/dataset"
+	"github.com/augsplit/augsplit/schema"
 )
 
 // Data holds the samples of some splits of a dataset, one Set per split,
@@ -25,7 +26,7 @@ type Data struct {
 // LoadOptions say how LoadSplits reads; the zero value takes the
 // dataset's own form, size and channels.
 type LoadOptions struct {
-	// Format is the form of an augsplit OUT to read: dataset.FormatFolder,
+	// Format is the form of an augsplit OUT to read: schema.FormatFolder,
 	// FormatWebDataset or FormatTFRecord; "" chooses (folder if written).
 	Format string
 	// Size resizes every image to Size x Size; 0 takes the images' own
@@ -196,7 +197,7 @@ func sampleName(root string, s dataset.Sample) string {
 // what generate and split take) given where a split dataset is wanted,
 // instead of the puzzling "no class folders" or "no split folder".
 func sourceTreeError(root string, splits []string) error {
-	for _, f := range []string{dataset.CardFile, dataset.ManifestFile, dataset.PartialFile} {
+	for _, f := range []string{schema.CardFile, schema.ManifestFile, schema.MarkerFile} {
 		if _, err := os.Lstat(filepath.Join(root, f)); err == nil {
 			return nil // an augsplit OUT, finished or not
 		}
@@ -267,7 +268,7 @@ func SplitsOf(root string) []string {
 		return g.Card.Splits
 	}
 	var out []string
-	for _, s := range []string{"train", "val", "test"} {
+	for _, s := range schema.Splits() {
 		if fi, err := os.Stat(filepath.Join(root, s)); err == nil && fi.IsDir() {
 			out = append(out, s)
 		}

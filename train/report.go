@@ -8,21 +8,16 @@ import (
 	"strings"
 
 	"github.com/augsplit/augsplit/dataset"
+	"github.com/augsplit/augsplit/schema"
 	"github.com/augsplit/augsplit/trust"
-)
-
-// Split levels as the dataset card records them (split.LevelSource and
-// split.LevelVariant; repeated so train does not depend on the planner).
-const (
-	levelSource  = "source"
-	levelVariant = "variant"
 )
 
 // Provenance says what a validation set is made of: how its classes were
 // split and how many distinct sources it holds. It is what val_accuracy
 // can be trusted for.
 type Provenance struct {
-	// Levels is the card's split_level (class -> "source" | "variant");
+	// Levels is the card's split_level (class -> schema.LevelSource |
+	// schema.LevelVariant);
 	// empty for data without a card (a plain folder).
 	Levels   map[string]string `json:"split_level,omitempty"`
 	Sources  int               `json:"val_sources"`
@@ -54,7 +49,7 @@ func (p *Provenance) VariantClasses() []string {
 	}
 	var out []string
 	for c, l := range p.Levels {
-		if l == levelVariant {
+		if l == schema.LevelVariant {
 			out = append(out, c)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/augsplit/augsplit/schema"
 	"github.com/augsplit/augsplit/split"
 )
 
@@ -27,7 +28,7 @@ type SeedBugArm struct {
 // splits. opts.RunDir, when set, gets a run folder per arm (named after
 // it); opts.Log gets a header line per arm and Fit's lines.
 func SeedBug(ctx context.Context, cfg Config, d *Data, opts Options) ([]*SeedBugArm, error) {
-	if d.Sets["train"] == nil || d.Sets["val"] == nil {
+	if d.Sets[schema.Train] == nil || d.Sets[schema.Val] == nil {
 		return nil, fmt.Errorf("seed-bug needs train and val splits, got %q", d.Splits)
 	}
 	every, _ := d.All()
@@ -40,7 +41,7 @@ func SeedBug(ctx context.Context, cfg Config, d *Data, opts Options) ([]*SeedBug
 	trIdx, valIdx := split.LastFraction(ordered.N, 0.2)
 	arms := []*SeedBugArm{
 		{Name: "keras-last20", Train: ordered.Subset(trIdx), Val: ordered.Subset(valIdx)},
-		{Name: "augsplit", Train: d.Sets["train"], Val: d.Sets["val"]},
+		{Name: "augsplit", Train: d.Sets[schema.Train], Val: d.Sets[schema.Val]},
 	}
 	log := opts.Log
 	if log == nil {

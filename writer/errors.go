@@ -3,6 +3,7 @@ package writer
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // ErrUpToDate is returned by Open when OUT already holds a finished dataset
@@ -20,4 +21,31 @@ type NotEmptyError struct {
 
 func (e *NotEmptyError) Error() string {
 	return fmt.Sprintf("output folder %s is not empty: it %s; choose another --out or use --force to replace augsplit's files there", e.Dir, e.Reason)
+}
+
+// SampleError is a sample Put refused because it does not fit the dataset
+// the Out was opened for, or is malformed. Nothing of it was written.
+type SampleError struct {
+	ID     string // the sample's id
+	Field  string // what is wrong: "id", "split", "class", "class_index", "sha256" or "ext"
+	Reason string // what is wrong with it and what would be right
+}
+
+func (e *SampleError) Error() string {
+	return fmt.Sprintf("sample %q: %s", e.ID, e.Reason)
+}
+
+// CardError is a card Commit refused to seal because dataset.Verify would
+// reject it (see schema.Card.Check); nothing final was written.
+type CardError struct {
+	Problems []string
+}
+
+func (e *CardError) Error() string {
+	const show = 3
+	msg := strings.Join(e.Problems[:min(show, len(e.Problems))], "; ")
+	if n := len(e.Problems) - show; n > 0 {
+		msg += fmt.Sprintf("; and %d more", n)
+	}
+	return "dataset card not sealed, it would not verify: " + msg
 }

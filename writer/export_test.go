@@ -4,6 +4,7 @@ package writer
 // (faults_test.go).
 var (
 	MakeSamples = makeSamples
+	TestClasses = testClasses
 	TestCard    = testCard
 	WriteAll    = write
 	Snapshot    = snapshot

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/augsplit/augsplit/schema"
 	"github.com/augsplit/augsplit/writer"
 	"github.com/augsplit/augsplit/writer/writertest"
 )
@@ -22,7 +23,7 @@ func TestDiskFull(t *testing.T) {
 	// Measure how many bytes a whole run writes, then fail at points
 	// spread through it: sample files, shards, manifest, card.
 	probe := &writertest.FaultFS{}
-	writer.WriteAll(t, t.TempDir(), writer.Options{Formats: []string{writer.FormatFolder, writer.FormatWebDataset, writer.FormatTFRecord}, ShardSize: 4, FS: probe}, samples)
+	writer.WriteAll(t, t.TempDir(), writer.Options{Formats: []string{schema.FormatFolder, schema.FormatWebDataset, schema.FormatTFRecord}, ShardSize: 4, FS: probe}, samples)
 	total := probe.Written()
 	for _, frac := range []float64{0, 0.01, 0.3, 0.6, 0.9, 0.999} {
 		budget := int64(float64(total) * frac)
@@ -30,7 +31,7 @@ func TestDiskFull(t *testing.T) {
 			dir := t.TempDir()
 			ffs := &writertest.FaultFS{}
 			ffs.FailWritesAfter(budget)
-			o, err := writer.Open(context.Background(), dir, writer.Options{Fingerprint: "fp", Formats: []string{writer.FormatFolder, writer.FormatWebDataset, writer.FormatTFRecord}, ShardSize: 4, FS: ffs})
+			o, err := writer.Open(context.Background(), dir, writer.Options{Classes: writer.TestClasses, Fingerprint: "fp", Formats: []string{schema.FormatFolder, schema.FormatWebDataset, schema.FormatTFRecord}, ShardSize: 4, FS: ffs})
 			if err == nil {
 				for i := range samples {
 					s := samples[i]
@@ -39,7 +40,7 @@ func TestDiskFull(t *testing.T) {
 					}
 				}
 				if err == nil {
-					err = o.Commit(writer.TestCard())
+					err = o.Commit(writer.TestCard(writer.TestClasses))
 				}
 				o.Abort()
 			}
@@ -51,7 +52,7 @@ func TestDiskFull(t *testing.T) {
 				t.Errorf("error %q does not name a path in %s", err, dir)
 			}
 			files := writer.Snapshot(t, dir)
-			for _, name := range []string{writer.ManifestName, writer.CardName} {
+			for _, name := range []string{schema.ManifestFile, schema.CardFile} {
 				if _, ok := files[name]; ok {
 					t.Errorf("%s written by a failed run", name)
 				}
@@ -72,8 +73,8 @@ func TestReadOnly(t *testing.T) {
 	}{
 		{"output folder", "out", nil},
 		{"split folder", "out/train", nil},
-		{"tfrecord folder", "out/tfrecord", []string{writer.FormatTFRecord}},
-		{"webdataset folder", "out/webdataset", []string{writer.FormatWebDataset}},
+		{"tfrecord folder", "out/tfrecord", []string{schema.FormatTFRecord}},
+		{"webdataset folder", "out/webdataset", []string{schema.FormatWebDataset}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,7 +83,7 @@ func TestReadOnly(t *testing.T) {
 			ro := filepath.Join(parent, filepath.FromSlash(tt.readOnly))
 			ffs := &writertest.FaultFS{}
 			ffs.ReadOnly(ro)
-			o, err := writer.Open(context.Background(), dir, writer.Options{Fingerprint: "fp", Formats: tt.formats, FS: ffs})
+			o, err := writer.Open(context.Background(), dir, writer.Options{Classes: writer.TestClasses, Fingerprint: "fp", Formats: tt.formats, FS: ffs})
 			if err == nil {
 				for i := range samples {
 					if err = o.Put(context.Background(), &samples[i]); err != nil {
@@ -90,7 +91,7 @@ func TestReadOnly(t *testing.T) {
 					}
 				}
 				if err == nil {
-					err = o.Commit(writer.TestCard())
+					err = o.Commit(writer.TestCard(writer.TestClasses))
 				}
 				o.Abort()
 			}

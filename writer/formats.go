@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/augsplit/augsplit/schema"
 	"github.com/augsplit/augsplit/tfrecord"
 	"github.com/augsplit/augsplit/wds"
 )
@@ -30,7 +31,7 @@ func (o *Out) putWebDataset(s *Sample) error {
 
 	// Members of one sample are adjacent and share the key (the id, which
 	// has no dot), as WebDataset readers require.
-	q := o.seq(FormatWebDataset, s.Split)
+	q := o.seq(schema.FormatWebDataset, s.Split)
 	q.members = [...]wds.Member{{Ext: "png", Data: s.Data}, {Ext: "cls", Data: o.clsBuf}, {Ext: "json", Data: js}}
 	sample := wds.Sample{Key: s.ID, Members: q.members[:]}
 	sh, err := q.reserve(wds.EncodedSize(&sample))
@@ -107,7 +108,7 @@ func (o *Out) exampleOf(s *Sample) []byte {
 
 func (o *Out) putTFRecord(s *Sample) error {
 	payload := o.exampleOf(s)
-	q := o.seq(FormatTFRecord, s.Split)
+	q := o.seq(schema.FormatTFRecord, s.Split)
 	sh, err := q.reserve(tfrecord.EncodedSize(len(payload)))
 	if err != nil {
 		return err

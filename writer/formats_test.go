@@ -15,12 +15,14 @@ import (
 	"time"
 
 	"github.com/augsplit/augsplit/tfrecord"
+
+	"github.com/augsplit/augsplit/schema"
 )
 
 func TestWebDatasetMembers(t *testing.T) {
 	samples := makeSamples(25)
 	dir := t.TempDir()
-	card := write(t, dir, Options{Formats: []string{FormatWebDataset}, ShardSize: 4}, samples)
+	card := write(t, dir, Options{Formats: []string{schema.FormatWebDataset}, ShardSize: 4}, samples)
 	byID := map[string]Sample{}
 	for _, s := range samples {
 		byID[s.ID] = s
@@ -156,7 +158,7 @@ func one[T any](t *testing.T, ex tfrecord.Example, key string, kind tfrecord.Fea
 func TestTFRecordContents(t *testing.T) {
 	samples := makeSamples(20)
 	dir := t.TempDir()
-	card := write(t, dir, Options{Formats: []string{FormatTFRecord}, ShardSize: 3, SplitCounts: splitCounts(samples)}, samples)
+	card := write(t, dir, Options{Formats: []string{schema.FormatTFRecord}, ShardSize: 3, SplitCounts: splitCounts(samples)}, samples)
 	var got []Sample
 	for _, sh := range card.Shards {
 		recs := readTFRecords(t, filepath.Join(dir, sh.Path))
@@ -174,7 +176,7 @@ func TestTFRecordContents(t *testing.T) {
 				t.Errorf("example has %d features, want 9", len(f))
 			}
 			got = append(got, Sample{
-				Record: Record{
+				Record: schema.Record{
 					ID: string(bytesOf("image/source_id")), Class: string(bytesOf("image/class/text")),
 					ClassIndex: varint("image/class/label"), Width: varint("image/width"), Height: varint("image/height"),
 					Channels: varint("image/channels"), Params: bytesOf("augsplit/params"), Split: sh.Split,
@@ -210,7 +212,7 @@ func TestShardsMixClasses(t *testing.T) {
 	// consecutive runs, so each shard of several samples mixes classes.
 	samples := makeSamples(30)
 	dir := t.TempDir()
-	card := write(t, dir, Options{Formats: []string{FormatWebDataset}, ShardSize: 5}, samples)
+	card := write(t, dir, Options{Formats: []string{schema.FormatWebDataset}, ShardSize: 5}, samples)
 	for _, sh := range card.Shards {
 		if sh.Samples < 2 {
 			continue

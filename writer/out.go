@@ -12,57 +12,43 @@ import (
 	"hash"
 	"io"
 	"io/fs"
-	"path"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
+	"github.com/augsplit/augsplit/schema"
 	"github.com/augsplit/augsplit/wds"
-)
-
-// Output formats.
-const (
-	FormatFolder     = "folder"
-	FormatWebDataset = "webdataset"
-	FormatTFRecord   = "tfrecord"
-)
-
-// Names of the files and folders augsplit owns inside OUT.
-const (
-	ManifestName = "manifest.jsonl"
-	CardName     = "dataset.json"
-	ClassesName  = "classes.txt"
-	MarkerName   = ".augsplit-partial"
-
-	dirWebDataset = "webdataset"
-	dirTFRecord   = "tfrecord"
 )
 
 // DefaultShardSize is the number of samples per shard when Options leaves it 0.
 const DefaultShardSize = 1000
 
-// MaxIDLen bounds Record.ID, in bytes: the longest WebDataset member name,
-// "<id>.json", must fit the 100-byte name field of a USTAR header (ASCII
-// ids are written as USTAR; non-ASCII ones as PAX, which has no such limit,
-// but one bound for both keeps ids portable).
-const MaxIDLen = 95
-
 // owned lists the entries of OUT that augsplit writes, and so the only ones
-// Force may remove.
-var owned = []string{Train, Val, Test, dirWebDataset, dirTFRecord, ManifestName, CardName, ClassesName, MarkerName,
-	"preview.png", "splits.png"} // pictures of the old dataset would mislead
+// Force may remove: the split folders, the shard folders (named after their
+// format), the files of schema, and pictures of the old dataset, which
+// would mislead.
+var owned = append(schema.Splits(), schema.FormatWebDataset, schema.FormatTFRecord,
+	schema.ManifestFile, schema.CardFile, schema.ClassesFile, schema.MarkerFile, "preview.png", "splits.png")
 
 // Options configures Open.
 type Options struct {
-	Formats     []string // FormatFolder, FormatWebDataset, FormatTFRecord; default folder
+	// Classes is the dataset's class list, required: sorted, each name
+	// valid (schema.ValidName) and listed once. A sample's ClassIndex is
+	// its class's position in it, and the card's Classes and classes.txt
+	// are this list.
+	Classes []string
+	// Splits are the planned splits (schema.Train, Val, Test); a sample of
+	// another split is refused. nil means all three. The card lists those
+	// that received samples.
+	Splits []string
+
+	Formats     []string // schema.FormatFolder, schema.FormatWebDataset, schema.FormatTFRecord; default folder
 	ShardSize   int      // samples per shard; 0 means DefaultShardSize
 	ShardBytes  int64    // bytes per shard, 0 for no limit; whichever limit is reached first
 	Force       bool     // remove augsplit's own entries of OUT first
 	Fingerprint string   // required: identifies the run, for up-to-date and resume checks
 	FS          FS       // nil means OS
-	Splits      []string // allowed split names; nil means train, val, test
 	// SplitCounts is the planned number of samples per split. With it (and
 	// no ShardBytes) TFRecord shards get their "-of-N" names as soon as they
 	// are closed; without it they keep temporary names until Commit.
@@ -77,11 +63,14 @@ type Out struct {
 	opts Options
 
 	formats     []string
+	classIdx    map[string]int            // class -> index in opts.Classes
+	counts      map[string]map[string]int // class -> split -> samples Put
+	total       int
 	seqs        map[string]*shardSeq // key: format + "/" + split
 	seqOrder    []*shardSeq
 	madeDirs    map[[2]string]bool // (split, class) folders already created
 	shardDirs   map[string]bool
-	shards      []Shard
+	shards      []schema.Shard
 	manifest    File
 	manTmp      string
 	manBuf      *bufio.Writer
@@ -128,12 +117,12 @@ func Open(ctx context.Context, dir string, opts Options) (*Out, error) {
 	if err := o.checkState(); err != nil {
 		return nil, err
 	}
-	if err := WriteFileAtomic(o.fs, o.path(MarkerName), []byte(opts.Fingerprint+"\n")); err != nil {
+	if err := WriteFileAtomic(o.fs, o.path(schema.MarkerFile), []byte(opts.Fingerprint+"\n")); err != nil {
 		return nil, err
 	}
-	f, err := o.fs.CreateTemp(dir, tempPrefix+ManifestName+"-*")
+	f, err := o.fs.CreateTemp(dir, tempPrefix+schema.ManifestFile+"-*")
 	if err != nil {
-		return nil, fmt.Errorf("create %s: %w", o.path(ManifestName), err)
+		return nil, fmt.Errorf("create %s: %w", o.path(schema.ManifestFile), err)
 	}
 	o.manifest, o.manTmp = f, f.Name()
 	o.manHash = sha256.New()
@@ -159,39 +148,65 @@ func newOut(dir string, opts Options) (*Out, error) {
 		opts.FS = OS
 	}
 	if len(opts.Splits) == 0 {
-		opts.Splits = []string{Train, Val, Test}
+		opts.Splits = schema.Splits()
 	}
 	for _, s := range opts.Splits {
-		if err := checkName("split", s); err != nil {
-			return nil, err
+		if !schema.IsSplit(s) {
+			return nil, fmt.Errorf("unknown split %q in the writer options (valid: %s)", s, strings.Join(schema.Splits(), ", "))
 		}
 	}
+	classIdx, err := classIndex(opts.Classes)
+	if err != nil {
+		return nil, err
+	}
+	opts.Classes = slices.Clone(opts.Classes)
 	o := &Out{
 		fs:        opts.FS,
 		dir:       dir,
 		opts:      opts,
+		classIdx:  classIdx,
+		counts:    map[string]map[string]int{},
 		seqs:      map[string]*shardSeq{},
 		madeDirs:  map[[2]string]bool{},
 		shardDirs: map[string]bool{},
 		copyBuf:   make([]byte, 32<<10),
 	}
 	if len(opts.Formats) == 0 {
-		opts.Formats = []string{FormatFolder}
+		opts.Formats = []string{schema.FormatFolder}
 	}
 	// Canonical order, duplicates dropped: the card must not depend on how
 	// the user spelled --format.
-	for _, want := range []string{FormatFolder, FormatWebDataset, FormatTFRecord} {
+	for _, want := range schema.Formats() {
 		if slices.Contains(opts.Formats, want) {
 			o.formats = append(o.formats, want)
 		}
 	}
 	for _, f := range opts.Formats {
-		if f != FormatFolder && f != FormatWebDataset && f != FormatTFRecord {
-			return nil, fmt.Errorf("unknown output format %q (valid: folder, webdataset, tfrecord)", f)
+		if !schema.IsFormat(f) {
+			return nil, fmt.Errorf("unknown output format %q (valid: %s)", f, strings.Join(schema.Formats(), ", "))
 		}
 	}
 	o.jsonEnc = json.NewEncoder(&o.jsonBuf)
 	return o, nil
+}
+
+// classIndex checks the class list given to Open and maps each class to its
+// index, its label.
+func classIndex(classes []string) (map[string]int, error) {
+	if len(classes) == 0 {
+		return nil, errors.New("writer options need the class list (Options.Classes): the sorted names whose positions are the labels")
+	}
+	idx := make(map[string]int, len(classes))
+	for i, c := range classes {
+		if !schema.ValidName(c) {
+			return nil, fmt.Errorf("class %q in the writer options: want letters, digits, marks, '-' or '_' (dataset.SanitizeName makes such names)", c)
+		}
+		if i > 0 && classes[i-1] >= c {
+			return nil, fmt.Errorf("class list in the writer options is not sorted and unique: %q comes after %q; sort it (sort.Strings), as labels are positions in the sorted list", c, classes[i-1])
+		}
+		idx[c] = i
+	}
+	return idx, nil
 }
 
 func (o *Out) path(name string) string { return filepath.Join(o.dir, name) }
@@ -199,7 +214,7 @@ func (o *Out) path(name string) string { return filepath.Join(o.dir, name) }
 // checkState decides between new, resumed, up to date and refused.
 func (o *Out) checkState() error {
 	fp := o.opts.Fingerprint
-	card, err := o.fs.ReadFile(o.path(CardName))
+	card, err := o.fs.ReadFile(o.path(schema.CardFile))
 	switch {
 	case err == nil:
 		var c struct {
@@ -208,7 +223,7 @@ func (o *Out) checkState() error {
 		if json.Unmarshal(card, &c) == nil && c.Fingerprint == fp {
 			// A run killed between writing the card and removing the
 			// marker is finished; the stale marker is all that is left.
-			if err := o.fs.Remove(o.path(MarkerName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			if err := o.fs.Remove(o.path(schema.MarkerFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return fmt.Errorf("remove stale marker: %w", err)
 			}
 			return ErrUpToDate
@@ -217,7 +232,7 @@ func (o *Out) checkState() error {
 	case !errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("read dataset card: %w", err)
 	}
-	marker, err := o.fs.ReadFile(o.path(MarkerName))
+	marker, err := o.fs.ReadFile(o.path(schema.MarkerFile))
 	switch {
 	case err == nil:
 		if strings.TrimSpace(string(marker)) != fp {
@@ -226,7 +241,7 @@ func (o *Out) checkState() error {
 		// Shards are streamed again from the first sample on resume, so
 		// old ones are never reused; removing them guarantees no stale
 		// shard survives next to the new set.
-		for _, d := range []string{dirWebDataset, dirTFRecord} {
+		for _, d := range []string{schema.FormatWebDataset, schema.FormatTFRecord} {
 			if err := o.fs.RemoveAll(o.path(d)); err != nil {
 				return fmt.Errorf("resume: %w", err)
 			}
@@ -284,42 +299,6 @@ func (o *Out) removeTemps(dir string, deep bool) error {
 	return nil
 }
 
-// checkName refuses names that could leave OUT or collide with the layout.
-func checkName(what, s string) error {
-	if s == "" || s == "." || s == ".." || strings.ContainsAny(s, "/\\\x00") {
-		return fmt.Errorf("invalid %s name %q", what, s)
-	}
-	return nil
-}
-
-// checkID accepts ids that are safe as a file stem and as a WebDataset key:
-// ASCII letters, digits, '_' and '-', plus Unicode letters, digits and
-// marks, so that class names such as "細胞" stay readable (dataset.SanitizeName
-// makes exactly such names). A dot would end the WebDataset key early, and
-// separators, spaces and control characters are unsafe in paths, so they are
-// refused. The limit is in bytes, since tar and file systems count bytes.
-func checkID(id string) error {
-	if id == "" || len(id) > MaxIDLen {
-		return fmt.Errorf("invalid sample id %q: want 1 to %d bytes", id, MaxIDLen)
-	}
-	if !utf8.ValidString(id) {
-		return fmt.Errorf("invalid sample id %q: not valid UTF-8", id)
-	}
-	for _, r := range id {
-		if !idRune(r) {
-			return fmt.Errorf("invalid sample id %q: only letters, digits, marks, _ and - are allowed (no dots, spaces, separators or control characters)", id)
-		}
-	}
-	return nil
-}
-
-func idRune(r rune) bool {
-	if r < utf8.RuneSelf {
-		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_' || r == '-'
-	}
-	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.M, r)
-}
-
 func (o *Out) mkdir(dir string) error {
 	if o.shardDirs[dir] {
 		return nil
@@ -332,10 +311,13 @@ func (o *Out) mkdir(dir string) error {
 }
 
 // Put writes one sample to every chosen format and appends its manifest
-// line. It fills s.Path (folder format), s.SHA256 when empty (a non-empty
-// one must be the sha256 of s.Data and is not recomputed) and, for an
-// original with no parameters, s.Params ("[]"). After an error the Out is unusable:
-// call Abort.
+// line. A sample that does not fit the dataset the Out was opened for is
+// refused with a *SampleError naming it: a class not in Options.Classes, a
+// ClassIndex other than its class's position there, a split not in
+// Options.Splits, a malformed id or sha256. Put fills s.Path (folder
+// format), s.SHA256 when empty (a non-empty one must be the sha256 of
+// s.Data and is not recomputed) and, for an original with no parameters,
+// s.Params ("[]"). After an error the Out is unusable: call Abort.
 func (o *Out) Put(ctx context.Context, s *Sample) error {
 	if o.err != nil {
 		return o.err
@@ -354,14 +336,8 @@ func (o *Out) Put(ctx context.Context, s *Sample) error {
 }
 
 func (o *Out) put(s *Sample) error {
-	if err := checkID(s.ID); err != nil {
+	if err := o.check(s); err != nil {
 		return err
-	}
-	if !slices.Contains(o.opts.Splits, s.Split) {
-		return fmt.Errorf("sample %s: unknown split %q (valid: %s)", s.ID, s.Split, strings.Join(o.opts.Splits, ", "))
-	}
-	if err := checkName("class", s.Class); err != nil {
-		return fmt.Errorf("sample %s: %w", s.ID, err)
 	}
 	if len(s.Params) == 0 {
 		s.Params = json.RawMessage("[]")
@@ -371,20 +347,20 @@ func (o *Out) put(s *Sample) error {
 	if s.SHA256 == "" {
 		o.hashScratch = sha256.Sum256(s.Data)
 		s.SHA256 = hex.EncodeToString(o.hashScratch[:])
-	} else if len(s.SHA256) != 2*sha256.Size {
-		return fmt.Errorf("sample %s: malformed sha256 %q", s.ID, s.SHA256)
+	} else if !lowerHex(s.SHA256, 2*sha256.Size) {
+		return &SampleError{ID: s.ID, Field: "sha256", Reason: fmt.Sprintf("malformed sha256 %q: want 64 lower-case hex digits, or none to have it computed", s.SHA256)}
 	} else if _, err := hex.Decode(o.hashScratch[:], []byte(s.SHA256)); err != nil {
-		return fmt.Errorf("sample %s: malformed sha256 %q", s.ID, s.SHA256)
+		return fmt.Errorf("sample %q: decode sha256: %w", s.ID, err) // unreachable after lowerHex
 	}
 	s.Path = ""
 	for _, f := range o.formats {
 		var err error
 		switch f {
-		case FormatFolder:
+		case schema.FormatFolder:
 			err = o.putFolder(s)
-		case FormatWebDataset:
+		case schema.FormatWebDataset:
 			err = o.putWebDataset(s)
-		case FormatTFRecord:
+		case schema.FormatTFRecord:
 			err = o.putTFRecord(s)
 		}
 		if err != nil {
@@ -392,9 +368,56 @@ func (o *Out) put(s *Sample) error {
 		}
 	}
 	if err := o.manEnc.Encode(&s.Record); err != nil {
-		return fmt.Errorf("write %s: %w", o.path(ManifestName), err)
+		return fmt.Errorf("write %s: %w", o.path(schema.ManifestFile), err)
+	}
+	if o.counts[s.Class] == nil {
+		o.counts[s.Class] = map[string]int{}
+	}
+	o.counts[s.Class][s.Split]++
+	o.total++
+	return nil
+}
+
+// check refuses a sample that does not fit the dataset being written, so
+// that the manifest can only hold records the card will agree with.
+func (o *Out) check(s *Sample) error {
+	if err := schema.CheckID(s.ID); err != nil {
+		return &SampleError{ID: s.ID, Field: "id", Reason: "invalid sample id: " + err.Error()}
+	}
+	if !slices.Contains(o.opts.Splits, s.Split) {
+		return &SampleError{ID: s.ID, Field: "split", Reason: fmt.Sprintf("unknown split %q (this dataset was opened for %s)", s.Split, strings.Join(o.opts.Splits, ", "))}
+	}
+	want, ok := o.classIdx[s.Class]
+	if !ok {
+		return &SampleError{ID: s.ID, Field: "class", Reason: fmt.Sprintf("class %q is not in the class list the writer was opened with (%s)", s.Class, listSome(o.opts.Classes))}
+	}
+	if s.ClassIndex != want {
+		return &SampleError{ID: s.ID, Field: "class_index", Reason: fmt.Sprintf("class_index %d does not match class %q, which is %d in the sorted class list", s.ClassIndex, s.Class, want)}
 	}
 	return nil
+}
+
+// lowerHex reports whether s is n lower-case hex digits, as the manifest
+// reader requires.
+func lowerHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !('0' <= s[i] && s[i] <= '9' || 'a' <= s[i] && s[i] <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// listSome joins names for a message, eliding the middle of a long list.
+func listSome(names []string) string {
+	const max = 8
+	if len(names) <= max {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s, ... %d more ..., %s", strings.Join(names[:max-1], ", "), len(names)-max, names[len(names)-1])
 }
 
 // putFolder writes OUT/<split>/<class>/<id>.png, reusing an identical file
@@ -404,10 +427,10 @@ func (o *Out) putFolder(s *Sample) error {
 	if ext == "" {
 		ext = ".png"
 	}
-	if err := checkExt(ext); err != nil {
-		return fmt.Errorf("sample %s: %w", s.ID, err)
+	if !schema.ValidExt(ext) {
+		return &SampleError{ID: s.ID, Field: "ext", Reason: fmt.Sprintf("bad file extension %q: want a dot and 1 to 5 lower-case letters or digits", ext)}
 	}
-	rel := path.Join(s.Split, s.Class, s.ID+ext)
+	rel := schema.SamplePath(s.Split, s.Class, s.ID, ext)
 	full := filepath.Join(o.dir, filepath.FromSlash(rel))
 	key := [2]string{s.Split, s.Class}
 	if !o.madeDirs[key] {
@@ -450,19 +473,6 @@ func (o *Out) linkAtomic(src, dst string) error {
 	return nil
 }
 
-// checkExt accepts a short extension of letters and digits, such as ".jpg".
-func checkExt(ext string) error {
-	if len(ext) < 2 || len(ext) > 6 || ext[0] != '.' {
-		return fmt.Errorf("bad file extension %q", ext)
-	}
-	for _, r := range ext[1:] {
-		if !('a' <= r && r <= 'z' || '0' <= r && r <= '9') {
-			return fmt.Errorf("bad file extension %q: want lower-case letters and digits", ext)
-		}
-	}
-	return nil
-}
-
 // sameFile reports whether path already holds exactly data (size, then
 // sha256), which makes resuming a long run cheap.
 func (o *Out) sameFile(path string, data []byte) (bool, error) {
@@ -495,10 +505,10 @@ func (o *Out) seq(format, split string) *shardSeq {
 		return q
 	}
 	q := &shardSeq{o: o, format: format, split: split}
-	if format == FormatWebDataset {
+	if format == schema.FormatWebDataset {
 		q.trailer = wds.TrailerSize
 	}
-	if format == FormatTFRecord && o.opts.ShardBytes == 0 {
+	if format == schema.FormatTFRecord && o.opts.ShardBytes == 0 {
 		if n := o.opts.SplitCounts[split]; n > 0 {
 			q.planned = (n + o.opts.ShardSize - 1) / o.opts.ShardSize
 		}
@@ -510,11 +520,20 @@ func (o *Out) seq(format, split string) *shardSeq {
 
 // Commit finishes the dataset: it closes the shards, renames the manifest
 // into place, writes classes.txt and then the card, which is written last
-// so that a dataset.json on disk always means a complete dataset. It fills
-// card.Formats, card.Shards (sorted by format, then path) and
-// card.ManifestSHA256, and card.Fingerprint when empty. The marker is
-// removed at the very end.
-func (o *Out) Commit(card *Card) error {
+// so that a dataset.json on disk always means a complete dataset. The
+// marker is removed at the very end.
+//
+// What the writer knows it fills itself, replacing what the caller set:
+// card.Classes (Options.Classes; a different non-empty list is an error),
+// card.Splits (the splits that received samples, in schema order),
+// card.Counts and card.Total (from what was Put), card.Formats,
+// card.Shards (sorted by format, then path), card.ManifestSHA256, and
+// card.Fingerprint when empty. The rest is the caller's: provenance, a
+// split level for every class, sources, warnings. A card that
+// dataset.Verify would reject (schema.Card.Check: a class missing from a
+// split, a class without a split level, ...) is refused with a *CardError
+// before anything final is written.
+func (o *Out) Commit(card *schema.Card) error {
 	if o.err != nil {
 		return fmt.Errorf("commit after a failed write: %w", o.err)
 	}
@@ -529,20 +548,16 @@ func (o *Out) Commit(card *Card) error {
 	return nil
 }
 
-func (o *Out) commit(card *Card) error {
-	switch card.Fingerprint {
-	case "":
-		card.Fingerprint = o.opts.Fingerprint
-	case o.opts.Fingerprint:
-	default:
-		return fmt.Errorf("card fingerprint %q differs from the run's %q", card.Fingerprint, o.opts.Fingerprint)
+func (o *Out) commit(card *schema.Card) error {
+	if err := o.fillCard(card); err != nil {
+		return err
 	}
 	for _, q := range o.seqOrder {
 		if err := q.finish(); err != nil {
 			return err
 		}
 	}
-	manifest := o.path(ManifestName)
+	manifest := o.path(schema.ManifestFile)
 	if err := o.manBuf.Flush(); err != nil {
 		return fmt.Errorf("write %s: %w", manifest, err)
 	}
@@ -558,11 +573,11 @@ func (o *Out) commit(card *Card) error {
 		return fmt.Errorf("write %s: %w", manifest, err)
 	}
 	var classes bytes.Buffer
-	for _, c := range card.Classes {
+	for _, c := range o.opts.Classes {
 		classes.WriteString(c)
 		classes.WriteByte('\n')
 	}
-	if err := WriteFileAtomic(o.fs, o.path(ClassesName), classes.Bytes()); err != nil {
+	if err := WriteFileAtomic(o.fs, o.path(schema.ClassesFile), classes.Bytes()); err != nil {
 		return err
 	}
 	if err := o.fs.Rename(o.manTmp, manifest); err != nil {
@@ -571,23 +586,22 @@ func (o *Out) commit(card *Card) error {
 	o.manTmp = ""
 	o.manRenamed = true
 
-	card.Formats = slices.Clone(o.formats)
 	card.Shards = slices.Clone(o.shards)
-	slices.SortFunc(card.Shards, func(a, b Shard) int {
+	slices.SortFunc(card.Shards, func(a, b schema.Shard) int {
 		if c := strings.Compare(a.Format, b.Format); c != 0 {
 			return c
 		}
 		return strings.Compare(a.Path, b.Path)
 	})
 	card.ManifestSHA256 = hex.EncodeToString(o.manHash.Sum(nil))
-	data, err := SealCard(card)
+	data, err := schema.SealCard(card)
 	if err != nil {
 		return err
 	}
-	if err := WriteFileAtomic(o.fs, o.path(CardName), data); err != nil {
+	if err := WriteFileAtomic(o.fs, o.path(schema.CardFile), data); err != nil {
 		return err
 	}
-	if err := o.fs.Remove(o.path(MarkerName)); err != nil {
+	if err := o.fs.Remove(o.path(schema.MarkerFile)); err != nil {
 		return fmt.Errorf("remove run marker: %w", err)
 	}
 	return nil
@@ -616,6 +630,41 @@ func (o *Out) Abort() {
 	if o.manRenamed {
 		// Commit failed after the manifest was in place but before the
 		// card: a manifest without a card must not be left to look final.
-		_ = o.fs.Remove(o.path(ManifestName))
+		_ = o.fs.Remove(o.path(schema.ManifestFile))
 	}
+}
+
+// fillCard sets the card fields the writer knows from Open and Put, and
+// refuses a card that would not verify.
+func (o *Out) fillCard(card *schema.Card) error {
+	switch card.Fingerprint {
+	case "":
+		card.Fingerprint = o.opts.Fingerprint
+	case o.opts.Fingerprint:
+	default:
+		return fmt.Errorf("card fingerprint %q differs from the run's %q", card.Fingerprint, o.opts.Fingerprint)
+	}
+	if card.Classes != nil && !slices.Equal(card.Classes, o.opts.Classes) {
+		return fmt.Errorf("card classes %q differ from the class list the writer was opened with %q; leave card.Classes empty, Commit fills it", card.Classes, o.opts.Classes)
+	}
+	card.Classes = slices.Clone(o.opts.Classes)
+	card.Splits = nil
+	for _, s := range schema.Splits() {
+		for _, perSplit := range o.counts {
+			if perSplit[s] > 0 {
+				card.Splits = append(card.Splits, s)
+				break
+			}
+		}
+	}
+	card.Counts = make(map[string]map[string]int, len(o.counts))
+	for c, perSplit := range o.counts {
+		card.Counts[c] = maps.Clone(perSplit)
+	}
+	card.Total = o.total
+	card.Formats = slices.Clone(o.formats)
+	if problems := card.Check(); len(problems) > 0 {
+		return &CardError{Problems: problems}
+	}
+	return nil
 }

@@ -17,27 +17,36 @@ import (
 	"testing"
 
 	"github.com/augsplit/augsplit/internal/filetest"
+	"github.com/augsplit/augsplit/schema"
 )
 
 var testClasses = []string{"amoeba", "bacillus", "coccus"}
 
-// makeSamples returns n samples in a planned order: classes interleaved,
-// the first 70% train, then val, then test (Put order need not be by split).
-// Data is arbitrary bytes of varying length: the writer never decodes it.
+// makeSamples returns n samples in a planned order: classes and splits
+// interleaved, as a shuffled plan puts them. Each class is split on its
+// own, its last tenth (at least one) to test and the fifth before that (at
+// least one) to val, so with n >= 9 every class is in every split and the
+// writer can seal; a class of fewer than 3 samples stays in train. Data is
+// arbitrary bytes of varying length: the writer never decodes it.
 func makeSamples(n int) []Sample {
 	out := make([]Sample, n)
 	for i := range out {
-		split := Train
-		switch {
-		case i >= n*9/10:
-			split = Test
-		case i >= n*7/10:
-			split = Val
+		ci := (i * 7) % len(testClasses) // = i % 3
+		m, r := (n-ci+2)/3, i/3          // the class's size, i's rank in it
+		split := schema.Train
+		if m >= 3 {
+			nTest := max(1, (m+5)/10)
+			nVal := max(1, (2*m+5)/10)
+			switch {
+			case r >= m-nTest:
+				split = schema.Test
+			case r >= m-nTest-nVal:
+				split = schema.Val
+			}
 		}
-		ci := (i * 7) % len(testClasses)
 		data := bytes.Repeat([]byte{byte(i), byte(ci), 0x89}, 40+(i*37)%300)
 		out[i] = Sample{
-			Record: Record{
+			Record: schema.Record{
 				ID:           fmt.Sprintf("src%d_v%03d", i%4, i),
 				Split:        split,
 				Class:        testClasses[ci],
@@ -66,24 +75,32 @@ func splitCounts(samples []Sample) map[string]int {
 	return m
 }
 
-func testCard() *Card {
-	return &Card{
-		Tool:    "augsplit",
-		Version: "test",
-		Command: "generate",
-		Seed:    1,
-		Config:  json.RawMessage(`{}`),
-		Classes: slices.Clone(testClasses),
-		Splits:  []string{Train, Val, Test},
+// testCard is what a caller gives Commit: provenance and a split level for
+// every class. Classes, splits, counts and totals are the writer's to fill.
+func testCard(classes []string) *schema.Card {
+	levels := map[string]string{}
+	for _, c := range classes {
+		levels[c] = schema.LevelVariant
+	}
+	return &schema.Card{
+		Tool:       "augsplit",
+		Version:    "test",
+		Command:    "generate",
+		Seed:       1,
+		Config:     json.RawMessage(`{}`),
+		SplitLevel: levels,
 	}
 }
 
 // write runs Open, Put for every sample (copies, so the caller's samples
-// are not filled in) and Commit.
-func write(t testing.TB, dir string, opts Options, samples []Sample) *Card {
+// are not filled in) and Commit. opts.Classes defaults to testClasses.
+func write(t testing.TB, dir string, opts Options, samples []Sample) *schema.Card {
 	t.Helper()
 	if opts.Fingerprint == "" {
 		opts.Fingerprint = "fp1"
+	}
+	if opts.Classes == nil {
+		opts.Classes = testClasses
 	}
 	o, err := Open(context.Background(), dir, opts)
 	if err != nil {
@@ -96,7 +113,7 @@ func write(t testing.TB, dir string, opts Options, samples []Sample) *Card {
 			t.Fatalf("Put %s: %v", s.ID, err)
 		}
 	}
-	card := testCard()
+	card := testCard(opts.Classes)
 	if err := o.Commit(card); err != nil {
 		o.Abort()
 		t.Fatalf("Commit: %v", err)
@@ -134,16 +151,16 @@ func tempFiles(t testing.TB, dir string) []string {
 	return tmp
 }
 
-func readManifest(t testing.TB, dir string) []Record {
+func readManifest(t testing.TB, dir string) []schema.Record {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, ManifestName))
+	b, err := os.ReadFile(filepath.Join(dir, schema.ManifestFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var recs []Record
+	var recs []schema.Record
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
-		var r Record
+		var r schema.Record
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			t.Fatalf("manifest line %q: %v", sc.Text(), err)
 		}
@@ -182,28 +199,28 @@ func TestFolderOutput(t *testing.T) {
 	if got := string(recs[0].Params); got != "[]" {
 		t.Errorf("original's params = %s, want []", got)
 	}
-	if got, want := files[ClassesName], "amoeba\nbacillus\ncoccus\n"; got != want {
+	if got, want := files[schema.ClassesFile], "amoeba\nbacillus\ncoccus\n"; got != want {
 		t.Errorf("classes.txt = %q, want %q", got, want)
 	}
-	manSum := sha256.Sum256([]byte(files[ManifestName]))
+	manSum := sha256.Sum256([]byte(files[schema.ManifestFile]))
 	if card.ManifestSHA256 != hex.EncodeToString(manSum[:]) {
 		t.Errorf("card manifest_sha256 = %s, want %x", card.ManifestSHA256, manSum)
 	}
-	if !slices.Equal(card.Formats, []string{FormatFolder}) {
+	if !slices.Equal(card.Formats, []string{schema.FormatFolder}) {
 		t.Errorf("card formats = %v, want [folder]", card.Formats)
 	}
 	if card.Fingerprint != "fp1" {
 		t.Errorf("card fingerprint = %q, want fp1", card.Fingerprint)
 	}
-	var onDisk Card
-	if err := json.Unmarshal([]byte(files[CardName]), &onDisk); err != nil {
+	var onDisk schema.Card
+	if err := json.Unmarshal([]byte(files[schema.CardFile]), &onDisk); err != nil {
 		t.Fatalf("dataset.json: %v", err)
 	}
-	if onDisk.ManifestSHA256 != card.ManifestSHA256 || !strings.HasSuffix(files[CardName], "}\n") {
+	if onDisk.ManifestSHA256 != card.ManifestSHA256 || !strings.HasSuffix(files[schema.CardFile], "}\n") {
 		t.Errorf("dataset.json does not hold the committed card with a trailing newline")
 	}
-	if _, ok := files[MarkerName]; ok {
-		t.Errorf("marker %s left after Commit", MarkerName)
+	if _, ok := files[schema.MarkerFile]; ok {
+		t.Errorf("marker %s left after Commit", schema.MarkerFile)
 	}
 	if tmp := tempFiles(t, dir); len(tmp) > 0 {
 		t.Errorf("temporary files left: %v", tmp)
@@ -219,13 +236,13 @@ func TestFolderOutput(t *testing.T) {
 
 func TestNoFolderFormatLeavesPathEmpty(t *testing.T) {
 	dir := t.TempDir()
-	write(t, dir, Options{Formats: []string{FormatTFRecord}}, makeSamples(5))
+	write(t, dir, Options{Formats: []string{schema.FormatTFRecord}}, makeSamples(5))
 	for _, r := range readManifest(t, dir) {
 		if r.Path != "" {
 			t.Errorf("%s: path = %q, want empty without the folder format", r.ID, r.Path)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, Train)); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(dir, schema.Train)); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("train/ exists without the folder format (stat err %v)", err)
 	}
 }
@@ -233,7 +250,7 @@ func TestNoFolderFormatLeavesPathEmpty(t *testing.T) {
 func TestDeterministicBytes(t *testing.T) {
 	samples := makeSamples(40)
 	opts := Options{
-		Formats:     []string{FormatTFRecord, FormatWebDataset, FormatFolder, FormatTFRecord},
+		Formats:     []string{schema.FormatTFRecord, schema.FormatWebDataset, schema.FormatFolder, schema.FormatTFRecord},
 		ShardSize:   7,
 		SplitCounts: splitCounts(samples),
 	}
@@ -249,11 +266,11 @@ func TestDeterministicBytes(t *testing.T) {
 			t.Errorf("%s differs between two identical runs", k)
 		}
 	}
-	var card Card
-	if err := json.Unmarshal([]byte(sa[CardName]), &card); err != nil {
+	var card schema.Card
+	if err := json.Unmarshal([]byte(sa[schema.CardFile]), &card); err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{FormatFolder, FormatWebDataset, FormatTFRecord}; !slices.Equal(card.Formats, want) {
+	if want := []string{schema.FormatFolder, schema.FormatWebDataset, schema.FormatTFRecord}; !slices.Equal(card.Formats, want) {
 		t.Errorf("card formats = %v, want %v (canonical order, no duplicates)", card.Formats, want)
 	}
 }
@@ -289,12 +306,12 @@ func TestShardRolling(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			tt.opts.Formats = []string{FormatWebDataset, FormatTFRecord}
+			tt.opts.Formats = []string{schema.FormatWebDataset, schema.FormatTFRecord}
 			card := write(t, dir, tt.opts, samples)
 			var gotPaths []string
 			perFormat := map[string][]int{}
 			for _, sh := range card.Shards {
-				if sh.Split != Train {
+				if sh.Split != schema.Train {
 					continue
 				}
 				gotPaths = append(gotPaths, sh.Path)
@@ -314,7 +331,7 @@ func TestShardRolling(t *testing.T) {
 }
 
 // checkShardsOnDisk compares the card's shard list with the files.
-func checkShardsOnDisk(t *testing.T, dir string, card *Card) {
+func checkShardsOnDisk(t *testing.T, dir string, card *schema.Card) {
 	t.Helper()
 	files := snapshot(t, dir)
 	listed := map[string]bool{}
@@ -343,7 +360,7 @@ func TestShardRollingByBytes(t *testing.T) {
 		t.Run(fmt.Sprint(limit), func(t *testing.T) {
 			dir := t.TempDir()
 			card := write(t, dir, Options{
-				Formats:     []string{FormatWebDataset, FormatTFRecord},
+				Formats:     []string{schema.FormatWebDataset, schema.FormatTFRecord},
 				ShardSize:   1000,
 				ShardBytes:  limit,
 				SplitCounts: splitCounts(samples), // ignored for names: bytes decide
@@ -359,40 +376,40 @@ func TestShardRollingByBytes(t *testing.T) {
 				shards[sh.Format+"/"+sh.Split]++
 			}
 			for split, n := range splitCounts(samples) {
-				for _, f := range []string{FormatWebDataset, FormatTFRecord} {
+				for _, f := range []string{schema.FormatWebDataset, schema.FormatTFRecord} {
 					if got := total[f+"/"+split]; got != n {
 						t.Errorf("%s %s shards hold %d samples, want %d", f, split, got, n)
 					}
 				}
-				if n := shards[FormatTFRecord+"/"+split]; n > 0 {
+				if n := shards[schema.FormatTFRecord+"/"+split]; n > 0 {
 					want := fmt.Sprintf("tfrecord/%s-000000-of-%06d.tfrecord", split, n)
 					if _, ok := snapshot(t, dir)[want]; !ok {
 						t.Errorf("missing %s", want)
 					}
 				}
 			}
-			if limit == 3000 && shards[FormatTFRecord+"/"+Train] < 3 {
-				t.Errorf("a 3000 byte limit gave only %d train shards", shards[FormatTFRecord+"/"+Train])
+			if limit == 3000 && shards[schema.FormatTFRecord+"/"+schema.Train] < 3 {
+				t.Errorf("a 3000 byte limit gave only %d train shards", shards[schema.FormatTFRecord+"/"+schema.Train])
 			}
 		})
 	}
 }
 
 func TestSplitCountsMismatch(t *testing.T) {
-	samples := makeSamples(10) // 7 train
+	samples := makeSamples(30) // 21 train
 	tests := []struct {
 		name    string
 		planned int
 		wantErr string
 	}{
 		{"more samples than planned", 5, "more samples than the 5 planned"},
-		{"fewer samples than planned", 12, "were planned"},
+		{"fewer samples than planned", 30, "were planned"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			counts := splitCounts(samples)
-			counts[Train] = tt.planned
-			o, err := Open(context.Background(), t.TempDir(), Options{Fingerprint: "fp", Formats: []string{FormatTFRecord}, ShardSize: 5, SplitCounts: counts})
+			counts[schema.Train] = tt.planned
+			o, err := Open(context.Background(), t.TempDir(), Options{Classes: testClasses, Fingerprint: "fp", Formats: []string{schema.FormatTFRecord}, ShardSize: 5, SplitCounts: counts})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -403,7 +420,7 @@ func TestSplitCountsMismatch(t *testing.T) {
 				}
 			}
 			if err == nil {
-				err = o.Commit(testCard())
+				err = o.Commit(testCard(testClasses))
 			}
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("error = %v, want one containing %q", err, tt.wantErr)
@@ -422,15 +439,16 @@ func TestPutRejectsBadSamples(t *testing.T) {
 		{"dot in id", func(s *Sample) { s.ID = "a.b" }, "invalid sample id"},
 		{"slash in id", func(s *Sample) { s.ID = "../x" }, "invalid sample id"},
 		{"empty id", func(s *Sample) { s.ID = "" }, "invalid sample id"},
-		{"long id", func(s *Sample) { s.ID = strings.Repeat("a", MaxIDLen+1) }, "invalid sample id"},
-		{"long unicode id", func(s *Sample) { s.ID = strings.Repeat("細", MaxIDLen/3+1) }, "invalid sample id"},
+		{"long id", func(s *Sample) { s.ID = strings.Repeat("a", schema.MaxIDLen+1) }, "invalid sample id"},
+		{"long unicode id", func(s *Sample) { s.ID = strings.Repeat("細", schema.MaxIDLen/3+1) }, "invalid sample id"},
 		{"space in id", func(s *Sample) { s.ID = "細胞 1" }, "invalid sample id"},
 		{"control char in id", func(s *Sample) { s.ID = "a\nb" }, "invalid sample id"},
 		{"invalid utf-8 id", func(s *Sample) { s.ID = "a\xffb" }, "invalid sample id"},
 		{"fullwidth dot in id", func(s *Sample) { s.ID = "a\uff0eb" }, "invalid sample id"},
-		{"class escapes", func(s *Sample) { s.Class = ".." }, "invalid class"},
-		{"class with separator", func(s *Sample) { s.Class = "a/b" }, "invalid class"},
+		{"class escapes", func(s *Sample) { s.Class = ".." }, "not in the class list"},
+		{"class with separator", func(s *Sample) { s.Class = "a/b" }, "not in the class list"},
 		{"unknown split", func(s *Sample) { s.Split = "holdout" }, "unknown split"},
+		{"bad extension", func(s *Sample) { s.Ext = ".P/G" }, "bad file extension"},
 		{"sha256 not hex", func(s *Sample) { s.SHA256 = strings.Repeat("z", 64) }, "malformed sha256"},
 		{"sha256 too short", func(s *Sample) { s.SHA256 = "abcd" }, "malformed sha256"},
 		{"sha256 too long", func(s *Sample) { s.SHA256 = strings.Repeat("ab", 33) }, "malformed sha256"},
@@ -438,7 +456,7 @@ func TestPutRejectsBadSamples(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			o, err := Open(context.Background(), dir, Options{Fingerprint: "fp", Formats: []string{FormatFolder, FormatWebDataset}})
+			o, err := Open(context.Background(), dir, Options{Classes: testClasses, Fingerprint: "fp", Formats: []string{schema.FormatFolder, schema.FormatWebDataset}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -457,7 +475,7 @@ func TestPutRejectsBadSamples(t *testing.T) {
 }
 
 func TestPutHonoursContext(t *testing.T) {
-	o, err := Open(context.Background(), t.TempDir(), Options{Fingerprint: "fp"})
+	o, err := Open(context.Background(), t.TempDir(), Options{Classes: testClasses, Fingerprint: "fp"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -484,7 +502,7 @@ func TestReadOnlyRealFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.Chmod(dir, 0o755) })
-	_, err := Open(context.Background(), dir, Options{Fingerprint: "fp"})
+	_, err := Open(context.Background(), dir, Options{Classes: testClasses, Fingerprint: "fp"})
 	if !errors.Is(err, fs.ErrPermission) || !namesPathIn(err, dir) {
 		t.Errorf("Open on a read-only folder = %v, want a permission error naming %s", err, dir)
 	}
@@ -494,7 +512,7 @@ func TestOpenStates(t *testing.T) {
 	samples := makeSamples(12)
 	finished := func(t *testing.T) string {
 		dir := t.TempDir()
-		write(t, dir, Options{Fingerprint: "fp1"}, samples)
+		write(t, dir, Options{Classes: testClasses, Fingerprint: "fp1"}, samples)
 		return dir
 	}
 	tests := []struct {
@@ -507,18 +525,18 @@ func TestOpenStates(t *testing.T) {
 		{
 			name:  "missing folder is created",
 			setup: func(t *testing.T) string { return filepath.Join(t.TempDir(), "a", "b") },
-			opts:  Options{Fingerprint: "fp1"},
+			opts:  Options{Classes: testClasses, Fingerprint: "fp1"},
 		},
 		{
 			name:    "finished, same fingerprint",
 			setup:   finished,
-			opts:    Options{Fingerprint: "fp1"},
+			opts:    Options{Classes: testClasses, Fingerprint: "fp1"},
 			wantErr: ErrUpToDate,
 		},
 		{
 			name:    "finished, other fingerprint",
 			setup:   finished,
-			opts:    Options{Fingerprint: "fp2"},
+			opts:    Options{Classes: testClasses, Fingerprint: "fp2"},
 			notEmpt: "finished dataset",
 		},
 		{
@@ -528,23 +546,23 @@ func TestOpenStates(t *testing.T) {
 				os.WriteFile(filepath.Join(dir, "holiday.jpg"), []byte("x"), 0o644)
 				return dir
 			},
-			opts:    Options{Fingerprint: "fp1"},
+			opts:    Options{Classes: testClasses, Fingerprint: "fp1"},
 			notEmpt: "holiday.jpg",
 		},
 		{
 			name: "unfinished, other fingerprint",
 			setup: func(t *testing.T) string {
 				dir := t.TempDir()
-				os.WriteFile(filepath.Join(dir, MarkerName), []byte("fp0\n"), 0o644)
+				os.WriteFile(filepath.Join(dir, schema.MarkerFile), []byte("fp0\n"), 0o644)
 				return dir
 			},
-			opts:    Options{Fingerprint: "fp1"},
+			opts:    Options{Classes: testClasses, Fingerprint: "fp1"},
 			notEmpt: "unfinished run",
 		},
 		{
 			name:  "finished, other fingerprint, force",
 			setup: finished,
-			opts:  Options{Fingerprint: "fp2", Force: true},
+			opts:  Options{Classes: testClasses, Fingerprint: "fp2", Force: true},
 		},
 	}
 	for _, tt := range tests {
@@ -572,7 +590,7 @@ func TestOpenStates(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Open = %v, want success", err)
 				}
-				marker, err := os.ReadFile(filepath.Join(dir, MarkerName))
+				marker, err := os.ReadFile(filepath.Join(dir, schema.MarkerFile))
 				if err != nil || string(marker) != tt.opts.Fingerprint+"\n" {
 					t.Errorf("marker = %q (%v), want the fingerprint written first", marker, err)
 				}
@@ -600,22 +618,22 @@ func mapsEqual(a, b map[string]string) bool {
 
 func TestForceKeepsForeignFiles(t *testing.T) {
 	dir := t.TempDir()
-	write(t, dir, Options{Fingerprint: "fp1", Formats: []string{FormatFolder, FormatWebDataset, FormatTFRecord}}, makeSamples(12))
+	write(t, dir, Options{Classes: testClasses, Fingerprint: "fp1", Formats: []string{schema.FormatFolder, schema.FormatWebDataset, schema.FormatTFRecord}}, makeSamples(12))
 	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644)
 	os.WriteFile(filepath.Join(dir, tempPrefix+"x"), []byte("stale"), 0o644)
 	other := makeSamples(3)
 	for i := range other {
 		other[i].ID = fmt.Sprintf("new%d", i)
-		other[i].Split = Train
+		other[i].Split = schema.Train
 	}
-	write(t, dir, Options{Fingerprint: "fp2", Force: true}, other)
+	write(t, dir, Options{Classes: testClasses, Fingerprint: "fp2", Force: true}, other)
 	var got []string
 	for _, k := range sortedKeys(snapshot(t, dir)) {
 		if !strings.HasPrefix(k, "train/") {
 			got = append(got, k)
 		}
 	}
-	want := []string{ClassesName, CardName, ManifestName, "notes.txt"}
+	want := []string{schema.ClassesFile, schema.CardFile, schema.ManifestFile, "notes.txt"}
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Errorf("after --force the folder holds %v, want %v (old output gone, notes.txt kept)", got, want)
@@ -627,13 +645,13 @@ func TestForceKeepsForeignFiles(t *testing.T) {
 
 func TestStaleMarkerWithCard(t *testing.T) {
 	dir := t.TempDir()
-	write(t, dir, Options{Fingerprint: "fp1"}, makeSamples(5))
+	write(t, dir, Options{Classes: testClasses, Fingerprint: "fp1"}, makeSamples(5))
 	// Killed between writing the card and removing the marker.
-	os.WriteFile(filepath.Join(dir, MarkerName), []byte("fp1\n"), 0o644)
-	if _, err := Open(context.Background(), dir, Options{Fingerprint: "fp1"}); !errors.Is(err, ErrUpToDate) {
+	os.WriteFile(filepath.Join(dir, schema.MarkerFile), []byte("fp1\n"), 0o644)
+	if _, err := Open(context.Background(), dir, Options{Classes: testClasses, Fingerprint: "fp1"}); !errors.Is(err, ErrUpToDate) {
 		t.Fatalf("Open = %v, want ErrUpToDate", err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, MarkerName)); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(dir, schema.MarkerFile)); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("stale marker kept (stat err %v)", err)
 	}
 }
@@ -641,8 +659,9 @@ func TestStaleMarkerWithCard(t *testing.T) {
 func TestResumeConverges(t *testing.T) {
 	samples := makeSamples(40)
 	opts := Options{
+		Classes:     testClasses,
 		Fingerprint: "fp1",
-		Formats:     []string{FormatFolder, FormatWebDataset, FormatTFRecord},
+		Formats:     []string{schema.FormatFolder, schema.FormatWebDataset, schema.FormatTFRecord},
 		ShardSize:   6,
 		SplitCounts: splitCounts(samples),
 	}
@@ -673,13 +692,13 @@ func TestResumeConverges(t *testing.T) {
 					if _, err := os.Stat(filepath.Join(dir, first.Split, first.Class, first.ID+".png")); err != nil {
 						t.Errorf("finished sample file gone after %s: %v", how, err)
 					}
-					os.WriteFile(filepath.Join(dir, dirWebDataset, "train-000099.tar"), []byte("stale"), 0o644)
-					os.WriteFile(filepath.Join(dir, Train, tempPrefix+"junk"), []byte("x"), 0o644)
-					if r := samples[0]; r.Split == Train {
-						os.WriteFile(filepath.Join(dir, Train, r.Class, r.ID+".png"), []byte("damaged"), 0o644)
+					os.WriteFile(filepath.Join(dir, schema.FormatWebDataset, "train-000099.tar"), []byte("stale"), 0o644)
+					os.WriteFile(filepath.Join(dir, schema.Train, tempPrefix+"junk"), []byte("x"), 0o644)
+					if r := samples[0]; r.Split == schema.Train {
+						os.WriteFile(filepath.Join(dir, schema.Train, r.Class, r.ID+".png"), []byte("damaged"), 0o644)
 					}
 				}
-				if _, err := Open(context.Background(), dir, Options{Fingerprint: "fp2"}); err == nil {
+				if _, err := Open(context.Background(), dir, Options{Classes: testClasses, Fingerprint: "fp2"}); err == nil {
 					t.Errorf("a partial run of another fingerprint was accepted")
 				}
 				write(t, dir, opts, samples)
@@ -698,12 +717,12 @@ func TestResumeConverges(t *testing.T) {
 }
 
 func TestCommitChecks(t *testing.T) {
-	o, err := Open(context.Background(), t.TempDir(), Options{Fingerprint: "fp1"})
+	o, err := Open(context.Background(), t.TempDir(), Options{Classes: testClasses, Fingerprint: "fp1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer o.Abort()
-	card := testCard()
+	card := testCard(testClasses)
 	card.Fingerprint = "other"
 	if err := o.Commit(card); err == nil || !strings.Contains(err.Error(), "fingerprint") {
 		t.Errorf("Commit with another fingerprint = %v, want an error about it", err)
@@ -717,9 +736,14 @@ func TestOptionErrors(t *testing.T) {
 		wantErr string
 	}{
 		{"no fingerprint", Options{}, "fingerprint"},
-		{"unknown format", Options{Fingerprint: "f", Formats: []string{"parquet"}}, `unknown output format "parquet"`},
-		{"negative shard size", Options{Fingerprint: "f", ShardSize: -1}, "must not be negative"},
-		{"bad split name", Options{Fingerprint: "f", Splits: []string{"../x"}}, "invalid split"},
+		{"unknown format", Options{Classes: testClasses, Fingerprint: "f", Formats: []string{"parquet"}}, `unknown output format "parquet"`},
+		{"negative shard size", Options{Classes: testClasses, Fingerprint: "f", ShardSize: -1}, "must not be negative"},
+		{"bad split name", Options{Classes: testClasses, Fingerprint: "f", Splits: []string{"../x"}}, `unknown split "../x"`},
+		{"split not of the schema", Options{Classes: testClasses, Fingerprint: "f", Splits: []string{"holdout"}}, `unknown split "holdout"`},
+		{"no classes", Options{Fingerprint: "f"}, "class list"},
+		{"unsorted classes", Options{Classes: []string{"b", "a"}, Fingerprint: "f"}, `"a" comes after "b"`},
+		{"repeated class", Options{Classes: []string{"a", "a"}, Fingerprint: "f"}, "not sorted and unique"},
+		{"class not a safe name", Options{Classes: []string{"a b"}, Fingerprint: "f"}, `class "a b"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -751,7 +775,7 @@ func (c *countingFS) CreateTemp(dir, pattern string) (File, error) {
 func TestResumeReusesIdenticalFiles(t *testing.T) {
 	samples := makeSamples(20)
 	dir := t.TempDir()
-	o, err := Open(context.Background(), dir, Options{Fingerprint: "fp1"})
+	o, err := Open(context.Background(), dir, Options{Classes: testClasses, Fingerprint: "fp1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -766,7 +790,7 @@ func TestResumeReusesIdenticalFiles(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, damaged.Split, damaged.Class, damaged.ID+".png"), damaged.Data[1:], 0o644)
 
 	cfs := &countingFS{FS: OS}
-	write(t, dir, Options{Fingerprint: "fp1", FS: cfs}, samples)
+	write(t, dir, Options{Classes: testClasses, Fingerprint: "fp1", FS: cfs}, samples)
 	if cfs.pngs != 1 {
 		t.Errorf("resume wrote %d sample files, want 1 (only the damaged one)", cfs.pngs)
 	}

@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 
+	"github.com/augsplit/augsplit/schema"
 	"github.com/augsplit/augsplit/tfrecord"
 	"github.com/augsplit/augsplit/wds"
 )
@@ -18,7 +19,7 @@ import (
 // crossed, and records every closed shard.
 type shardSeq struct {
 	o       *Out
-	format  string // FormatWebDataset | FormatTFRecord
+	format  string // schema.FormatWebDataset | schema.FormatTFRecord
 	split   string
 	trailer int64 // bytes written when a shard is closed (tar end blocks)
 	planned int   // TFRecord "-of-" total known up front; 0 = decided at Commit
@@ -47,7 +48,7 @@ type shardFile struct {
 	n       int64
 	samples int
 	closed  bool
-	shard   Shard
+	shard   schema.Shard
 }
 
 // Write hashes and counts everything on its way to disk, so the card's
@@ -61,13 +62,13 @@ func (s *shardFile) Write(p []byte) (int, error) {
 // name is the shard's path relative to OUT, or a provisional one while the
 // "-of-" total is unknown.
 func (q *shardSeq) name(index, total int) string {
-	if q.format == FormatWebDataset {
-		return path.Join(dirWebDataset, fmt.Sprintf("%s-%06d.tar", q.split, index))
+	if q.format == schema.FormatWebDataset {
+		return path.Join(schema.FormatWebDataset, fmt.Sprintf("%s-%06d.tar", q.split, index))
 	}
 	if total == 0 {
-		return path.Join(dirTFRecord, fmt.Sprintf("%s-%06d-of-(pending)", q.split, index))
+		return path.Join(schema.FormatTFRecord, fmt.Sprintf("%s-%06d-of-(pending)", q.split, index))
 	}
-	return path.Join(dirTFRecord, fmt.Sprintf("%s-%06d-of-%06d.tfrecord", q.split, index, total))
+	return path.Join(schema.FormatTFRecord, fmt.Sprintf("%s-%06d-of-%06d.tfrecord", q.split, index, total))
 }
 
 // errPath names shard index in errors: the absolute path it will have.
@@ -77,7 +78,7 @@ func (q *shardSeq) errPath(index int) string {
 
 // knownName is the final name of shard index when it can be given now.
 func (q *shardSeq) knownName(index int) (string, bool) {
-	if q.format == FormatWebDataset {
+	if q.format == schema.FormatWebDataset {
 		return q.name(index, 0), true
 	}
 	if q.planned > 0 {
@@ -113,7 +114,7 @@ func (q *shardSeq) reserve(size int64) (*shardFile, error) {
 		return nil, fmt.Errorf("create shard %s: %w", q.errPath(q.next), err)
 	}
 	s := &shardFile{index: q.next, f: f, tmp: f.Name(), bw: bufio.NewWriterSize(f, 256<<10), h: sha256.New()}
-	if q.format == FormatWebDataset {
+	if q.format == schema.FormatWebDataset {
 		s.tw = wds.NewWriter(s)
 	} else {
 		s.rec = tfrecord.NewWriter(s)
@@ -151,7 +152,7 @@ func (q *shardSeq) closeCurrent() error {
 	if err := s.f.Close(); err != nil {
 		return fmt.Errorf("write shard %s: %w", name, err)
 	}
-	s.shard = Shard{
+	s.shard = schema.Shard{
 		Format:  q.format,
 		Split:   q.split,
 		Samples: s.samples,

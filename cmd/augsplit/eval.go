@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/augsplit/augsplit/schema"
 	"github.com/augsplit/augsplit/train"
 	"github.com/augsplit/augsplit/trust"
 )
@@ -107,7 +108,7 @@ accuracy, lo, hi, note} (the 95% interval over sources).`,
 	f := cmd.Flags()
 	f.StringVar(&modelPath, "model", "", "model file (RUN/model.bin) (required)")
 	f.StringVar(&data, "data", "", "labelled images: DIR/<class>/*, or a dataset with --split (required)")
-	f.StringVar(&split, "split", "val", "split to evaluate when --data is an augsplit OUT or has split folders")
+	f.StringVar(&split, "split", schema.Val, "split to evaluate when --data is an augsplit OUT or has split folders")
 	f.BoolVar(&asJSON, "json", false, "print the result as one JSON object (fields above)")
 	return cmd
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/augsplit/augsplit/dataset"
 	"github.com/augsplit/augsplit/generate"
 	"github.com/augsplit/augsplit/preview"
+	"github.com/augsplit/augsplit/schema"
 )
 
 type generateOptions struct {
@@ -83,7 +85,7 @@ whole sources moved from --val/--test, are said on stderr and in the card.
 	completeWords(cmd, "color", "keep", "gray", "rgb")
 	completeWords(cmd, "fit", generate.FitSquash, generate.FitPad, generate.FitCrop)
 	completeWords(cmd, "png-compression", "default", "speed", "best", "none")
-	completeWords(cmd, "format", "folder", "webdataset", "tfrecord", "folder,webdataset,tfrecord")
+	completeWords(cmd, "format", append(schema.Formats(), strings.Join(schema.Formats(), ","))...)
 	return cmd
 }
 

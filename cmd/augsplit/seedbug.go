@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/augsplit/augsplit/schema"
 	"github.com/augsplit/augsplit/train"
 )
 
@@ -27,7 +28,7 @@ func newSeedBugCmd() *cobra.Command {
 				return usagef("seed-bug: --data is required")
 			}
 			splits := train.SplitsOf(data)
-			if !slices.Contains(splits, "train") || !slices.Contains(splits, "val") {
+			if !slices.Contains(splits, schema.Train) || !slices.Contains(splits, schema.Val) {
 				return fmt.Errorf("%s: needs train and val splits, has %q", data, splits)
 			}
 			d, err := train.LoadSplits(cmd.Context(), data, splits, train.LoadOptions{Size: cfg.Size})

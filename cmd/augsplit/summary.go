@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/augsplit/augsplit/writer"
+	"github.com/augsplit/augsplit/schema"
 )
 
 // summaryHelp documents runSummary in generate's and split's help.
@@ -31,8 +31,8 @@ type runSummary struct {
 	SplitTotals map[string]int            `json:"split_totals"`
 	Fractions   map[string]fraction       `json:"fractions"`
 	SplitLevel  map[string]string         `json:"split_level"`
-	Renamed     []writer.Renamed          `json:"renamed"`
-	Skipped     []writer.Skipped          `json:"skipped"`
+	Renamed     []schema.Renamed          `json:"renamed"`
+	Skipped     []schema.Skipped          `json:"skipped"`
 	Warnings    []string                  `json:"warnings"`
 	Formats     []string                  `json:"formats"`
 	Fingerprint string                    `json:"fingerprint"`
@@ -46,18 +46,18 @@ type fraction struct {
 
 // askedShares is the share of samples each split was asked for.
 func askedShares(val, test float64) map[string]float64 {
-	return map[string]float64{writer.Train: 1 - val - test, writer.Val: val, writer.Test: test}
+	return map[string]float64{schema.Train: 1 - val - test, schema.Val: val, schema.Test: test}
 }
 
-func summarize(card *writer.Card, out string, upToDate bool, asked map[string]float64) runSummary {
+func summarize(card *schema.Card, out string, upToDate bool, asked map[string]float64) runSummary {
 	s := runSummary{
 		Command: card.Command, Out: out, UpToDate: upToDate, Total: card.Total,
 		Classes: orEmpty(card.Classes), Splits: orEmpty(card.Splits), Counts: card.Counts,
 		SplitTotals: splitTotals(card), Fractions: map[string]fraction{}, SplitLevel: card.SplitLevel,
 		Renamed: orEmpty(card.Renamed), Skipped: orEmpty(card.Skipped), Warnings: orEmpty(card.Warnings),
-		Formats: orEmpty(card.Formats), Fingerprint: card.Fingerprint, Card: filepath.Join(out, "dataset.json"),
+		Formats: orEmpty(card.Formats), Fingerprint: card.Fingerprint, Card: filepath.Join(out, schema.CardFile),
 	}
-	for _, sp := range []string{writer.Train, writer.Val, writer.Test} {
+	for _, sp := range []string{schema.Train, schema.Val, schema.Test} {
 		if asked[sp] == 0 && s.SplitTotals[sp] == 0 {
 			continue
 		}
@@ -77,7 +77,7 @@ func orEmpty[T any](s []T) []T {
 	return s
 }
 
-func splitTotals(card *writer.Card) map[string]int {
+func splitTotals(card *schema.Card) map[string]int {
 	totals := map[string]int{}
 	for _, sp := range card.Splits {
 		totals[sp] = 0
@@ -99,7 +99,7 @@ func writeJSON(w io.Writer, v any) error {
 // printSummary writes the per-class, per-split table that ends a run,
 // then each split's share of the samples beside the share asked, and what
 // was renamed: nothing that moved is left unsaid.
-func printSummary(w io.Writer, card *writer.Card, asked map[string]float64) {
+func printSummary(w io.Writer, card *schema.Card, asked map[string]float64) {
 	width := len("class")
 	for _, c := range card.Classes {
 		width = max(width, len(c))

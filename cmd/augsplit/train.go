@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/augsplit/augsplit/schema"
 	"github.com/augsplit/augsplit/train"
 )
 
@@ -112,7 +113,7 @@ func checkValSplit(data, valSplit string) error {
 	}
 	fix := "regenerate it with a validation split (augsplit generate or split with --val 0.2)"
 	for _, sp := range splits {
-		if sp != "train" {
+		if sp != schema.Train {
 			fix += fmt.Sprintf(", validate on %s with --val-split %s", sp, sp)
 		}
 	}
@@ -173,7 +174,7 @@ removes that run's files first.`,
 	f.StringVar(&o.out, "out", "run", "run folder for metrics.jsonl, curves.png, confusion.*, model.bin, last.bin")
 	f.StringVar(&o.config, "config", "", "YAML file of hyper-parameters, keys "+strings.Join(train.ConfigKeys(), ", ")+
 		" (or a generate config whose train: section holds them); flags given override it")
-	f.StringVar(&o.valSplit, "val-split", "val", "split to validate on")
+	f.StringVar(&o.valSplit, "val-split", schema.Val, "split to validate on")
 	f.BoolVar(&o.force, "force", false, "replace a run already in --out (its files are removed first)")
 	f.StringVar(&o.form, "form", "", "form of an augsplit OUT to read: folder, webdataset or tfrecord (default: folder if written, else shards)")
 	f.StringVar(&o.restore, "restore", "", "weights kept at the end: best (by val_loss, Keras's restore_best_weights; the default) or last")
@@ -183,7 +184,7 @@ removes that run's files first.`,
 	f.BoolVar(&o.cvFinal, "cv-final", false, "with --cv: also train one model on train+val (RUN/final/model.bin)")
 	f.IntVar(&o.cvParallel, "cv-parallel", 0, "with --cv: folds trained at once (0: one per core); results do not depend on it")
 	addHyperFlags(f, &cfg)
-	completeWords(cmd, "form", "folder", "webdataset", "tfrecord")
+	completeWords(cmd, "form", schema.Formats()...)
 	completeWords(cmd, "restore", "best", "last")
 	return cmd
 }
@@ -214,7 +215,7 @@ func checkValidationFlags(f *pflag.FlagSet, cfg *train.Config, o trainOptions) e
 }
 
 func runTrain(ctx context.Context, cfg train.Config, o trainOptions, stdout, stderr io.Writer) error {
-	splits := []string{"train", o.valSplit}
+	splits := []string{schema.Train, o.valSplit}
 	if o.cv > 0 && !slices.Contains(train.SplitsOf(o.data), o.valSplit) {
 		splits = splits[:1] // a dataset made with --val 0: the folds are the validation
 	}
@@ -222,7 +223,7 @@ func runTrain(ctx context.Context, cfg train.Config, o trainOptions, stdout, std
 	if err != nil {
 		return err
 	}
-	trainSet, valSet := d.Sets["train"], d.Sets[o.valSplit]
+	trainSet, valSet := d.Sets[schema.Train], d.Sets[o.valSplit]
 	cfg.Size = trainSet.H
 	if err := cfg.Validate(); err != nil {
 		return usagef("train: %v", err)

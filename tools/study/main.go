@@ -25,6 +25,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/augsplit/augsplit/schema"
 )
 
 func main() {
@@ -254,10 +256,10 @@ func readRun(dir string) (Run, error) {
 	switch {
 	case len(levels) > 1:
 		r.Level = "mixed"
-	case levels["variant"]:
-		r.Level = "variant"
+	case levels[schema.LevelVariant]:
+		r.Level = schema.LevelVariant
 	default:
-		r.Level = "source"
+		r.Level = schema.LevelSource
 	}
 	return r, nil
 }
@@ -304,7 +306,7 @@ func (r *Results) Markdown() string {
 	}
 	varCovered, varTotal := 0, 0
 	for _, x := range r.Runs {
-		if x.Level == "variant" {
+		if x.Level == schema.LevelVariant {
 			varTotal++
 			if x.Covered {
 				varCovered++

@@ -1,4 +1,4 @@
-package writer
+package schema
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 )
 
 func TestCardSeal(t *testing.T) {
+	t.Parallel()
 	card := &Card{Tool: "augsplit", Seed: 1, Classes: []string{"a", "b"},
 		SplitLevel: map[string]string{"a": "variant", "b": "source"}, Config: json.RawMessage(`{"seed":1}`)}
 	data, err := SealCard(card)

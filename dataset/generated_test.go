@@ -16,6 +16,7 @@ import (
 )
 
 func TestOpen(t *testing.T) {
+	t.Parallel()
 	b := buildOUT(t, outOptions{folder: true})
 	g, err := Open(b.dir)
 	if err != nil {
@@ -30,6 +31,7 @@ func TestOpen(t *testing.T) {
 }
 
 func TestOpenIncomplete(t *testing.T) {
+	t.Parallel()
 	b := buildOUT(t, outOptions{folder: true})
 	if err := os.Remove(filepath.Join(b.dir, schema.CardFile)); err != nil {
 		t.Fatal(err)
@@ -47,6 +49,7 @@ func TestOpenIncomplete(t *testing.T) {
 // Names SanitizeName makes are names a manifest may hold (schema.ValidName),
 // Unicode ones included.
 func TestSanitizedNamesAreValid(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{SanitizeName("ünïcødé 細胞"), SanitizeName("u\u0308ber"), SanitizeName(strings.Repeat("細", 40)), SanitizeName("../a b.c")} {
 		if !schema.ValidName(name) {
 			t.Errorf("schema.ValidName(%q) = false for a SanitizeName result", name)
@@ -55,6 +58,7 @@ func TestSanitizedNamesAreValid(t *testing.T) {
 }
 
 func TestOpenDuplicateID(t *testing.T) {
+	t.Parallel()
 	b := buildOUT(t, outOptions{folder: true})
 	mp := filepath.Join(b.dir, schema.ManifestFile)
 	m, _ := os.ReadFile(mp)
@@ -88,11 +92,13 @@ func walkIDs(t *testing.T, root, split, format string) (ids []string, labels []i
 }
 
 func TestWalkGenerated(t *testing.T) {
+	t.Parallel()
 	b := buildOUT(t, outOptions{folder: true, webdataset: true, tfrecord: true})
 	for _, split := range []string{schema.Train, schema.Val} {
 		want := b.idsOf(split)
 		for _, format := range []string{"", schema.FormatFolder, schema.FormatWebDataset, schema.FormatTFRecord} {
 			t.Run(split+"/"+format, func(t *testing.T) {
+				t.Parallel()
 				var got []string
 				err := WalkFormat(context.Background(), b.dir, split, format, func(s Sample) error {
 					got = append(got, s.Record.ID)
@@ -116,6 +122,7 @@ func TestWalkGenerated(t *testing.T) {
 }
 
 func TestWalkShardsOnly(t *testing.T) {
+	t.Parallel()
 	for _, o := range []outOptions{{webdataset: true}, {tfrecord: true}} {
 		b := buildOUT(t, o)
 		ids, _ := walkIDs(t, b.dir, schema.Train, "")
@@ -126,6 +133,7 @@ func TestWalkShardsOnly(t *testing.T) {
 }
 
 func TestWalkGeneratedErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		opts    outOptions
@@ -151,6 +159,7 @@ func TestWalkGeneratedErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			b := buildOUT(t, tc.opts)
 			if tc.break_ != nil {
 				tc.break_(t, b)
@@ -164,6 +173,7 @@ func TestWalkGeneratedErrors(t *testing.T) {
 }
 
 func TestWalkStopsOnCallbackError(t *testing.T) {
+	t.Parallel()
 	b := buildOUT(t, outOptions{folder: true})
 	stop := errors.New("stop")
 	n := 0
@@ -174,6 +184,7 @@ func TestWalkStopsOnCallbackError(t *testing.T) {
 }
 
 func TestWalkImageFolder(t *testing.T) {
+	t.Parallel()
 	root := filetest.Tree(t, map[string][]byte{
 		"train/cat/2.png":      filetest.PNG(t, grey(2, 2, 1)),
 		"train/cat/1.png":      filetest.PNG(t, grey(2, 2, 2)),
@@ -219,6 +230,7 @@ func TestWalkImageFolder(t *testing.T) {
 }
 
 func TestClassesOfOUT(t *testing.T) {
+	t.Parallel()
 	b := buildOUT(t, outOptions{folder: true})
 	got, err := Classes(b.dir)
 	if err != nil || !reflect.DeepEqual(got, []string{"alpha", "beta"}) {

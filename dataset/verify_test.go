@@ -14,6 +14,7 @@ import (
 )
 
 func TestVerifyClean(t *testing.T) {
+	t.Parallel()
 	for _, o := range []outOptions{
 		{folder: true},
 		{folder: true, webdataset: true, tfrecord: true},
@@ -66,6 +67,7 @@ func editCard(t *testing.T, dir string, edit func(c *schema.Card)) {
 }
 
 func TestVerifyFindings(t *testing.T) {
+	t.Parallel()
 	all := outOptions{folder: true, webdataset: true, tfrecord: true}
 	tests := []struct {
 		name   string
@@ -165,6 +167,7 @@ func TestVerifyFindings(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			b := buildOUT(t, tc.opts)
 			tc.break_(t, b)
 			rep, err := Verify(context.Background(), b.dir)
@@ -187,6 +190,7 @@ func TestVerifyFindings(t *testing.T) {
 }
 
 func TestVerifyMissingFolder(t *testing.T) {
+	t.Parallel()
 	if _, err := Verify(context.Background(), filepath.Join(t.TempDir(), "nope")); err == nil {
 		t.Errorf("Verify of a missing folder: no error")
 	}

@@ -30,6 +30,7 @@ func TestCardSeal(t *testing.T) {
 		{"checksum removed", `"card_sha256"`, `"card_sha255"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			edited := bytes.Replace(data, []byte(tc.from), []byte(tc.to), 1)
 			if bytes.Equal(edited, data) {
 				t.Fatalf("edit %q -> %q changed nothing", tc.from, tc.to)

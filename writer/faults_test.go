@@ -19,6 +19,7 @@ import (
 // writer, so they live in package writer_test (helpers: export_test.go).
 
 func TestDiskFull(t *testing.T) {
+	t.Parallel()
 	samples := writer.MakeSamples(30)
 	// Measure how many bytes a whole run writes, then fail at points
 	// spread through it: sample files, shards, manifest, card.
@@ -28,6 +29,7 @@ func TestDiskFull(t *testing.T) {
 	for _, frac := range []float64{0, 0.01, 0.3, 0.6, 0.9, 0.999} {
 		budget := int64(float64(total) * frac)
 		t.Run(fmt.Sprint(budget), func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			ffs := &writertest.FaultFS{}
 			ffs.FailWritesAfter(budget)
@@ -65,6 +67,7 @@ func TestDiskFull(t *testing.T) {
 }
 
 func TestReadOnly(t *testing.T) {
+	t.Parallel()
 	samples := writer.MakeSamples(10)
 	tests := []struct {
 		name     string
@@ -78,6 +81,7 @@ func TestReadOnly(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			parent := t.TempDir()
 			dir := filepath.Join(parent, "out")
 			ro := filepath.Join(parent, filepath.FromSlash(tt.readOnly))
@@ -86,7 +90,8 @@ func TestReadOnly(t *testing.T) {
 			o, err := writer.Open(context.Background(), dir, writer.Options{Classes: writer.TestClasses, Fingerprint: "fp", Formats: tt.formats, FS: ffs})
 			if err == nil {
 				for i := range samples {
-					if err = o.Put(context.Background(), &samples[i]); err != nil {
+					s := samples[i] // Put fills in its sample; the subtests share samples
+					if err = o.Put(context.Background(), &s); err != nil {
 						break
 					}
 				}
@@ -109,6 +114,7 @@ func TestReadOnly(t *testing.T) {
 }
 
 func TestWriteFileAtomic(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	p := filepath.Join(dir, "f.txt")
 	if err := writer.WriteFileAtomic(writer.OS, p, []byte("old")); err != nil {

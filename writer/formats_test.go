@@ -20,6 +20,7 @@ import (
 )
 
 func TestWebDatasetMembers(t *testing.T) {
+	t.Parallel()
 	samples := makeSamples(25)
 	dir := t.TempDir()
 	card := write(t, dir, Options{Formats: []string{schema.FormatWebDataset}, ShardSize: 4}, samples)
@@ -156,6 +157,7 @@ func one[T any](t *testing.T, ex tfrecord.Example, key string, kind tfrecord.Fea
 }
 
 func TestTFRecordContents(t *testing.T) {
+	t.Parallel()
 	samples := makeSamples(20)
 	dir := t.TempDir()
 	card := write(t, dir, Options{Formats: []string{schema.FormatTFRecord}, ShardSize: 3, SplitCounts: splitCounts(samples)}, samples)
@@ -208,6 +210,7 @@ func TestTFRecordContents(t *testing.T) {
 }
 
 func TestShardsMixClasses(t *testing.T) {
+	t.Parallel()
 	// The Put order is the planned, shuffled order; shards cut it into
 	// consecutive runs, so each shard of several samples mixes classes.
 	samples := makeSamples(30)

@@ -92,12 +92,36 @@ func testCard(classes []string) *schema.Card {
 	}
 }
 
+// noSyncFS is the OS without fsync. Each fsync waits for the disk, tens
+// of milliseconds on a busy shared one, and the writer's tests would make
+// over a thousand of them (a marker, classes.txt, manifest, card and every
+// shard per run), while what they assert (bytes, names, atomic renames,
+// leftovers) does not depend on it. Tests that pass OS or no FS to Open
+// directly keep the real path covered.
+type noSyncFS struct{ FS }
+
+func (n noSyncFS) CreateTemp(dir, pattern string) (File, error) {
+	f, err := n.FS.CreateTemp(dir, pattern)
+	if err != nil {
+		return nil, err
+	}
+	return noSyncFile{f}, nil
+}
+
+type noSyncFile struct{ File }
+
+func (noSyncFile) Sync() error { return nil }
+
 // write runs Open, Put for every sample (copies, so the caller's samples
-// are not filled in) and Commit. opts.Classes defaults to testClasses.
+// are not filled in) and Commit. opts.Classes defaults to testClasses and
+// opts.FS to noSyncFS; pass OS for the real thing.
 func write(t testing.TB, dir string, opts Options, samples []Sample) *schema.Card {
 	t.Helper()
 	if opts.Fingerprint == "" {
 		opts.Fingerprint = "fp1"
+	}
+	if opts.FS == nil {
+		opts.FS = noSyncFS{OS}
 	}
 	if opts.Classes == nil {
 		opts.Classes = testClasses
@@ -170,9 +194,10 @@ func readManifest(t testing.TB, dir string) []schema.Record {
 }
 
 func TestFolderOutput(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "out") // Open creates it
 	samples := makeSamples(20)
-	card := write(t, dir, Options{}, samples)
+	card := write(t, dir, Options{FS: OS}, samples) // the real file system, fsync included
 	files := snapshot(t, dir)
 
 	recs := readManifest(t, dir)
@@ -235,6 +260,7 @@ func TestFolderOutput(t *testing.T) {
 }
 
 func TestNoFolderFormatLeavesPathEmpty(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write(t, dir, Options{Formats: []string{schema.FormatTFRecord}}, makeSamples(5))
 	for _, r := range readManifest(t, dir) {
@@ -248,6 +274,7 @@ func TestNoFolderFormatLeavesPathEmpty(t *testing.T) {
 }
 
 func TestDeterministicBytes(t *testing.T) {
+	t.Parallel()
 	samples := makeSamples(40)
 	opts := Options{
 		Formats:     []string{schema.FormatTFRecord, schema.FormatWebDataset, schema.FormatFolder, schema.FormatTFRecord},
@@ -276,6 +303,7 @@ func TestDeterministicBytes(t *testing.T) {
 }
 
 func TestShardRolling(t *testing.T) {
+	t.Parallel()
 	samples := makeSamples(30) // 21 train, 6 val, 3 test
 	counts := splitCounts(samples)
 	tests := []struct {
@@ -305,6 +333,7 @@ func TestShardRolling(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			tt.opts.Formats = []string{schema.FormatWebDataset, schema.FormatTFRecord}
 			card := write(t, dir, tt.opts, samples)
@@ -355,9 +384,11 @@ func checkShardsOnDisk(t *testing.T, dir string, card *schema.Card) {
 }
 
 func TestShardRollingByBytes(t *testing.T) {
+	t.Parallel()
 	samples := makeSamples(30)
 	for _, limit := range []int64{3000, 8000, 20000} {
 		t.Run(fmt.Sprint(limit), func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			card := write(t, dir, Options{
 				Formats:     []string{schema.FormatWebDataset, schema.FormatTFRecord},
@@ -396,6 +427,7 @@ func TestShardRollingByBytes(t *testing.T) {
 }
 
 func TestSplitCountsMismatch(t *testing.T) {
+	t.Parallel()
 	samples := makeSamples(30) // 21 train
 	tests := []struct {
 		name    string
@@ -407,6 +439,7 @@ func TestSplitCountsMismatch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			counts := splitCounts(samples)
 			counts[schema.Train] = tt.planned
 			o, err := Open(context.Background(), t.TempDir(), Options{Classes: testClasses, Fingerprint: "fp", Formats: []string{schema.FormatTFRecord}, ShardSize: 5, SplitCounts: counts})
@@ -415,7 +448,8 @@ func TestSplitCountsMismatch(t *testing.T) {
 			}
 			defer o.Abort()
 			for i := range samples {
-				if err = o.Put(context.Background(), &samples[i]); err != nil {
+				s := samples[i] // Put fills in its sample; the subtests share samples
+				if err = o.Put(context.Background(), &s); err != nil {
 					break
 				}
 			}
@@ -430,6 +464,7 @@ func TestSplitCountsMismatch(t *testing.T) {
 }
 
 func TestPutRejectsBadSamples(t *testing.T) {
+	t.Parallel()
 	good := makeSamples(1)[0]
 	tests := []struct {
 		name    string
@@ -455,6 +490,7 @@ func TestPutRejectsBadSamples(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			o, err := Open(context.Background(), dir, Options{Classes: testClasses, Fingerprint: "fp", Formats: []string{schema.FormatFolder, schema.FormatWebDataset}})
 			if err != nil {
@@ -475,6 +511,7 @@ func TestPutRejectsBadSamples(t *testing.T) {
 }
 
 func TestPutHonoursContext(t *testing.T) {
+	t.Parallel()
 	o, err := Open(context.Background(), t.TempDir(), Options{Classes: testClasses, Fingerprint: "fp"})
 	if err != nil {
 		t.Fatal(err)
@@ -494,6 +531,7 @@ func namesPathIn(err error, dir string) bool {
 }
 
 func TestReadOnlyRealFolder(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() == 0 {
 		t.Skip("running as root: permission bits do not stop root; TestReadOnly covers this through FaultFS")
 	}
@@ -509,6 +547,7 @@ func TestReadOnlyRealFolder(t *testing.T) {
 }
 
 func TestOpenStates(t *testing.T) {
+	t.Parallel()
 	samples := makeSamples(12)
 	finished := func(t *testing.T) string {
 		dir := t.TempDir()
@@ -567,6 +606,7 @@ func TestOpenStates(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			dir := tt.setup(t)
 			before := snapshot(t, filepath.Dir(dir))
 			o, err := Open(context.Background(), dir, tt.opts)
@@ -617,6 +657,7 @@ func mapsEqual(a, b map[string]string) bool {
 }
 
 func TestForceKeepsForeignFiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write(t, dir, Options{Classes: testClasses, Fingerprint: "fp1", Formats: []string{schema.FormatFolder, schema.FormatWebDataset, schema.FormatTFRecord}}, makeSamples(12))
 	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644)
@@ -644,6 +685,7 @@ func TestForceKeepsForeignFiles(t *testing.T) {
 }
 
 func TestStaleMarkerWithCard(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write(t, dir, Options{Classes: testClasses, Fingerprint: "fp1"}, makeSamples(5))
 	// Killed between writing the card and removing the marker.
@@ -657,6 +699,7 @@ func TestStaleMarkerWithCard(t *testing.T) {
 }
 
 func TestResumeConverges(t *testing.T) {
+	t.Parallel()
 	samples := makeSamples(40)
 	opts := Options{
 		Classes:     testClasses,
@@ -672,6 +715,7 @@ func TestResumeConverges(t *testing.T) {
 	for _, kill := range []int{0, 1, 13, 39} {
 		for _, how := range []string{"killed", "aborted"} {
 			t.Run(fmt.Sprintf("%s after %d", how, kill), func(t *testing.T) {
+				t.Parallel()
 				dir := t.TempDir()
 				o, err := Open(context.Background(), dir, opts)
 				if err != nil {
@@ -717,6 +761,7 @@ func TestResumeConverges(t *testing.T) {
 }
 
 func TestCommitChecks(t *testing.T) {
+	t.Parallel()
 	o, err := Open(context.Background(), t.TempDir(), Options{Classes: testClasses, Fingerprint: "fp1"})
 	if err != nil {
 		t.Fatal(err)
@@ -730,6 +775,7 @@ func TestCommitChecks(t *testing.T) {
 }
 
 func TestOptionErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		opts    Options
@@ -747,6 +793,7 @@ func TestOptionErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			_, err := Open(context.Background(), dir, tt.opts)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
@@ -773,6 +820,7 @@ func (c *countingFS) CreateTemp(dir, pattern string) (File, error) {
 }
 
 func TestResumeReusesIdenticalFiles(t *testing.T) {
+	t.Parallel()
 	samples := makeSamples(20)
 	dir := t.TempDir()
 	o, err := Open(context.Background(), dir, Options{Classes: testClasses, Fingerprint: "fp1"})

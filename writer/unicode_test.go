@@ -38,6 +38,7 @@ func unicodeSamples(n int) ([]Sample, []string) {
 }
 
 func TestUnicodeIDRoundTrip(t *testing.T) {
+	t.Parallel()
 	samples, classes := unicodeSamples(30)
 	dir := t.TempDir()
 	card := write(t, dir, Options{
@@ -150,6 +151,7 @@ func TestUnicodeIDRoundTrip(t *testing.T) {
 // TestUnicodeShardsDeterministic: PAX headers carry no times or names that
 // vary, so two runs give the same bytes.
 func TestUnicodeShardsDeterministic(t *testing.T) {
+	t.Parallel()
 	samples, classes := unicodeSamples(30)
 	opts := Options{Classes: classes, Formats: []string{schema.FormatWebDataset, schema.FormatTFRecord}, ShardSize: 6, SplitCounts: splitCounts(samples)}
 	a, b := t.TempDir(), t.TempDir()
@@ -171,9 +173,11 @@ func TestUnicodeShardsDeterministic(t *testing.T) {
 // the size reserved for a sample, so no shard of several samples is over
 // ShardBytes and the accounting matches the real file size exactly.
 func TestUnicodeShardBytes(t *testing.T) {
+	t.Parallel()
 	samples, classes := unicodeSamples(30)
 	for limit := int64(4000); limit <= 24000; limit += 1000 {
 		t.Run(fmt.Sprint(limit), func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			card := write(t, dir, Options{Classes: classes, Formats: []string{schema.FormatWebDataset}, ShardSize: 1000, ShardBytes: limit}, samples)
 			checkShardsOnDisk(t, dir, card)

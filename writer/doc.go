@@ -10,10 +10,18 @@
 // so a re-run converges on the same output; and every write goes through
 // an FS, so failures can be injected and tested.
 //
+// It keeps its own contract: it is opened with the class list (sorted: a
+// sample's ClassIndex is its class's position) and the planned splits, Put
+// refuses a sample that does not fit them (*SampleError), and Commit fills
+// the card's classes, splits, counts and totals from what was Put and
+// refuses a card that verify would reject (*CardError). The files and
+// their names are package schema's.
+//
 // Typical use:
 //
-//	out, err := writer.Open(ctx, dir, writer.Options{Fingerprint: fp, Formats: formats})
+//	out, err := writer.Open(ctx, dir, writer.Options{Classes: classes, Fingerprint: fp, Formats: formats})
 //	if errors.Is(err, writer.ErrUpToDate) { ... nothing to do ... }
 //	for each sample in planned order { if err := out.Put(ctx, s); err != nil { out.Abort(); return err } }
+//	card := &schema.Card{Tool: "mytool", SplitLevel: levels} // provenance; a split level per class
 //	if err := out.Commit(card); err != nil { out.Abort(); return err }
 package writer

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -61,66 +60,6 @@ type trainOptions struct {
 	force        bool
 }
 
-// runFiles are what train writes into RUN; one of them there means RUN
-// holds a run, and --force removes them all before training again (so an
-// interrupted new run cannot leave the old run's model beside it).
-var runFiles = []string{"metrics.jsonl", "curves.png", "confusion.txt", "confusion.png", "model.bin", "last.bin",
-	"summary.json", "cv.json", "cv.png", "final"}
-
-// RunUsedError says RUN already holds a training run.
-type RunUsedError struct {
-	Dir   string
-	Files []string
-}
-
-func (e *RunUsedError) Error() string {
-	return fmt.Sprintf("%s already holds a training run (%s): choose another --out, or pass --force to replace it", e.Dir, strings.Join(e.Files, ", "))
-}
-
-// usedRun lists the run files in dir (a --cv run's fold-N folders too).
-func usedRun(dir string) []string {
-	var found []string
-	for _, f := range runFiles {
-		if _, err := os.Lstat(filepath.Join(dir, f)); err == nil {
-			found = append(found, f)
-		}
-	}
-	folds, _ := filepath.Glob(filepath.Join(dir, "fold-[0-9]*"))
-	for _, f := range folds {
-		found = append(found, filepath.Base(f))
-	}
-	return found
-}
-
-// clearRun removes the run files in dir (--force), just before training
-// writes new ones.
-func clearRun(dir string) error {
-	for _, f := range usedRun(dir) {
-		if err := os.RemoveAll(filepath.Join(dir, f)); err != nil {
-			return fmt.Errorf("--force: %w", err)
-		}
-	}
-	return nil
-}
-
-// checkValSplit turns a dataset without the split to validate on (made
-// with --val 0) into an error that says how to get one, before any image
-// is read.
-func checkValSplit(data, valSplit string) error {
-	splits := train.SplitsOf(data)
-	if len(splits) == 0 || slices.Contains(splits, valSplit) {
-		return nil // not a dataset with splits, or fine: the loader says more
-	}
-	fix := "regenerate it with a validation split (augsplit generate or split with --val 0.2)"
-	for _, sp := range splits {
-		if sp != schema.Train {
-			fix += fmt.Sprintf(", validate on %s with --val-split %s", sp, sp)
-		}
-	}
-	fix += ", or cross-validate by source over train with --cv 5"
-	return fmt.Errorf("%s has no %q split to validate on (it has %s): %s", data, valSplit, strings.Join(splits, ", "), fix)
-}
-
 func newTrainCmd() *cobra.Command {
 	cfg := trainDefaults()
 	var o trainOptions
@@ -151,11 +90,11 @@ removes that run's files first.`,
 				return usagef("train: --data is required")
 			}
 			// Refused before any image is read.
-			if found := usedRun(o.out); len(found) > 0 && !o.force {
-				return &RunUsedError{Dir: o.out, Files: found}
+			if found := train.UsedRun(o.out); len(found) > 0 && !o.force {
+				return &train.RunUsedError{Dir: o.out, Files: found}
 			}
 			if o.cv == 0 {
-				if err := checkValSplit(o.data, o.valSplit); err != nil {
+				if err := train.CheckValSplit(o.data, o.valSplit); err != nil {
 					return err
 				}
 			}
@@ -239,7 +178,7 @@ func runTrain(ctx context.Context, cfg train.Config, o trainOptions, stdout, std
 		fmt.Fprintf(stderr, "train: holdout: %d images of %s\n", hold.N, o.holdout)
 	}
 	if o.force {
-		if err := clearRun(o.out); err != nil {
+		if err := train.ClearRun(o.out); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,71 @@
+package train
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/augsplit/augsplit/schema"
+)
+
+// runFiles are what train writes into RUN; one of them there means RUN
+// holds a run, and --force removes them all before training again (so an
+// interrupted new run cannot leave the old run's model beside it).
+var runFiles = []string{"metrics.jsonl", "curves.png", "confusion.txt", "confusion.png", "model.bin", "last.bin",
+	"summary.json", "cv.json", "cv.png", "final"}
+
+// RunUsedError says RUN already holds a training run.
+type RunUsedError struct {
+	Dir   string
+	Files []string
+}
+
+func (e *RunUsedError) Error() string {
+	return fmt.Sprintf("%s already holds a training run (%s): choose another --out, or pass --force to replace it", e.Dir, strings.Join(e.Files, ", "))
+}
+
+// UsedRun lists the run files in dir (a --cv run's fold-N folders too).
+func UsedRun(dir string) []string {
+	var found []string
+	for _, f := range runFiles {
+		if _, err := os.Lstat(filepath.Join(dir, f)); err == nil {
+			found = append(found, f)
+		}
+	}
+	folds, _ := filepath.Glob(filepath.Join(dir, "fold-[0-9]*"))
+	for _, f := range folds {
+		found = append(found, filepath.Base(f))
+	}
+	return found
+}
+
+// ClearRun removes the run files in dir (--force), just before training
+// writes new ones.
+func ClearRun(dir string) error {
+	for _, f := range UsedRun(dir) {
+		if err := os.RemoveAll(filepath.Join(dir, f)); err != nil {
+			return fmt.Errorf("--force: %w", err)
+		}
+	}
+	return nil
+}
+
+// CheckValSplit turns a dataset without the split to validate on (made
+// with --val 0) into an error that says how to get one, before any image
+// is read.
+func CheckValSplit(data, valSplit string) error {
+	splits := SplitsOf(data)
+	if len(splits) == 0 || slices.Contains(splits, valSplit) {
+		return nil // not a dataset with splits, or fine: the loader says more
+	}
+	fix := "regenerate it with a validation split (augsplit generate or split with --val 0.2)"
+	for _, sp := range splits {
+		if sp != schema.Train {
+			fix += fmt.Sprintf(", validate on %s with --val-split %s", sp, sp)
+		}
+	}
+	fix += ", or cross-validate by source over train with --cv 5"
+	return fmt.Errorf("%s has no %q split to validate on (it has %s): %s", data, valSplit, strings.Join(splits, ", "), fix)
+}

@@ -43,3 +43,39 @@ func ExampleLastFraction() {
 	// Output:
 	// [0 1 2 3 4 5 6 7] [8 9]
 }
+
+// Three-fold cross-validation over sources: every source is validated
+// exactly once, its variants never straddle folds, and every class is in
+// every fold's validation part.
+func ExampleFolds() {
+	var items []split.Item
+	for _, class := range []string{"round", "spiky"} {
+		for src := range 4 {
+			for range 2 { // two variants of each source
+				items = append(items, split.Item{Class: class, Group: fmt.Sprintf("%s%d", class, src)})
+			}
+		}
+	}
+	fold, err := split.Folds(items, 3, 1)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for f := range 3 {
+		var val []string
+		for i, it := range items {
+			if fold[i] == f && (i == 0 || items[i-1].Group != it.Group) {
+				val = append(val, it.Group)
+			}
+		}
+		fmt.Printf("fold %d validates %v\n", f, val)
+	}
+
+	_, err = split.Folds(items[:4], 3, 1) // round has 2 sources
+	fmt.Println(err)
+	// Output:
+	// fold 0 validates [round0 round3 spiky0]
+	// fold 1 validates [round1 spiky1 spiky3]
+	// fold 2 validates [round2 spiky2]
+	// class "round": 2 sources, but 3 folds need at least 3, one in every fold's validation part (a source's variants stay together): add sources to "round", or use at most 2 folds, or score real new images with --holdout
+}

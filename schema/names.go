@@ -63,6 +63,9 @@ const (
 	CardFile     = "dataset.json"   // the sealed Card, written last of all
 	ClassesFile  = "classes.txt"    // Card.Classes, one per line: line i is label i
 	MarkerFile   = ".augsplit-partial"
+	// LockFile is locked (flock) by the run writing OUT, and holds its pid;
+	// the run removes it when it ends.
+	LockFile = ".augsplit-lock"
 )
 
 // MaxNameLen bounds a class name or sample id as read, in bytes (a file

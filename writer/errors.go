@@ -17,10 +17,30 @@ var ErrUpToDate = errors.New("output is already up to date")
 type NotEmptyError struct {
 	Dir    string
 	Reason string // what was found, e.g. "holds files augsplit did not write"
+	// Foreign is a file or folder under a name augsplit writes (train/,
+	// dataset.json, ...) that augsplit cannot prove it wrote, relative to
+	// Dir, slash separated. Force does not remove it, so the message does
+	// not suggest it.
+	Foreign string
 }
 
 func (e *NotEmptyError) Error() string {
+	if e.Foreign != "" {
+		return fmt.Sprintf("output folder %s holds %s, which augsplit did not write, where augsplit writes its output: move it elsewhere or choose another --out (augsplit only ever removes files it can prove it wrote)", e.Dir, e.Foreign)
+	}
 	return fmt.Sprintf("output folder %s is not empty: it %s; choose another --out or use --force to replace augsplit's files there", e.Dir, e.Reason)
+}
+
+// UnsafeDirError is returned by Open for an OUT that must never be an
+// output folder, --force or not: the root folder, the user's home folder, or
+// a folder holding a version-control root (.git, .hg, .svn).
+type UnsafeDirError struct {
+	Dir string
+	Why string // "the root folder", "your home folder", "a git repository (.git)"
+}
+
+func (e *UnsafeDirError) Error() string {
+	return fmt.Sprintf("refusing --out %s: it is %s; give a new or dedicated folder for the dataset", e.Dir, e.Why)
 }
 
 // SampleError is a sample Put refused because it does not fit the dataset
@@ -48,4 +68,19 @@ func (e *CardError) Error() string {
 		msg += fmt.Sprintf("; and %d more", n)
 	}
 	return "dataset card not sealed, it would not verify: " + msg
+}
+
+// LockedError is returned by Open when another augsplit run holds OUT's
+// lock: two runs writing one folder would corrupt each other's output.
+type LockedError struct {
+	Dir string
+	PID int // the holder's process id, 0 when unknown
+}
+
+func (e *LockedError) Error() string {
+	who := "another augsplit run"
+	if e.PID > 0 {
+		who = fmt.Sprintf("another augsplit run (pid %d)", e.PID)
+	}
+	return fmt.Sprintf("output folder %s is in use by %s: wait for it to finish or stop it, or choose another --out", e.Dir, who)
 }

@@ -24,13 +24,6 @@ import (
 // DefaultShardSize is the number of samples per shard when Options leaves it 0.
 const DefaultShardSize = 1000
 
-// owned lists the entries of OUT that augsplit writes, and so the only ones
-// Force may remove: the split folders, the shard folders (named after their
-// format), the files of schema, and pictures of the old dataset, which
-// would mislead.
-var owned = append(schema.Splits(), schema.FormatWebDataset, schema.FormatTFRecord,
-	schema.ManifestFile, schema.CardFile, schema.ClassesFile, schema.MarkerFile, "preview.png", "splits.png")
-
 // Options configures Open.
 type Options struct {
 	// Classes is the dataset's class list, required: sorted, each name
@@ -84,6 +77,7 @@ type Out struct {
 	clsBuf      []byte
 	err         error // first failure: every later call returns it
 	done        bool
+	lock        *lock // OUT's lock, held from Open to the end of Commit or Abort
 	hashScratch [sha256.Size]byte
 }
 
@@ -94,7 +88,19 @@ type Out struct {
 //   - an unfinished run (marker file) with the same fingerprint: resumed;
 //     files are rewritten atomically and identical sample files reused.
 //   - anything else: *NotEmptyError, unless opts.Force, which first removes
-//     augsplit's own entries (never other files) and starts afresh.
+//     what augsplit can prove it wrote (see below) and starts afresh.
+//
+// augsplit's files are those a sealed card lists (with its manifest, when
+// the manifest's sha256 is the card's: the samples; the shards;
+// classes.txt; preview.png and splits.png), or, in an unfinished run (the
+// marker), those with the names it writes; its temporaries (IsTemp) are
+// always its own. Anything else under a name augsplit writes (train/,
+// webdataset/, dataset.json, ...) is a *NotEmptyError naming it, Force or
+// not; other entries of OUT are kept. The root folder, the home folder
+// and a folder holding .git, .hg or .svn are an *UnsafeDirError.
+//
+// Open locks OUT (schema.LockFile, flock) until Commit or Abort; a second
+// Open of a locked OUT is a *LockedError naming the holder's pid.
 //
 // The marker is written before anything else, so an interrupted run is
 // always recognisable as unfinished.
@@ -106,29 +112,38 @@ func Open(ctx context.Context, dir string, opts Options) (*Out, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := o.checkSafeDir(); err != nil {
+		return nil, err
+	}
 	if err := o.fs.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create output folder: %w", err)
 	}
-	if opts.Force {
-		if err := o.removeOwned(); err != nil {
-			return nil, err
-		}
+	if o.lock, err = lockDir(dir); err != nil {
+		return nil, err
 	}
+	if err := o.open(); err != nil {
+		o.lock.release()
+		return nil, err
+	}
+	return o, nil
+}
+
+func (o *Out) open() error {
 	if err := o.checkState(); err != nil {
-		return nil, err
+		return err
 	}
-	if err := WriteFileAtomic(o.fs, o.path(schema.MarkerFile), []byte(opts.Fingerprint+"\n")); err != nil {
-		return nil, err
+	if err := WriteFileAtomic(o.fs, o.path(schema.MarkerFile), []byte(o.opts.Fingerprint+"\n")); err != nil {
+		return err
 	}
-	f, err := o.fs.CreateTemp(dir, tempPrefix+schema.ManifestFile+"-*")
+	f, err := o.fs.CreateTemp(o.dir, tempPrefix+schema.ManifestFile+"-*")
 	if err != nil {
-		return nil, fmt.Errorf("create %s: %w", o.path(schema.ManifestFile), err)
+		return fmt.Errorf("create %s: %w", o.path(schema.ManifestFile), err)
 	}
 	o.manifest, o.manTmp = f, f.Name()
 	o.manHash = sha256.New()
 	o.manBuf = bufio.NewWriterSize(io.MultiWriter(f, o.manHash), 64<<10)
 	o.manEnc = json.NewEncoder(o.manBuf)
-	return o, nil
+	return nil
 }
 
 func newOut(dir string, opts Options) (*Out, error) {
@@ -215,6 +230,7 @@ func (o *Out) path(name string) string { return filepath.Join(o.dir, name) }
 func (o *Out) checkState() error {
 	fp := o.opts.Fingerprint
 	card, err := o.fs.ReadFile(o.path(schema.CardFile))
+	haveCard := err == nil
 	switch {
 	case err == nil:
 		var c struct {
@@ -228,75 +244,72 @@ func (o *Out) checkState() error {
 			}
 			return ErrUpToDate
 		}
-		return &NotEmptyError{Dir: o.dir, Reason: "holds a finished dataset made with other inputs or settings"}
 	case !errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("read dataset card: %w", err)
 	}
 	marker, err := o.fs.ReadFile(o.path(schema.MarkerFile))
-	switch {
-	case err == nil:
-		if strings.TrimSpace(string(marker)) != fp {
-			return &NotEmptyError{Dir: o.dir, Reason: "holds an unfinished run made with other inputs or settings"}
-		}
-		// Shards are streamed again from the first sample on resume, so
-		// old ones are never reused; removing them guarantees no stale
-		// shard survives next to the new set.
-		for _, d := range []string{schema.FormatWebDataset, schema.FormatTFRecord} {
-			if err := o.fs.RemoveAll(o.path(d)); err != nil {
-				return fmt.Errorf("resume: %w", err)
-			}
-		}
-		return o.removeTemps(o.dir, true)
-	case !errors.Is(err, fs.ErrNotExist):
+	haveMarker := err == nil
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("read run marker: %w", err)
 	}
-	if o.opts.Force {
-		// Only augsplit's own entries were removed; the user's stay, and
-		// --force means writing next to them.
-		return nil
+	var sealed *schema.Card
+	if haveCard {
+		sealed = o.sealedCard()
 	}
-	entries, err := o.fs.ReadDir(o.dir)
+	s, err := o.survey(sealed, haveMarker)
 	if err != nil {
-		return fmt.Errorf("list output folder: %w", err)
+		return err
 	}
-	if len(entries) > 0 {
-		return &NotEmptyError{Dir: o.dir, Reason: fmt.Sprintf("holds files augsplit did not write (%s, ...)", entries[0].Name())}
+	if s.foreign != "" {
+		return &NotEmptyError{Dir: o.dir, Foreign: s.foreign}
 	}
-	return nil
+	if !haveCard && haveMarker && strings.TrimSpace(string(marker)) == fp {
+		// Resume. Shards are streamed again from the first sample, so old
+		// ones are never reused; removing them guarantees no stale shard
+		// survives next to the new set. Samples are kept for reuse.
+		for _, rel := range s.owned {
+			if strings.HasPrefix(rel, schema.FormatWebDataset+"/") || strings.HasPrefix(rel, schema.FormatTFRecord+"/") {
+				if err := o.fs.Remove(filepath.Join(o.dir, filepath.FromSlash(rel))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					return fmt.Errorf("resume: %w", err)
+				}
+			}
+		}
+		return o.removeTempFiles(s)
+	}
+	if s.empty() {
+		// Nothing but temporaries and folders: what a run killed while it
+		// created its marker, or while Force removed files, leaves.
+		return o.remove(s)
+	}
+	if !o.opts.Force {
+		switch {
+		case haveCard:
+			return &NotEmptyError{Dir: o.dir, Reason: "holds a finished dataset made with other inputs or settings"}
+		case haveMarker:
+			return &NotEmptyError{Dir: o.dir, Reason: "holds an unfinished run made with other inputs or settings"}
+		}
+		name := s.other
+		if name == "" && len(s.owned) > 0 {
+			name = s.owned[0]
+		}
+		return &NotEmptyError{Dir: o.dir, Reason: fmt.Sprintf("holds files augsplit did not write (%s, ...)", name)}
+	}
+	return o.removeOwned(s, sealed)
 }
 
-// removeOwned deletes augsplit's entries of OUT and nothing else.
-func (o *Out) removeOwned() error {
-	for _, name := range owned {
-		if err := o.fs.RemoveAll(o.path(name)); err != nil {
+// removeOwned deletes augsplit's entries of OUT (see Open) and nothing
+// else. The marker is written first, with the old run's fingerprint, so
+// that OUT reads as an unfinished run if this is interrupted, never as a
+// finished dataset missing files; a re-run with Force finishes the job.
+func (o *Out) removeOwned(s *survey, card *schema.Card) error {
+	if card != nil {
+		if err := WriteFileAtomic(o.fs, o.path(schema.MarkerFile), []byte(card.Fingerprint+"\n")); err != nil {
 			return fmt.Errorf("force: %w", err)
 		}
 	}
-	return o.removeTemps(o.dir, false)
-}
-
-// removeTemps deletes the temporary files a killed run left in dir and,
-// when deep, in augsplit's folders below it.
-func (o *Out) removeTemps(dir string, deep bool) error {
-	entries, err := o.fs.ReadDir(dir)
-	if err != nil {
-		return fmt.Errorf("clean up temporary files: %w", err)
-	}
-	top := dir == o.dir
-	for _, e := range entries {
-		p := filepath.Join(dir, e.Name())
-		switch {
-		case IsTemp(e.Name()):
-			if err := o.fs.RemoveAll(p); err != nil {
-				return fmt.Errorf("clean up temporary files: %w", err)
-			}
-		case deep && e.IsDir() && (!top || slices.Contains(owned, e.Name()) || slices.Contains(o.opts.Splits, e.Name())):
-			if err := o.removeTemps(p, true); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	// The marker stays until Open writes the new run's over it.
+	s.owned = slices.DeleteFunc(s.owned, func(rel string) bool { return rel == schema.MarkerFile })
+	return o.remove(s)
 }
 
 func (o *Out) mkdir(dir string) error {
@@ -601,9 +614,16 @@ func (o *Out) commit(card *schema.Card) error {
 	if err := WriteFileAtomic(o.fs, o.path(schema.CardFile), data); err != nil {
 		return err
 	}
-	if err := o.fs.Remove(o.path(schema.MarkerFile)); err != nil {
-		return fmt.Errorf("remove run marker: %w", err)
+	// The dataset is complete from here on: whatever fails below, Abort
+	// must not remove the manifest (a card without its manifest).
+	o.manRenamed = false
+	o.done = true
+	if err := o.fs.Remove(o.path(schema.MarkerFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		// A re-run finds the card and removes the stale marker.
+		o.lock.release()
+		return fmt.Errorf("remove run marker (the dataset is complete; re-run the same command to clean up): %w", err)
 	}
+	o.lock.release()
 	return nil
 }
 
@@ -613,9 +633,11 @@ func (o *Out) commit(card *schema.Card) error {
 // cheaply. Abort after Commit does nothing.
 func (o *Out) Abort() {
 	if o.done {
+		o.lock.release()
 		return
 	}
 	o.done = true
+	defer o.lock.release()
 	for _, q := range o.seqOrder {
 		q.abort()
 	}
@@ -629,7 +651,9 @@ func (o *Out) Abort() {
 	}
 	if o.manRenamed {
 		// Commit failed after the manifest was in place but before the
-		// card: a manifest without a card must not be left to look final.
+		// card was written: the card goes first (had a rename half
+		// happened), then the manifest, which must not look final.
+		_ = o.fs.Remove(o.path(schema.CardFile))
 		_ = o.fs.Remove(o.path(schema.ManifestFile))
 	}
 }

@@ -729,7 +729,9 @@ func TestResumeConverges(t *testing.T) {
 				}
 				if how == "aborted" {
 					o.Abort()
-				} // "killed": open shards and the temp manifest stay behind
+				} else {
+					simulateKill(o) // open shards, the temp manifest and the lock file stay behind
+				}
 				// A leftover temp file deep in the tree, and a damaged sample.
 				if kill > 0 {
 					first := samples[0]

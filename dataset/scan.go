@@ -528,7 +528,9 @@ func (s *scanner) scanClass(dir, class string) ([]Source, error) {
 			if err != nil && isBadFile(err) {
 				if s.opts.SkipBad {
 					skipped++
-					s.tree.Skipped = append(s.tree.Skipped, schema.Skipped{Path: EscapePath(erel), Reason: badReason(err)})
+					// The card records paths relative to the input folder,
+					// never the machine's (issue 11).
+					s.tree.Skipped = append(s.tree.Skipped, schema.Skipped{Path: EscapePath(erel), Reason: strings.ReplaceAll(badReason(err), ep, EscapePath(erel))})
 					continue
 				}
 				// Go on: the user gets the whole list in one run.

@@ -7,6 +7,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"sort"
@@ -192,6 +194,8 @@ func (c *Config) ApplyFile(name string, data []byte) error {
 // "grey" is recorded as "gray", a size without a fit is squashed, formats
 // are put in writing order and a nil pipeline is the default one. Run calls it; Validate does not.
 func (c *Config) Normalize() {
+	c.In = InputPath(c.In)
+	c.Workers = min(c.Workers, MaxWorkers())
 	if c.Workers < 1 {
 		c.Workers = runtime.NumCPU()
 	}
@@ -208,6 +212,32 @@ func (c *Config) Normalize() {
 	}
 }
 
+// InputPath is how the card records --in, and so how it is fingerprinted:
+// cleaned (a trailing slash, "./" and ".." spelled one way), and an
+// absolute path made relative to the working folder, so that srcK, srcK/,
+// ./srcK and /home/me/srcK (from /home/me) are one run and no card holds
+// a machine's absolute path. "" stays "".
+func InputPath(in string) string {
+	if in == "" {
+		return ""
+	}
+	in = filepath.Clean(in)
+	if filepath.IsAbs(in) {
+		if wd, err := os.Getwd(); err == nil {
+			if rel, err := filepath.Rel(wd, in); err == nil {
+				in = rel
+			}
+		}
+	}
+	return in
+}
+
+// MaxWorkers bounds --workers: four per CPU, at most 256. Each worker holds
+// a decoded source and its variant, so memory grows with them, and more
+// than the CPUs can run buy nothing (issue 11: --workers 100000 took
+// 2.7 GB).
+func MaxWorkers() int { return min(4*runtime.NumCPU(), 256) }
+
 // Validate checks the ranges that flags and files share, and how settings
 // combine; errors name the setting and the valid values. It changes
 // nothing.
@@ -223,6 +253,9 @@ func (c Config) Validate() error {
 	}
 	if len(c.Formats) == 0 {
 		errs = append(errs, "formats: want at least one (valid: folder, webdataset, tfrecord)")
+	}
+	if px := int64(c.Size.W) * int64(c.Size.H); c.MaxPixels > 0 && px > int64(c.MaxPixels) {
+		errs = append(errs, fmt.Sprintf("size: --size %s makes %d pixels per sample, more than --max-pixels %d allows: choose a smaller --size or raise --max-pixels", c.Size, px, c.MaxPixels))
 	}
 	if c.Fit != "" && c.Size.W == 0 {
 		errs = append(errs, fmt.Sprintf("fit: %s says how to reach a size, but no size is set (give --size N or WxH, or drop --fit)", c.Fit))

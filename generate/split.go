@@ -47,6 +47,7 @@ func Split(ctx context.Context, cfg SplitConfig, opts Options) (*schema.Card, er
 	if cfg.MaxPixels <= 0 {
 		cfg.MaxPixels = defaultMaxPixels
 	}
+	cfg.In = InputPath(cfg.In)
 	var re *regexp.Regexp
 	if cfg.GroupRegex != "" {
 		var err error

@@ -236,7 +236,7 @@ func (o *Out) checkState() error {
 		var c struct {
 			Fingerprint string `json:"fingerprint"`
 		}
-		if json.Unmarshal(card, &c) == nil && c.Fingerprint == fp {
+		if json.Unmarshal(card, &c) == nil && c.Fingerprint == fp && !o.opts.Force {
 			// A run killed between writing the card and removing the
 			// marker is finished; the stale marker is all that is left.
 			if err := o.fs.Remove(o.path(schema.MarkerFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {

@@ -64,7 +64,7 @@ whole sources moved from --val/--test, are said on stderr and in the card.
 	f.Float64Var(&cfg.Val, "val", cfg.Val, "fraction of each class for validation")
 	f.Float64Var(&cfg.Test, "test", cfg.Test, "fraction of each class for test")
 	f.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed: same seed, same bytes")
-	f.IntVar(&cfg.Workers, "workers", cfg.Workers, "worker goroutines, 0 for one per CPU (output does not depend on it)")
+	f.IntVar(&cfg.Workers, "workers", cfg.Workers, "worker goroutines, 0 for one per CPU, at most 4 per CPU (output does not depend on it)")
 	f.Var(sizeValue{&cfg.Size}, "size", "resize sources once to `N` or WxH before augmenting")
 	f.StringVar(&cfg.Fit, "fit", "", "with --size: squash (default: stretch, as before), pad (keep aspect, black borders) or crop (keep aspect, centre)")
 	f.StringVar(&o.config, "config", "", "YAML config file (flags override it)")
@@ -90,6 +90,9 @@ whole sources moved from --val/--test, are said on stderr and in the card.
 }
 
 func runGenerate(ctx context.Context, cfg *generate.Config, o generateOptions, stdout, stderr io.Writer) error {
+	if m := generate.MaxWorkers(); cfg.Workers > m {
+		fmt.Fprintf(stderr, "warning: --workers %d is more than %d (4 per CPU, at most 256): using %d\n", cfg.Workers, m, m)
+	}
 	cfg.Normalize()
 	if err := cfg.Validate(); err != nil {
 		return usagef("%v", err)

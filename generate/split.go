@@ -67,12 +67,14 @@ func Split(ctx context.Context, cfg SplitConfig, opts Options) (*schema.Card, er
 	}
 	logScan(logw, tree)
 	items := make([]split.Item, len(tree.Sources))
+	groups := make([]string, len(tree.Sources)) // recorded in the card for train's evidence count
 	var ungrouped []string
 	for i, s := range tree.Sources {
 		g := s.Path // default: each file its own group
 		if re != nil {
 			if m := re.FindStringSubmatch(path.Base(s.Path)); m != nil {
 				g = s.Class + "\x00" + m[1]
+				groups[i] = m[1]
 			} else {
 				ungrouped = append(ungrouped, s.Path)
 			}
@@ -118,6 +120,9 @@ func Split(ctx context.Context, cfg SplitConfig, opts Options) (*schema.Card, er
 		jobs[seq] = job{seq: seq, src: idx, split: plan.Assign[idx]}
 	}
 	card.Sources = sourceInfo(tree, jobs)
+	for i := range card.Sources {
+		card.Sources[i].Group = groups[i]
+	}
 	splitCounts, splits := plannedSplits(jobs)
 	out, err := writer.Open(ctx, cfg.Out, writer.Options{
 		Classes: classes, Splits: splits, Formats: []string{schema.FormatFolder}, Force: cfg.Force,

@@ -47,6 +47,11 @@ type Source struct {
 	// source when it was decoded; absent when none was.
 	Orientation int    `json:"orientation,omitempty"`
 	Split       string `json:"split,omitempty"` // when split by source: where its variants went
+	// Group is what `split --group-regex` captured from the file name:
+	// sources of one class with the same group were kept in one split and
+	// are one unit of validation evidence. Absent when each source is its
+	// own group.
+	Group string `json:"group,omitempty"`
 }
 
 // Skipped is an input file left out (--skip-bad) and why.

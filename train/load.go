@@ -50,7 +50,8 @@ func LoadSplits(ctx context.Context, root string, splits []string, opts LoadOpti
 	if err != nil {
 		return nil, err
 	}
-	l := &loader{root: root, opts: opts, classes: classes, counts: cardCounts(root),
+	counts, groups := cardFacts(root)
+	l := &loader{root: root, opts: opts, classes: classes, counts: counts, groups: groups,
 		data: &Data{Sets: map[string]*Set{}, Splits: splits}}
 	for _, sp := range splits {
 		if err := l.split(ctx, sp); err != nil {
@@ -60,19 +61,29 @@ func LoadSplits(ctx context.Context, root string, splits []string, opts LoadOpti
 	return l.data, nil
 }
 
-// cardCounts sums an augsplit card's counts per split, so each Set can
-// allocate its pixels once instead of growing by doubling (which briefly
-// holds twice the data). Empty for a plain ImageFolder.
-func cardCounts(root string) map[string]int {
-	counts := map[string]int{}
-	if g, err := dataset.Open(root); err == nil {
-		for _, bySplit := range g.Card.Counts {
-			for sp, n := range bySplit {
-				counts[sp] += n
-			}
+// cardFacts reads two things from an augsplit card: the counts per split,
+// so each Set can allocate its pixels once instead of growing by doubling
+// (which briefly holds twice the data), and the group of each source that
+// `split --group-regex` grouped, so validation evidence is counted in the
+// units the split kept apart (a patient, not each of their files). Both
+// are empty for a plain ImageFolder.
+func cardFacts(root string) (counts map[string]int, groups map[string]string) {
+	counts, groups = map[string]int{}, map[string]string{}
+	g, err := dataset.Open(root)
+	if err != nil {
+		return counts, groups
+	}
+	for _, bySplit := range g.Card.Counts {
+		for sp, n := range bySplit {
+			counts[sp] += n
 		}
 	}
-	return counts
+	for _, src := range g.Card.Sources {
+		if src.Group != "" {
+			groups[src.Path] = "group " + src.Class + "/" + src.Group
+		}
+	}
+	return counts, groups
 }
 
 // loader is one LoadSplits call: the shape is fixed by the first image
@@ -82,6 +93,7 @@ type loader struct {
 	opts    LoadOptions
 	classes []string
 	counts  map[string]int
+	groups  map[string]string // source path -> its group, when the split grouped sources
 	data    *Data
 
 	c, h, w int
@@ -134,6 +146,9 @@ func (l *loader) add(sp string, s dataset.Sample) error {
 	src := ""
 	if s.Record != nil {
 		src = s.Record.Source
+		if g, ok := l.groups[src]; ok {
+			src = g
+		}
 	}
 	return l.cur.AddFrom(s.Image, label, src)
 }

@@ -11,7 +11,10 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"gorgonia.org/tensor"
 
@@ -191,6 +194,11 @@ func (f *modelFile) check() error {
 	for i, name := range f.Classes {
 		if name == "" || seen[name] {
 			return fmt.Errorf("class %d is %q: want non-empty, distinct names", i, name)
+		}
+		// predict prints class names to a terminal: a control character
+		// (an escape sequence) would be the file's, not augsplit's, output.
+		if !utf8.ValidString(name) || strings.IndexFunc(name, unicode.IsControl) >= 0 {
+			return fmt.Errorf("class %d is %q: want printable UTF-8, no control characters", i, name)
 		}
 		seen[name] = true
 	}

@@ -97,6 +97,7 @@ func TestLoadRefusesCraftedModels(t *testing.T) {
 		{"negative variance", func(f *modelFile) { f.BNVar[0][1] = -1 }, false, "variance"},
 		{"one class", func(f *modelFile) { f.Classes = []string{"a"} }, true, "classes is 1"},
 		{"duplicate class", func(f *modelFile) { f.Classes = []string{"a", "a"} }, false, "distinct"},
+		{"escape sequence in a class name", func(f *modelFile) { f.Classes = []string{"a", "b\x1b[31mRED"} }, false, "control characters"},
 		{"4 channels", func(f *modelFile) { f.Channels = 4 }, true, "channels is 4"},
 		{"NaN epsilon", func(f *modelFile) { f.Config.BNEpsilon = math.NaN() }, false, "bn_epsilon"},
 		{"shape swapped", func(f *modelFile) { f.Shapes[0] = []int{1, 2, 3, 3} }, false, "tensor 1"},

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -42,14 +43,33 @@ func UsedRun(dir string) []string {
 }
 
 // ClearRun removes the run files in dir (--force), just before training
-// writes new ones.
+// writes new ones. The sub-runs (final/, fold-N/) lose only train's own
+// files, recursively, and go only once empty: a file a user put there is
+// never train's to delete, and keeps its folder (and the error names it).
 func ClearRun(dir string) error {
+	var errs []error
 	for _, f := range UsedRun(dir) {
-		if err := os.RemoveAll(filepath.Join(dir, f)); err != nil {
-			return fmt.Errorf("--force: %w", err)
+		p := filepath.Join(dir, f)
+		fi, err := os.Lstat(p)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--force: %w", err))
+			continue
+		}
+		if !fi.IsDir() {
+			if err := os.Remove(p); err != nil {
+				errs = append(errs, fmt.Errorf("--force: %w", err))
+			}
+			continue
+		}
+		if err := ClearRun(p); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if err := os.Remove(p); err != nil {
+			errs = append(errs, fmt.Errorf("--force: %s holds files train did not write; move them away and run again: %w", p, err))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // CheckValSplit turns a dataset without the split to validate on (made

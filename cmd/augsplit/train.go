@@ -150,6 +150,14 @@ func checkValidationFlags(f *pflag.FlagSet, cfg *train.Config, o trainOptions) e
 	if o.holdoutEvery < 0 || (o.holdoutEvery > 0 && o.holdout == "") {
 		return usagef("train: --holdout-every needs --holdout DIR and N >= 1")
 	}
+	if o.cvParallel < 0 {
+		return usagef("train: --cv-parallel %d: want 0 (one per CPU) or more", o.cvParallel)
+	}
+	if o.valSplit == schema.Train {
+		// Scores on the images the model is fitted to measure memory, not
+		// accuracy: no number printed after it could be trusted.
+		return usagef("train: --val-split train validates on the training images; choose val or test, or cross-validate with --cv 5")
+	}
 	return nil
 }
 

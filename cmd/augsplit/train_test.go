@@ -362,3 +362,13 @@ func TestTrainCrossValidateCLI(t *testing.T) {
 		t.Errorf("cv.json folds %s sources %s", cv["folds"], cv["sources"])
 	}
 }
+
+// TestTrainRefusesValidatingOnTrain: QA found --val-split train printed an
+// interval over the training images as if it were validation.
+func TestTrainRefusesValidatingOnTrain(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"train", "--data", t.TempDir(), "--out", t.TempDir(), "--val-split", "train"}, &stdout, &stderr)
+	if code := exitCode(context.Background(), err); code != 2 || !strings.Contains(err.Error(), "--cv") {
+		t.Fatalf("exit %d, %v; want exit 2 naming --cv", code, err)
+	}
+}

@@ -184,6 +184,13 @@ func runTrain(ctx context.Context, cfg train.Config, o trainOptions, stdout, std
 			return err
 		}
 		fmt.Fprintf(stderr, "train: holdout: %d images of %s\n", hold.N, o.holdout)
+		leaks, err := train.HoldoutLeaks(ctx, o.data, o.holdout)
+		if err != nil {
+			return err
+		}
+		for _, l := range leaks {
+			fmt.Fprintf(stderr, "warning: %s; its accuracy is not accuracy on new images\n", l)
+		}
 	}
 	if o.force {
 		if err := train.ClearRun(o.out); err != nil {

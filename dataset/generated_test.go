@@ -154,7 +154,7 @@ func TestWalkGeneratedErrors(t *testing.T) {
 			data, _ := os.ReadFile(p)
 			data[len(data)-10] ^= 1
 			filetest.Write(t, p, data)
-		}, "train-000001-of-000002.tfrecord: at byte offset"},
+		}, "train-00001-of-00002.tfrecord: at byte offset"},
 		{"missing folder form", outOptions{webdataset: true}, schema.Train, schema.FormatFolder, nil, "no path"},
 	}
 	for _, tc := range tests {

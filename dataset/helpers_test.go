@@ -155,7 +155,7 @@ func buildOUT(t testing.TB, o outOptions) *builtOUT {
 				if err := w.Close(); err != nil {
 					t.Fatal(err)
 				}
-				p := fmt.Sprintf("webdataset/%s-%06d.tar", s, i)
+				p := fmt.Sprintf("webdataset/%s-%05d.tar", s, i)
 				filetest.Write(t, filepath.Join(dir, filepath.FromSlash(p)), tb.Bytes())
 				card.Shards = append(card.Shards, schema.Shard{Format: schema.FormatWebDataset, Split: s, Path: p,
 					Samples: len(part), Bytes: int64(tb.Len()), SHA256: filetest.SHA256(tb.Bytes())})
@@ -170,7 +170,7 @@ func buildOUT(t testing.TB, o outOptions) *builtOUT {
 						t.Fatal(err)
 					}
 				}
-				p := fmt.Sprintf("tfrecord/%s-%06d-of-%06d.tfrecord", s, i, len(parts))
+				p := fmt.Sprintf("tfrecord/%s-%05d-of-%05d.tfrecord", s, i, len(parts))
 				filetest.Write(t, filepath.Join(dir, filepath.FromSlash(p)), tb.Bytes())
 				card.Shards = append(card.Shards, schema.Shard{Format: schema.FormatTFRecord, Split: s, Path: p,
 					Samples: len(part), Bytes: int64(tb.Len()), SHA256: filetest.SHA256(tb.Bytes())})
@@ -184,6 +184,16 @@ func buildOUT(t testing.TB, o outOptions) *builtOUT {
 		card.Formats = append(card.Formats, schema.FormatTFRecord)
 	}
 	sort.Strings(card.Formats)
+	for _, f := range card.Formats {
+		if f == schema.FormatFolder {
+			continue
+		}
+		idx, err := schema.MarshalIndex(schema.IndexOf(f, card.Shards))
+		if err != nil {
+			t.Fatal(err)
+		}
+		filetest.Write(t, filepath.Join(dir, f, schema.IndexFile), idx)
+	}
 	cj, err := schema.SealCard(&card)
 	if err != nil {
 		t.Fatal(err)

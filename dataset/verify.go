@@ -13,7 +13,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/augsplit/augsplit/internal/safefile"
@@ -396,11 +398,69 @@ func (v *verifier) checkShards() error {
 				v.rep.add("%s shards of split %q hold %d samples, the manifest lists %d", f, s, got, want)
 			}
 		}
+		if err := v.checkIndex(f); err != nil {
+			return err
+		}
+		listed[f+"/"+schema.IndexFile] = true
 		if err := v.extraShardFiles(f, listed); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// checkIndex compares OUT/<format>/index.json with the card's shards of
+// that format: a loader sizes its epoch from the index, so a stale or
+// edited one is a problem. Cards older than 0.3.0 had no index.
+func (v *verifier) checkIndex(format string) error {
+	name := format + "/" + schema.IndexFile
+	raw, err := safefile.ReadFile(v.ctx, filepath.Join(v.dir, format, schema.IndexFile), schema.MaxCardBytes)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if !olderThan(v.card.Version, 0, 3) {
+			v.rep.add("%s: missing: the shard index lists each split's shards and sample counts (re-run the command that made the dataset)", name)
+		}
+		return nil
+	case safefile.IsRefused(err):
+		v.rep.add("%s: %v", name, err)
+		return nil
+	case err != nil:
+		if cerr := v.ctx.Err(); cerr != nil {
+			return cerr
+		}
+		return fmt.Errorf("read %s: %w", name, err)
+	}
+	got, err := schema.ReadIndex(bytes.NewReader(raw), name)
+	if err != nil {
+		v.rep.add("%v", err)
+		return nil
+	}
+	want := schema.IndexOf(format, v.card.Shards)
+	for _, s := range schema.Splits() {
+		if g, w := got.Split(s), want.Split(s); !slices.Equal(g, w) {
+			v.rep.add("%s: split %q lists %d shards (%v), the card %d (%v)", name, s, len(g), indexCounts(g), len(w), indexCounts(w))
+		}
+	}
+	return nil
+}
+
+// indexCounts is "url:nsamples" per entry, for a readable problem.
+func indexCounts(es []schema.IndexEntry) []string {
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = e.URL + ":" + strconv.Itoa(e.NSamples)
+	}
+	return out
+}
+
+// olderThan reports whether version ("MAJOR.MINOR.PATCH") is below
+// major.minor; an unreadable version is not older.
+func olderThan(version string, major, minor int) bool {
+	var ma, mi int
+	if _, err := fmt.Sscanf(version, "%d.%d", &ma, &mi); err != nil {
+		return false
+	}
+	return ma < major || (ma == major && mi < minor)
 }
 
 func (v *verifier) extraShardFiles(dir string, listed map[string]bool) error {

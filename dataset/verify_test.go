@@ -148,19 +148,27 @@ func TestVerifyFindings(t *testing.T) {
 			})
 		}, []string{`class "beta" has no samples in split "val"`}},
 		{"flipped byte in a tfrecord shard", all, func(t *testing.T, b *builtOUT) {
-			rewrite(t, filepath.Join(b.dir, "tfrecord", "train-000000-of-000002.tfrecord"), func(d []byte) []byte {
+			rewrite(t, filepath.Join(b.dir, "tfrecord", "train-00000-of-00002.tfrecord"), func(d []byte) []byte {
 				d[40] ^= 1
 				return d
 			})
-		}, []string{"shard tfrecord/train-000000-of-000002.tfrecord: at byte offset 0: data CRC mismatch",
-			"tfrecord/train-000000-of-000002.tfrecord: sha256 is", "holds 0 samples, the card says 3"}},
+		}, []string{"shard tfrecord/train-00000-of-00002.tfrecord: at byte offset 0: data CRC mismatch",
+			"tfrecord/train-00000-of-00002.tfrecord: sha256 is", "holds 0 samples, the card says 3"}},
 		{"truncated webdataset shard", all, func(t *testing.T, b *builtOUT) {
-			rewrite(t, filepath.Join(b.dir, "webdataset", "val-000001.tar"), func(d []byte) []byte { return d[:len(d)-1024] })
-		}, []string{"shard webdataset/val-000001.tar: at byte offset", "no end-of-archive marker",
-			"webdataset/val-000001.tar: 3072 bytes, the card says 4096"}},
+			rewrite(t, filepath.Join(b.dir, "webdataset", "val-00001.tar"), func(d []byte) []byte { return d[:len(d)-1024] })
+		}, []string{"shard webdataset/val-00001.tar: at byte offset", "no end-of-archive marker",
+			"webdataset/val-00001.tar: 3072 bytes, the card says 4096"}},
 		{"shard deleted", all, func(t *testing.T, b *builtOUT) {
-			os.Remove(filepath.Join(b.dir, "webdataset", "train-000001.tar"))
-		}, []string{"webdataset/train-000001.tar: missing", `webdataset shards of split "train" hold 3 samples, the manifest lists 6`}},
+			os.Remove(filepath.Join(b.dir, "webdataset", "train-00001.tar"))
+		}, []string{"webdataset/train-00001.tar: missing", `webdataset shards of split "train" hold 3 samples, the manifest lists 6`}},
+		{"shard index out of date", all, func(t *testing.T, b *builtOUT) {
+			rewrite(t, filepath.Join(b.dir, "webdataset", schema.IndexFile), func(d []byte) []byte {
+				return bytes.Replace(d, []byte(`"nsamples": 3`), []byte(`"nsamples": 4`), 1)
+			})
+		}, []string{`webdataset/index.json: split "train" lists 2 shards ([train-00000.tar:4 train-00001.tar:3]), the card 2 ([train-00000.tar:3 train-00001.tar:3])`}},
+		{"shard index missing", all, func(t *testing.T, b *builtOUT) {
+			os.Remove(filepath.Join(b.dir, "tfrecord", schema.IndexFile))
+		}, []string{"tfrecord/index.json: missing"}},
 		{"stray shard", all, func(t *testing.T, b *builtOUT) {
 			filetest.Write(t, filepath.Join(b.dir, "tfrecord", "train-000009.tfrecord.tmp"), nil)
 		}, []string{"tfrecord/train-000009.tfrecord.tmp: unexpected file"}},

@@ -28,7 +28,12 @@ import (
 // shear no longer draws (and records) the ones it does not list; and the
 // reader changes of issue 11 that landed under 0.1.0 (EXIF orientation
 // applied, alpha kept, orientation in the card) change bytes too.
-const Version = "0.2.0"
+// 0.3.0 (issue 12): 16-bit sources give 8-bit PNGs by default (--bit-depth);
+// shards are balanced, several per split by default, named with 5 digits,
+// listed in OUT/<format>/index.json; bit depth in the WebDataset .json
+// members, and image/bit_depth, image/filename and image/key/sha256 in the
+// TFRecord Examples.
+const Version = "0.3.0"
 
 // Config is the effective configuration of a generate run: flags over the
 // config file over defaults. Fields tagged json are recorded in the card and
@@ -45,13 +50,15 @@ type Config struct {
 	Size           Size              `json:"size" yaml:"size"`
 	Fit            string            `json:"fit,omitempty" yaml:"fit,omitempty"` // with Size: squash (default), pad or crop; "" without Size, so cards of runs without --size are unchanged
 	Color          string            `json:"color" yaml:"color"`
+	BitDepth       int               `json:"bit_depth" yaml:"bit_depth"` // of the written PNGs: 8 (16-bit sources mapped by Depth16To8) or 16 (as the source)
 	PNGCompression string            `json:"png_compression" yaml:"png_compression"`
 	ValOriginals   bool              `json:"val_originals" yaml:"val_originals"`
 	SkipBad        bool              `json:"skip_bad" yaml:"skip_bad"`
 	MaxPixels      int               `json:"max_pixels" yaml:"max_pixels"`
 	FollowSymlinks bool              `json:"follow_symlinks" yaml:"follow_symlinks"`
 	Formats        []string          `json:"formats" yaml:"formats,flow"`
-	ShardSize      int               `json:"shard_size" yaml:"shard_size"`
+	Shards         int               `json:"shards" yaml:"shards"`         // shards per split; 0: by size, else writer's default rule
+	ShardSize      int               `json:"shard_size" yaml:"shard_size"` // most samples per shard; 0: writer's default rule
 	ShardBytes     int64             `json:"shard_bytes" yaml:"shard_bytes"`
 	Force          bool              `json:"-" yaml:"-"`
 	Pipeline       *augment.Pipeline `json:"-" yaml:"pipeline"`
@@ -70,12 +77,14 @@ func Defaults() Config {
 		Seed:      1,
 		Workers:   runtime.NumCPU(),
 		Color:     "keep",
+		// 8: what torchvision, Keras and WebDataset's decoders read right;
+		// they clip a 16-bit PNG at 255.
+		BitDepth: 8,
 		// speed, not zlib's default: on noisy augmented images higher deflate
 		// levels were measured 5-7x slower for files 2-3% larger.
 		PNGCompression: "speed",
 		MaxPixels:      defaultMaxPixels,
 		Formats:        []string{schema.FormatFolder},
-		ShardSize:      1000,
 		Pipeline:       augment.DefaultPipeline(),
 	}
 }
@@ -141,13 +150,15 @@ func (c *Config) fields() []conf.Field {
 			return conf.OneOf(fitModes...)(v)
 		}),
 		conf.Value("color", &c.Color, conf.OneOf("keep", "gray", "grey", "rgb")),
+		conf.Value("bit_depth", &c.BitDepth, conf.Want(func(v int) bool { return v == 8 || v == 16 }, "8 or 16")),
 		conf.Value("png_compression", &c.PNGCompression, conf.OneOf("default", "speed", "best", "none")),
 		conf.Value("val_originals", &c.ValOriginals),
 		conf.Value("skip_bad", &c.SkipBad),
 		conf.Value("max_pixels", &c.MaxPixels, conf.AtLeast(1)),
 		conf.Value("follow_symlinks", &c.FollowSymlinks),
 		conf.List("formats", &c.Formats, conf.OneOf(formatNames...)),
-		conf.Value("shard_size", &c.ShardSize, conf.AtLeast(1)),
+		conf.Value("shards", &c.Shards, conf.AtLeast(0)),
+		conf.Value("shard_size", &c.ShardSize, conf.AtLeast(0)),
 		conf.Value("shard_bytes", &c.ShardBytes, conf.AtLeast[int64](0)),
 		{Key: "pipeline", Decode: c.decodePipeline},
 		{Key: "train", Decode: func(v *yaml.Node) error { c.Train = v; return nil }},
@@ -260,6 +271,9 @@ func (c Config) Validate() error {
 	if c.Fit != "" && c.Size.W == 0 {
 		errs = append(errs, fmt.Sprintf("fit: %s says how to reach a size, but no size is set (give --size N or WxH, or drop --fit)", c.Fit))
 	}
+	if c.Shards > 0 && (c.ShardSize > 0 || c.ShardBytes > 0) {
+		errs = append(errs, fmt.Sprintf("shards: %d shards per split and a shard size or bytes limit exclude each other: give one", c.Shards))
+	}
 	seen := map[string]bool{}
 	for _, f := range c.Formats {
 		if seen[f] {
@@ -328,9 +342,14 @@ func (c *Config) effectiveJSON() (json.RawMessage, error) {
 	}
 	type rec struct {
 		*Config
-		Pipeline json.RawMessage `json:"pipeline"`
+		Depth16To8 string          `json:"depth_16_to_8,omitempty"` // how 16-bit values became 8-bit ones
+		Pipeline   json.RawMessage `json:"pipeline"`
 	}
-	b, err := json.Marshal(rec{c, pj})
+	r := rec{Config: c, Pipeline: pj}
+	if c.BitDepth == 8 {
+		r.Depth16To8 = Depth16To8
+	}
+	b, err := json.Marshal(r)
 	if err != nil {
 		return nil, fmt.Errorf("record config: %w", err)
 	}

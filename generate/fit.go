@@ -63,3 +63,29 @@ func squashWarning(tree *dataset.Tree, size Size) string {
 	return fmt.Sprintf("--size %s squashes %d of %d sources to its aspect ratio by more than %.0f%% (%s); --fit pad or --fit crop keeps their aspect ratio",
 		size, n, len(tree.Sources), 100*aspectTolerance, example)
 }
+
+// Depth16To8 is how --bit-depth 8 maps a 16-bit grey value v to 8 bits:
+// the nearest 8-bit value, whose 16-bit form is v8*257 (the scaling image
+// decoders use the other way), so 0 stays 0, 65535 becomes 255 and an
+// 8-bit value widened to 16 bits comes back exactly. Recorded in the card.
+const Depth16To8 = "round(v/257)"
+
+// to8Bit maps a 16-bit grey image to 8 bits by Depth16To8; other images
+// are returned as they are (they are 8-bit already).
+func to8Bit(img image.Image) image.Image {
+	g, ok := img.(*image.Gray16)
+	if !ok {
+		return img
+	}
+	b := g.Bounds()
+	out := image.NewGray(image.Rect(0, 0, b.Dx(), b.Dy()))
+	for y := 0; y < b.Dy(); y++ {
+		src := g.Pix[(y+b.Min.Y-g.Rect.Min.Y)*g.Stride+(b.Min.X-g.Rect.Min.X)*2:]
+		dst := out.Pix[y*out.Stride : y*out.Stride+b.Dx()]
+		for x := range dst {
+			v := uint32(src[2*x])<<8 | uint32(src[2*x+1])
+			dst[x] = uint8((v + 128) / 257)
+		}
+	}
+	return out
+}

@@ -114,6 +114,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (*schema.Card, error) {
 		Classes:     classes,
 		Splits:      splits,
 		Formats:     cfg.Formats,
+		Shards:      cfg.Shards,
 		ShardSize:   cfg.ShardSize,
 		ShardBytes:  cfg.ShardBytes,
 		Force:       cfg.Force,
@@ -471,6 +472,10 @@ func makeSample(ctx context.Context, cfg Config, cache *sourceCache, enc *pngenc
 		if len(applied) == 0 {
 			params = json.RawMessage("[]")
 		}
+	}
+	if cfg.BitDepth != 16 {
+		// After augmenting, so transforms work at the source's precision.
+		img = to8Bit(img)
 	}
 	data, err := enc.Append(nil, img)
 	if err != nil {

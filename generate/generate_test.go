@@ -525,8 +525,8 @@ func TestNonImagesAndSkippedAreReported(t *testing.T) {
 	}
 }
 
-// Grey 16-bit and RGB sources keep their format by default (16-bit in,
-// 16-bit PNG out); --color converts.
+// Grey and RGB sources keep their channels by default; 16-bit grey
+// becomes 8-bit unless --bit-depth 16; --color converts.
 func TestPixelFormatsKeptOrConverted(t *testing.T) {
 	dir := t.TempDir()
 	write := func(class, name string, img image.Image) {
@@ -548,18 +548,22 @@ func TestPixelFormatsKeptOrConverted(t *testing.T) {
 
 	for _, tc := range []struct {
 		color string
+		depth int
 		want  map[string][2]int // class -> channels, bit depth
 	}{
-		{"keep", map[string][2]int{"deep": {1, 16}, "colour": {3, 8}}},
-		{"gray", map[string][2]int{"deep": {1, 16}, "colour": {1, 8}}}, // grey keeps its depth
-		{"rgb", map[string][2]int{"deep": {3, 8}, "colour": {3, 8}}},
+		{"keep", 8, map[string][2]int{"deep": {1, 8}, "colour": {3, 8}}},
+		{"keep", 16, map[string][2]int{"deep": {1, 16}, "colour": {3, 8}}},
+		{"gray", 8, map[string][2]int{"deep": {1, 8}, "colour": {1, 8}}},
+		{"gray", 16, map[string][2]int{"deep": {1, 16}, "colour": {1, 8}}}, // grey keeps its depth
+		{"rgb", 16, map[string][2]int{"deep": {3, 8}, "colour": {3, 8}}},
 	} {
-		t.Run(tc.color, func(t *testing.T) {
+		t.Run(fmt.Sprint(tc.color, tc.depth), func(t *testing.T) {
 			cfg := small(t, dir, 2)
 			cfg.Size = Size{}
 			cfg.PerSource = 3
 			cfg.Val = 0.34
 			cfg.Color = tc.color
+			cfg.BitDepth = tc.depth
 			if _, err := Run(context.Background(), cfg, Options{}); err != nil {
 				t.Fatal(err)
 			}

@@ -16,12 +16,13 @@ type wdsMeta struct {
 	ClassIndex int             `json:"class_index"`
 	Source     string          `json:"source"`
 	Variant    int             `json:"variant"`
+	BitDepth   int             `json:"bit_depth"` // of the PNG: decoders that assume 8 would clip a 16-bit one
 	Params     json.RawMessage `json:"params"`
 }
 
 func (o *Out) putWebDataset(s *Sample) error {
 	o.jsonBuf.Reset()
-	meta := wdsMeta{Class: s.Class, ClassIndex: s.ClassIndex, Source: s.Source, Variant: s.Variant, Params: s.Params}
+	meta := wdsMeta{Class: s.Class, ClassIndex: s.ClassIndex, Source: s.Source, Variant: s.Variant, BitDepth: s.BitDepth, Params: s.Params}
 	if err := o.jsonEnc.Encode(&meta); err != nil {
 		return fmt.Errorf("sample %s: encode webdataset metadata: %w", s.ID, err)
 	}
@@ -51,27 +52,33 @@ func (o *Out) putWebDataset(s *Sample) error {
 // uses.
 const (
 	exParams = iota
+	exBitDepth
 	exChannels
 	exLabel
 	exText
 	exEncoded
+	exFilename
 	exFormat
 	exHeight
+	exKeySHA256
 	exSourceID
 	exWidth
 	exCount
 )
 
 var exKeys = [exCount]string{
-	exParams:   "augsplit/params",
-	exChannels: "image/channels",
-	exLabel:    "image/class/label",
-	exText:     "image/class/text",
-	exEncoded:  "image/encoded",
-	exFormat:   "image/format",
-	exHeight:   "image/height",
-	exSourceID: "image/source_id",
-	exWidth:    "image/width",
+	exParams:    "augsplit/params",
+	exBitDepth:  "image/bit_depth",
+	exChannels:  "image/channels",
+	exLabel:     "image/class/label",
+	exText:      "image/class/text",
+	exEncoded:   "image/encoded",
+	exFilename:  "image/filename",
+	exFormat:    "image/format",
+	exHeight:    "image/height",
+	exKeySHA256: "image/key/sha256",
+	exSourceID:  "image/source_id",
+	exWidth:     "image/width",
 }
 
 var pngFormat = []byte("png")
@@ -92,12 +99,23 @@ func (o *Out) exampleOf(s *Sample) []byte {
 		entries[i] = tfrecord.NamedFeature{Key: exKeys[i], Feature: tfrecord.Feature{Kind: tfrecord.Int64Kind, Int64: is[i][:]}}
 	}
 	bytesF(exParams, s.Params)
+	intF(exBitDepth, s.BitDepth)
 	intF(exChannels, s.Channels)
 	intF(exLabel, s.ClassIndex)
 	bytesF(exText, []byte(s.Class))
 	bytesF(exEncoded, s.Data)
+	// The file name the sample has in the folder format, and the hex
+	// sha256 of the encoded image: the keys TF's image datasets carry.
+	ext := s.Ext
+	if ext == "" {
+		ext = ".png"
+	}
+	o.nameBuf = append(append(o.nameBuf[:0], s.ID...), ext...)
+	bytesF(exFilename, o.nameBuf)
 	bytesF(exFormat, pngFormat)
 	intF(exHeight, s.Height)
+	o.keyBuf = append(o.keyBuf[:0], s.SHA256...)
+	bytesF(exKeySHA256, o.keyBuf)
 	// source_id is the sample's own id: in TF's image conventions it
 	// identifies the image itself, and the source path is in the manifest.
 	bytesF(exSourceID, []byte(s.ID))

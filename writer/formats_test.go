@@ -3,6 +3,8 @@ package writer
 import (
 	"archive/tar"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -81,8 +83,8 @@ func TestWebDatasetMembers(t *testing.T) {
 				if err := json.Unmarshal(body, &m); err != nil {
 					t.Fatalf("%s: %s: %v", sh.Path, h.Name, err)
 				}
-				if m["class"] != s.Class || m["class_index"] != float64(s.ClassIndex) || m["source"] != s.Source || m["variant"] != float64(s.Variant) || m["params"] == nil {
-					t.Errorf("%s: %s = %s, want class/class_index/source/variant/params of %s", sh.Path, h.Name, body, s.ID)
+				if m["class"] != s.Class || m["class_index"] != float64(s.ClassIndex) || m["source"] != s.Source || m["variant"] != float64(s.Variant) || m["bit_depth"] != float64(s.BitDepth) || m["params"] == nil {
+					t.Errorf("%s: %s = %s, want class/class_index/source/variant/bit_depth/params of %s", sh.Path, h.Name, body, s.ID)
 				}
 			default:
 				t.Errorf("%s: unexpected member %s", sh.Path, h.Name)
@@ -162,6 +164,7 @@ func TestTFRecordContents(t *testing.T) {
 	dir := t.TempDir()
 	card := write(t, dir, Options{Formats: []string{schema.FormatTFRecord}, ShardSize: 3, SplitCounts: splitCounts(samples)}, samples)
 	var got []Sample
+	bitDepth := map[string]int{}
 	for _, sh := range card.Shards {
 		recs := readTFRecords(t, filepath.Join(dir, sh.Path))
 		if len(recs) != sh.Samples {
@@ -174,9 +177,18 @@ func TestTFRecordContents(t *testing.T) {
 			bytesOf := func(key string) []byte {
 				return one(t, f, key, tfrecord.BytesKind, func(f tfrecord.Feature) [][]byte { return f.Bytes })
 			}
-			if len(f) != 9 {
-				t.Errorf("example has %d features, want 9", len(f))
+			if len(f) != 12 {
+				t.Errorf("example has %d features, want 12", len(f))
 			}
+			id := string(bytesOf("image/source_id"))
+			if got := string(bytesOf("image/filename")); got != id+".png" {
+				t.Errorf("%s: image/filename = %q, want %q", id, got, id+".png")
+			}
+			sum := sha256.Sum256(bytesOf("image/encoded"))
+			if got := string(bytesOf("image/key/sha256")); got != hex.EncodeToString(sum[:]) {
+				t.Errorf("%s: image/key/sha256 = %q, want the hex sha256 of image/encoded", id, got)
+			}
+			bitDepth[id] = varint("image/bit_depth")
 			got = append(got, Sample{
 				Record: schema.Record{
 					ID: string(bytesOf("image/source_id")), Class: string(bytesOf("image/class/text")),
@@ -202,6 +214,9 @@ func TestTFRecordContents(t *testing.T) {
 	}
 	for _, g := range got {
 		w := want[g.ID]
+		if bitDepth[g.ID] != w.BitDepth {
+			t.Errorf("example %s: image/bit_depth = %d, want %d", g.ID, bitDepth[g.ID], w.BitDepth)
+		}
 		if g.Class != w.Class || g.ClassIndex != w.ClassIndex || g.Width != w.Width || g.Height != w.Height ||
 			g.Channels != w.Channels || string(g.Params) != string(w.Params) || g.Split != w.Split || !bytes.Equal(g.Data, w.Data) {
 			t.Errorf("example %s = %+v, want %+v", g.ID, g.Record, w.Record)

@@ -21,8 +21,17 @@ import (
 	"github.com/augsplit/augsplit/wds"
 )
 
-// DefaultShardSize is the number of samples per shard when Options leaves it 0.
-const DefaultShardSize = 1000
+// Default sharding (Options with no Shards, ShardSize or ShardBytes): a
+// split of n planned samples gets max(ceil(n/DefaultShardSize),
+// min(DefaultShards, ceil(n/MinShardSamples))) shards of balanced sizes
+// (PlanShards). So a split of 8*MinShardSamples samples or more has at
+// least DefaultShards shards, enough for a multi-worker loader, and no
+// shard holds more than DefaultShardSize samples.
+const (
+	DefaultShardSize = 1000 // the most samples a default shard holds
+	DefaultShards    = 8    // shards a large enough split gets at least
+	MinShardSamples  = 64   // the fewest samples a default shard holds, when the split has them
+)
 
 // Options configures Open.
 type Options struct {
@@ -36,15 +45,27 @@ type Options struct {
 	// that received samples.
 	Splits []string
 
-	Formats     []string // schema.FormatFolder, schema.FormatWebDataset, schema.FormatTFRecord; default folder
-	ShardSize   int      // samples per shard; 0 means DefaultShardSize
-	ShardBytes  int64    // bytes per shard, 0 for no limit; whichever limit is reached first
-	Force       bool     // remove augsplit's own entries of OUT first
-	Fingerprint string   // required: identifies the run, for up-to-date and resume checks
-	FS          FS       // nil means OS
+	Formats []string // schema.FormatFolder, schema.FormatWebDataset, schema.FormatTFRecord; default folder
+	// Sharding. Shards is the number of shards per split (at most one per
+	// sample). ShardSize is the most samples a shard holds. ShardBytes is
+	// the most bytes a shard holds (a larger sample still gets a shard of
+	// its own); with it, shards roll at whichever limit is reached first,
+	// ShardSize defaulting to DefaultShardSize, and sizes are not balanced.
+	// All zero means the default rule (DefaultShards). Without ShardBytes
+	// and with SplitCounts, the shards of a split get balanced sizes,
+	// differing by at most one sample (PlanShards). Shards excludes the
+	// other two.
+	Shards      int
+	ShardSize   int
+	ShardBytes  int64
+	Force       bool   // remove augsplit's own entries of OUT first
+	Fingerprint string // required: identifies the run, for up-to-date and resume checks
+	FS          FS     // nil means OS
 	// SplitCounts is the planned number of samples per split. With it (and
-	// no ShardBytes) TFRecord shards get their "-of-N" names as soon as they
-	// are closed; without it they keep temporary names until Commit.
+	// no ShardBytes) shard sizes are balanced and TFRecord shards get their
+	// "-of-N" names as soon as they are closed; without it shards roll at
+	// ShardSize (DefaultShardSize when 0) and TFRecord shards keep
+	// temporary names until Commit.
 	SplitCounts map[string]int
 }
 
@@ -73,6 +94,8 @@ type Out struct {
 	jsonBuf     bytes.Buffer
 	jsonEnc     *json.Encoder
 	exBuf       []byte
+	nameBuf     []byte // image/filename scratch
+	keyBuf      []byte // image/key/sha256 scratch
 	copyBuf     []byte
 	clsBuf      []byte
 	err         error // first failure: every later call returns it
@@ -153,11 +176,11 @@ func newOut(dir string, opts Options) (*Out, error) {
 	if strings.ContainsAny(opts.Fingerprint, "\n\r") {
 		return nil, errors.New("writer fingerprint must be one line")
 	}
-	if opts.ShardSize < 0 || opts.ShardBytes < 0 {
-		return nil, fmt.Errorf("shard size %d and shard bytes %d must not be negative", opts.ShardSize, opts.ShardBytes)
+	if opts.ShardSize < 0 || opts.ShardBytes < 0 || opts.Shards < 0 {
+		return nil, fmt.Errorf("shard size %d, shard bytes %d and shards %d must not be negative", opts.ShardSize, opts.ShardBytes, opts.Shards)
 	}
-	if opts.ShardSize == 0 {
-		opts.ShardSize = DefaultShardSize
+	if opts.Shards > 0 && (opts.ShardSize > 0 || opts.ShardBytes > 0) {
+		return nil, fmt.Errorf("shards %d excludes shard size and shard bytes: give a number of shards or a size", opts.Shards)
 	}
 	if opts.FS == nil {
 		opts.FS = OS
@@ -521,9 +544,10 @@ func (o *Out) seq(format, split string) *shardSeq {
 	if format == schema.FormatWebDataset {
 		q.trailer = wds.TrailerSize
 	}
-	if format == schema.FormatTFRecord && o.opts.ShardBytes == 0 {
+	if o.opts.ShardBytes == 0 {
 		if n := o.opts.SplitCounts[split]; n > 0 {
-			q.planned = (n + o.opts.ShardSize - 1) / o.opts.ShardSize
+			q.sizes = PlanShards(n, o.opts.Shards, o.opts.ShardSize)
+			q.planned = len(q.sizes)
 		}
 	}
 	o.seqs[key] = q
@@ -570,6 +594,9 @@ func (o *Out) commit(card *schema.Card) error {
 			return err
 		}
 	}
+	if err := o.writeIndexes(); err != nil {
+		return err
+	}
 	manifest := o.path(schema.ManifestFile)
 	if err := o.manBuf.Flush(); err != nil {
 		return fmt.Errorf("write %s: %w", manifest, err)
@@ -599,13 +626,7 @@ func (o *Out) commit(card *schema.Card) error {
 	o.manTmp = ""
 	o.manRenamed = true
 
-	card.Shards = slices.Clone(o.shards)
-	slices.SortFunc(card.Shards, func(a, b schema.Shard) int {
-		if c := strings.Compare(a.Format, b.Format); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Path, b.Path)
-	})
+	card.Shards = o.sortedShards()
 	card.ManifestSHA256 = hex.EncodeToString(o.manHash.Sum(nil))
 	data, err := schema.SealCard(card)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -58,7 +59,7 @@ func makeSamples(n int) []Sample {
 				Width:        16 + i%5,
 				Height:       12,
 				Channels:     1,
-				BitDepth:     8,
+				BitDepth:     8 + 8*(i%2),
 			},
 			Data: data,
 		}
@@ -315,19 +316,25 @@ func TestShardRolling(t *testing.T) {
 		{
 			name:       "by samples, planned names",
 			opts:       Options{ShardSize: 8, SplitCounts: counts},
-			wantTrain:  []string{"tfrecord/train-000000-of-000003.tfrecord", "tfrecord/train-000001-of-000003.tfrecord", "tfrecord/train-000002-of-000003.tfrecord", "webdataset/train-000000.tar", "webdataset/train-000001.tar", "webdataset/train-000002.tar"},
-			wantCounts: []int{8, 8, 5},
+			wantTrain:  []string{"tfrecord/train-00000-of-00003.tfrecord", "tfrecord/train-00001-of-00003.tfrecord", "tfrecord/train-00002-of-00003.tfrecord", "webdataset/train-00000.tar", "webdataset/train-00001.tar", "webdataset/train-00002.tar"},
+			wantCounts: []int{7, 7, 7}, // at most 8 each, balanced
+		},
+		{
+			name:       "a number of shards",
+			opts:       Options{Shards: 4, SplitCounts: counts},
+			wantTrain:  []string{"tfrecord/train-00000-of-00004.tfrecord", "tfrecord/train-00001-of-00004.tfrecord", "tfrecord/train-00002-of-00004.tfrecord", "tfrecord/train-00003-of-00004.tfrecord", "webdataset/train-00000.tar", "webdataset/train-00001.tar", "webdataset/train-00002.tar", "webdataset/train-00003.tar"},
+			wantCounts: []int{6, 5, 5, 5},
 		},
 		{
 			name:       "by samples, names decided at commit",
 			opts:       Options{ShardSize: 10},
-			wantTrain:  []string{"tfrecord/train-000000-of-000003.tfrecord", "tfrecord/train-000001-of-000003.tfrecord", "tfrecord/train-000002-of-000003.tfrecord", "webdataset/train-000000.tar", "webdataset/train-000001.tar", "webdataset/train-000002.tar"},
+			wantTrain:  []string{"tfrecord/train-00000-of-00003.tfrecord", "tfrecord/train-00001-of-00003.tfrecord", "tfrecord/train-00002-of-00003.tfrecord", "webdataset/train-00000.tar", "webdataset/train-00001.tar", "webdataset/train-00002.tar"},
 			wantCounts: []int{10, 10, 1},
 		},
 		{
-			name:       "one shard",
+			name:       "default: one shard below 2*MinShardSamples",
 			opts:       Options{SplitCounts: counts},
-			wantTrain:  []string{"tfrecord/train-000000-of-000001.tfrecord", "webdataset/train-000000.tar"},
+			wantTrain:  []string{"tfrecord/train-00000-of-00001.tfrecord", "webdataset/train-00000.tar"},
 			wantCounts: []int{21},
 		},
 	}
@@ -377,8 +384,75 @@ func checkShardsOnDisk(t *testing.T, dir string, card *schema.Card) {
 		}
 	}
 	for k := range files {
-		if (strings.HasPrefix(k, "tfrecord/") || strings.HasPrefix(k, "webdataset/")) && !listed[k] {
+		if (strings.HasPrefix(k, "tfrecord/") || strings.HasPrefix(k, "webdataset/")) && !listed[k] && path.Base(k) != schema.IndexFile {
 			t.Errorf("%s on disk but not in the card", k)
+		}
+	}
+	// Each shard format's index lists the card's shards of that format,
+	// split by split, with their counts.
+	for _, format := range []string{schema.FormatWebDataset, schema.FormatTFRecord} {
+		name := format + "/" + schema.IndexFile
+		data, ok := files[name]
+		if !slices.Contains(card.Formats, format) {
+			if ok {
+				t.Errorf("%s written for a format not in the card", name)
+			}
+			continue
+		}
+		if !ok {
+			t.Errorf("no %s", name)
+			continue
+		}
+		x, err := schema.ReadIndex(strings.NewReader(data), name)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		for _, split := range schema.Splits() {
+			var want []schema.IndexEntry
+			for _, sh := range card.Shards {
+				if sh.Format == format && sh.Split == split {
+					want = append(want, schema.IndexEntry{URL: path.Base(sh.Path), NSamples: sh.Samples, FileSize: sh.Bytes, SHA256: sh.SHA256})
+				}
+			}
+			if got := x.Split(split); !slices.Equal(got, want) {
+				t.Errorf("%s %s = %+v, want %+v", name, split, got, want)
+			}
+		}
+	}
+}
+
+func TestPlanShards(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		n, shards, size int
+		want            []int
+	}{
+		{0, 0, 0, nil},
+		{1, 0, 0, []int{1}},
+		{100, 0, 0, []int{50, 50}},
+		{300, 0, 0, []int{60, 60, 60, 60, 60}},
+		{600, 0, 0, []int{75, 75, 75, 75, 75, 75, 75, 75}},
+		{2100, 0, 0, []int{263, 263, 263, 263, 262, 262, 262, 262}},
+		{8002, 0, 0, []int{890, 889, 889, 889, 889, 889, 889, 889, 889}}, // 1000 at most: 9 shards
+		{2100, 0, 1000, []int{700, 700, 700}},
+		{10, 4, 0, []int{3, 3, 2, 2}},
+		{3, 8, 0, []int{1, 1, 1}}, // never an empty shard
+	}
+	for _, tt := range tests {
+		got := PlanShards(tt.n, tt.shards, tt.size)
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("PlanShards(%d, %d, %d) = %v, want %v", tt.n, tt.shards, tt.size, got, tt.want)
+		}
+		sum := 0
+		for _, c := range got {
+			sum += c
+			if c < got[len(got)-1] || c > got[len(got)-1]+1 {
+				t.Errorf("PlanShards(%d, %d, %d) = %v: sizes differ by more than one", tt.n, tt.shards, tt.size, got)
+			}
+		}
+		if sum != tt.n {
+			t.Errorf("PlanShards(%d, %d, %d) = %v holds %d samples", tt.n, tt.shards, tt.size, got, sum)
 		}
 	}
 }
@@ -413,7 +487,7 @@ func TestShardRollingByBytes(t *testing.T) {
 					}
 				}
 				if n := shards[schema.FormatTFRecord+"/"+split]; n > 0 {
-					want := fmt.Sprintf("tfrecord/%s-000000-of-%06d.tfrecord", split, n)
+					want := fmt.Sprintf("tfrecord/%s-00000-of-%05d.tfrecord", split, n)
 					if _, ok := snapshot(t, dir)[want]; !ok {
 						t.Errorf("missing %s", want)
 					}

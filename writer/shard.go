@@ -8,6 +8,8 @@ import (
 	"hash"
 	"path"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/augsplit/augsplit/schema"
 	"github.com/augsplit/augsplit/tfrecord"
@@ -22,7 +24,8 @@ type shardSeq struct {
 	format  string // schema.FormatWebDataset | schema.FormatTFRecord
 	split   string
 	trailer int64 // bytes written when a shard is closed (tar end blocks)
-	planned int   // TFRecord "-of-" total known up front; 0 = decided at Commit
+	planned int   // shards known up front (len(sizes)); 0 = decided at Commit
+	sizes   []int // planned samples per shard (PlanShards); nil = roll at the limits
 	next    int   // index of the next shard to open
 	cur     *shardFile
 	// members is the scratch for the members of the webdataset sample
@@ -63,12 +66,12 @@ func (s *shardFile) Write(p []byte) (int, error) {
 // "-of-" total is unknown.
 func (q *shardSeq) name(index, total int) string {
 	if q.format == schema.FormatWebDataset {
-		return path.Join(schema.FormatWebDataset, fmt.Sprintf("%s-%06d.tar", q.split, index))
+		return path.Join(schema.FormatWebDataset, fmt.Sprintf("%s-%05d.tar", q.split, index))
 	}
 	if total == 0 {
-		return path.Join(schema.FormatTFRecord, fmt.Sprintf("%s-%06d-of-(pending)", q.split, index))
+		return path.Join(schema.FormatTFRecord, fmt.Sprintf("%s-%05d-of-(pending)", q.split, index))
 	}
-	return path.Join(schema.FormatTFRecord, fmt.Sprintf("%s-%06d-of-%06d.tfrecord", q.split, index, total))
+	return path.Join(schema.FormatTFRecord, fmt.Sprintf("%s-%05d-of-%05d.tfrecord", q.split, index, total))
 }
 
 // errPath names shard index in errors: the absolute path it will have.
@@ -87,13 +90,52 @@ func (q *shardSeq) knownName(index int) (string, bool) {
 	return "", false
 }
 
+// limit is the number of samples shard index holds when full.
+func (q *shardSeq) limit(index int) int {
+	switch {
+	case q.sizes != nil:
+		return q.sizes[index]
+	case q.o.opts.ShardSize > 0:
+		return q.o.opts.ShardSize
+	}
+	return DefaultShardSize
+}
+
+// PlanShards returns the sample counts of the shards of a split of n
+// samples, in shard order: with shards > 0, that many (at most n); else
+// with size > 0, ceil(n/size); else the default rule (DefaultShards).
+// The counts differ by at most one, the larger first, so every loader
+// worker gets about the same work.
+func PlanShards(n, shards, size int) []int {
+	if n <= 0 {
+		return nil
+	}
+	k := shards
+	switch {
+	case shards > 0:
+	case size > 0:
+		k = (n + size - 1) / size
+	default:
+		k = max((n+DefaultShardSize-1)/DefaultShardSize, min(DefaultShards, (n+MinShardSamples-1)/MinShardSamples))
+	}
+	k = min(max(k, 1), n)
+	sizes := make([]int, k)
+	for i := range sizes {
+		sizes[i] = n / k
+		if i < n%k {
+			sizes[i]++
+		}
+	}
+	return sizes
+}
+
 // reserve makes sure a shard is open that can take a sample of size bytes,
 // closing the current one first when it is full. A sample larger than
 // ShardBytes on its own still gets a shard (of one sample).
 func (q *shardSeq) reserve(size int64) (*shardFile, error) {
 	o := q.o
 	if c := q.cur; c != nil {
-		full := c.samples >= o.opts.ShardSize ||
+		full := c.samples >= q.limit(c.index) ||
 			(o.opts.ShardBytes > 0 && c.n+size+q.trailer > o.opts.ShardBytes)
 		if !full {
 			return c, nil
@@ -103,13 +145,13 @@ func (q *shardSeq) reserve(size int64) (*shardFile, error) {
 		}
 	}
 	if q.planned > 0 && q.next >= q.planned {
-		return nil, fmt.Errorf("split %q has more samples than the %d planned (%d tfrecord shards)", q.split, o.opts.SplitCounts[q.split], q.planned)
+		return nil, fmt.Errorf("split %q has more samples than the %d planned (%d %s shards)", q.split, o.opts.SplitCounts[q.split], q.planned, q.format)
 	}
 	dir := filepath.Join(o.dir, filepath.FromSlash(path.Dir(q.name(0, 1))))
 	if err := o.mkdir(dir); err != nil {
 		return nil, err
 	}
-	f, err := o.fs.CreateTemp(dir, fmt.Sprintf("%s%s-%06d-*", tempPrefix, q.split, q.next))
+	f, err := o.fs.CreateTemp(dir, fmt.Sprintf("%s%s-%05d-*", tempPrefix, q.split, q.next))
 	if err != nil {
 		return nil, fmt.Errorf("create shard %s: %w", q.errPath(q.next), err)
 	}
@@ -186,7 +228,7 @@ func (q *shardSeq) finish() error {
 		return err
 	}
 	if q.planned > 0 && q.next != q.planned {
-		return fmt.Errorf("split %q: wrote %d tfrecord shards but %d were planned from %d samples; the shard names would be wrong", q.split, q.next, q.planned, q.o.opts.SplitCounts[q.split])
+		return fmt.Errorf("split %q: wrote %d %s shards but %d were planned from %d samples; the shard names would be wrong", q.split, q.next, q.format, q.planned, q.o.opts.SplitCounts[q.split])
 	}
 	total := q.next
 	for _, s := range q.deferred {
@@ -211,4 +253,40 @@ func (q *shardSeq) abort() {
 		}
 	}
 	q.cur, q.deferred, q.files = nil, nil, nil
+}
+
+// sortedShards is every finished shard by format, then path: for a
+// split, shard order.
+func (o *Out) sortedShards() []schema.Shard {
+	shards := slices.Clone(o.shards)
+	slices.SortFunc(shards, func(a, b schema.Shard) int {
+		if c := strings.Compare(a.Format, b.Format); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Path, b.Path)
+	})
+	return shards
+}
+
+// writeIndexes writes OUT/<format>/index.json for each shard format, after
+// the shards and before the manifest and card.
+func (o *Out) writeIndexes() error {
+	shards := o.sortedShards()
+	for _, format := range []string{schema.FormatWebDataset, schema.FormatTFRecord} {
+		if !slices.Contains(o.opts.Formats, format) {
+			continue
+		}
+		data, err := schema.MarshalIndex(schema.IndexOf(format, shards))
+		if err != nil {
+			return err
+		}
+		dir := filepath.Join(o.dir, format)
+		if err := o.mkdir(dir); err != nil {
+			return err
+		}
+		if err := WriteFileAtomic(o.fs, filepath.Join(dir, schema.IndexFile), data); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -155,7 +155,7 @@ func TestDevZeroInDataset(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	shard := filepath.Join(out, "webdataset", "train-000000.tar")
+	shard := filepath.Join(out, "webdataset", "train-00000.tar")
 	os.Remove(shard)
 	if err := os.Symlink("/dev/zero", shard); err != nil {
 		t.Fatal(err)
@@ -246,7 +246,7 @@ func TestSIGTERMDuringLargeReads(t *testing.T) {
 			t.Fatalf("generate: %d\n%s", r.code, r.stderr)
 		}
 		const size = 32 << 30
-		shard := filepath.Join(out, "webdataset", "train-000000.tar")
+		shard := filepath.Join(out, "webdataset", "train-00000.tar")
 		if err := os.Truncate(shard, size); err != nil {
 			t.Skipf("no sparse file: %v", err)
 		}
@@ -258,7 +258,7 @@ func TestSIGTERMDuringLargeReads(t *testing.T) {
 		var card map[string]any
 		json.Unmarshal(raw, &card)
 		for _, s := range card["shards"].([]any) {
-			if m := s.(map[string]any); m["path"] == "webdataset/train-000000.tar" {
+			if m := s.(map[string]any); m["path"] == "webdataset/train-00000.tar" {
 				m["bytes"] = size
 			}
 		}

@@ -36,7 +36,9 @@ func augsplitNames() []string {
 }
 
 // shardName matches the shard files the writer names (shard.go).
-var shardName = regexp.MustCompile(`^(train|val|test)-[0-9]{6}(\.tar|-of-[0-9]{6}\.tfrecord|-of-\(pending\))$`)
+// Five digits since 0.3.0 (six before; a sealed card proves older names)
+// and more once a split has 100000 shards; index.json is the shard index.
+var shardName = regexp.MustCompile(`^((train|val|test)-[0-9]{5,}(\.tar|-of-[0-9]{5,}\.tfrecord|-of-\(pending\))|index\.json)$`)
 
 // sampleExts are the extensions of the sample files augsplit writes
 // (generated PNGs; split copies sources in their own format).
@@ -79,6 +81,11 @@ func (o *Out) listed(card *schema.Card) map[string]bool {
 	for _, sh := range card.Shards {
 		if schema.ValidPath(sh.Path) {
 			set[sh.Path] = true
+		}
+	}
+	for _, f := range card.Formats {
+		if f == schema.FormatWebDataset || f == schema.FormatTFRecord {
+			set[f+"/"+schema.IndexFile] = true
 		}
 	}
 	r, err := o.fs.Open(o.path(schema.ManifestFile))

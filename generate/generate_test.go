@@ -333,6 +333,38 @@ func TestCancelLeavesNoTempFilesAndNoManifest(t *testing.T) {
 		if strings.Contains(base, ".tmp") || strings.HasPrefix(base, ".") && base != ".augsplit-partial" {
 			t.Errorf("temporary file left behind: %s", name)
 		}
+		// Issue 12: an interrupted run is no loadable ImageFolder.
+		if sp, _, _ := strings.Cut(name, "/"); schema.IsSplit(sp) {
+			t.Errorf("image visible under %s/ before commit: %s", sp, name)
+		}
+	}
+	staged := 0
+	for name := range filetest.Read(t, cfg.Out) {
+		if strings.HasPrefix(name, schema.StageDir+"/") {
+			staged++
+		}
+	}
+	if staged == 0 {
+		t.Errorf("cancelled run staged no samples under %s/: the test did not interrupt mid-run", schema.StageDir)
+	}
+
+	// Re-running the same command resumes and gives a clean run's bytes.
+	if _, err := Run(context.Background(), cfg, Options{}); err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+	clean := cfg
+	clean.Out = t.TempDir()
+	if _, err := Run(context.Background(), clean, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	got, want := filetest.Read(t, cfg.Out), filetest.Read(t, clean.Out)
+	if len(got) != len(want) {
+		t.Errorf("resumed run has %d files, a clean run %d", len(got), len(want))
+	}
+	for name, data := range want {
+		if !bytes.Equal(got[name], data) {
+			t.Errorf("%s differs between resumed and clean run", name)
+		}
 	}
 }
 

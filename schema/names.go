@@ -66,6 +66,10 @@ const (
 	// LockFile is locked (flock) by the run writing OUT, and holds its pid;
 	// the run removes it when it ends.
 	LockFile = ".augsplit-lock"
+	// StageDir holds a run's folder-format samples until Commit moves
+	// them into OUT/<split>/<class>: an interrupted run leaves no images
+	// where ImageFolder-style loaders look.
+	StageDir = ".augsplit-stage"
 )
 
 // MaxNameLen bounds a class name or sample id as read, in bytes (a file

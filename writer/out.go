@@ -456,8 +456,9 @@ func listSome(names []string) string {
 	return fmt.Sprintf("%s, ... %d more ..., %s", strings.Join(names[:max-1], ", "), len(names)-max, names[len(names)-1])
 }
 
-// putFolder writes OUT/<split>/<class>/<id>.png, reusing an identical file
-// left by an interrupted run of the same fingerprint.
+// putFolder writes OUT/.augsplit-stage/<split>/<class>/<id>.png (Commit
+// moves each class folder to OUT/<split>/<class>), reusing an identical
+// file left there by an interrupted run of the same fingerprint.
 func (o *Out) putFolder(s *Sample) error {
 	ext := s.Ext
 	if ext == "" {
@@ -467,7 +468,7 @@ func (o *Out) putFolder(s *Sample) error {
 		return &SampleError{ID: s.ID, Field: "ext", Reason: fmt.Sprintf("bad file extension %q: want a dot and 1 to 5 lower-case letters or digits", ext)}
 	}
 	rel := schema.SamplePath(s.Split, s.Class, s.ID, ext)
-	full := filepath.Join(o.dir, filepath.FromSlash(rel))
+	full := filepath.Join(o.dir, schema.StageDir, filepath.FromSlash(rel))
 	key := [2]string{s.Split, s.Class}
 	if !o.madeDirs[key] {
 		if err := o.fs.MkdirAll(filepath.Dir(full), 0o755); err != nil {
@@ -597,6 +598,9 @@ func (o *Out) commit(card *schema.Card) error {
 	if err := o.writeIndexes(); err != nil {
 		return err
 	}
+	if err := o.unstage(); err != nil {
+		return err
+	}
 	manifest := o.path(schema.ManifestFile)
 	if err := o.manBuf.Flush(); err != nil {
 		return fmt.Errorf("write %s: %w", manifest, err)
@@ -645,6 +649,39 @@ func (o *Out) commit(card *schema.Card) error {
 		return fmt.Errorf("remove run marker (the dataset is complete; re-run the same command to clean up): %w", err)
 	}
 	o.lock.release()
+	return nil
+}
+
+// unstage moves every staged class folder into OUT/<split>/<class>, one
+// rename per folder, and removes the staging folder. A folder already in
+// place was left by a run of this fingerprint killed during an earlier
+// unstage (the marker proves it ours); it is replaced, as its samples were
+// all Put again into the stage.
+func (o *Out) unstage() error {
+	keys := slices.Collect(maps.Keys(o.madeDirs))
+	slices.SortFunc(keys, func(a, b [2]string) int {
+		if c := strings.Compare(a[0], b[0]); c != 0 {
+			return c
+		}
+		return strings.Compare(a[1], b[1])
+	})
+	stage := o.path(schema.StageDir)
+	for _, k := range keys {
+		from := filepath.Join(stage, k[0], k[1])
+		to := filepath.Join(o.dir, k[0], k[1])
+		if err := o.fs.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+			return fmt.Errorf("create folder: %w", err)
+		}
+		if err := o.fs.RemoveAll(to); err != nil {
+			return fmt.Errorf("replace %s: %w", to, err)
+		}
+		if err := o.fs.Rename(from, to); err != nil {
+			return fmt.Errorf("move %s into place: %w", from, err)
+		}
+	}
+	if err := o.fs.RemoveAll(stage); err != nil {
+		return fmt.Errorf("remove %s: %w", stage, err)
+	}
 	return nil
 }
 

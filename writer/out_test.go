@@ -807,15 +807,26 @@ func TestResumeConverges(t *testing.T) {
 					simulateKill(o) // open shards, the temp manifest and the lock file stay behind
 				}
 				// A leftover temp file deep in the tree, and a damaged sample.
+				// Nothing is visible where loaders look until Commit.
+				for _, sp := range schema.Splits() {
+					if _, err := os.Stat(filepath.Join(dir, sp)); !errors.Is(err, fs.ErrNotExist) {
+						t.Errorf("%s/ exists after the run was %s (stat: %v); samples must stay staged", sp, how, err)
+					}
+				}
 				if kill > 0 {
 					first := samples[0]
-					if _, err := os.Stat(filepath.Join(dir, first.Split, first.Class, first.ID+".png")); err != nil {
+					stage := filepath.Join(dir, schema.StageDir)
+					if _, err := os.Stat(filepath.Join(stage, first.Split, first.Class, first.ID+".png")); err != nil {
 						t.Errorf("finished sample file gone after %s: %v", how, err)
 					}
 					os.WriteFile(filepath.Join(dir, schema.FormatWebDataset, "train-000099.tar"), []byte("stale"), 0o644)
-					os.WriteFile(filepath.Join(dir, schema.Train, tempPrefix+"junk"), []byte("x"), 0o644)
+					os.WriteFile(filepath.Join(stage, schema.Train, tempPrefix+"junk"), []byte("x"), 0o644)
 					if r := samples[0]; r.Split == schema.Train {
-						os.WriteFile(filepath.Join(dir, schema.Train, r.Class, r.ID+".png"), []byte("damaged"), 0o644)
+						os.WriteFile(filepath.Join(stage, schema.Train, r.Class, r.ID+".png"), []byte("damaged"), 0o644)
+						// A class folder already moved by a run killed
+						// during Commit: replaced, not merged.
+						os.MkdirAll(filepath.Join(dir, schema.Train, r.Class), 0o755)
+						os.WriteFile(filepath.Join(dir, schema.Train, r.Class, "stale.png"), []byte("stale"), 0o644)
 					}
 				}
 				if _, err := Open(context.Background(), dir, Options{Classes: testClasses, Fingerprint: "fp2"}); err == nil {
@@ -911,7 +922,7 @@ func TestResumeReusesIdenticalFiles(t *testing.T) {
 	}
 	o.Abort()
 	damaged := samples[3]
-	os.WriteFile(filepath.Join(dir, damaged.Split, damaged.Class, damaged.ID+".png"), damaged.Data[1:], 0o644)
+	os.WriteFile(filepath.Join(dir, schema.StageDir, damaged.Split, damaged.Class, damaged.ID+".png"), damaged.Data[1:], 0o644)
 
 	cfs := &countingFS{FS: OS}
 	write(t, dir, Options{Classes: testClasses, Fingerprint: "fp1", FS: cfs}, samples)

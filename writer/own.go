@@ -32,7 +32,8 @@ var pictures = []string{"preview.png", "splits.png"}
 // file is refused rather than kept.
 func augsplitNames() []string {
 	return append(append(schema.Splits(), schema.FormatWebDataset, schema.FormatTFRecord,
-		schema.ManifestFile, schema.CardFile, schema.ClassesFile, schema.MarkerFile), pictures...)
+		schema.ManifestFile, schema.CardFile, schema.ClassesFile, schema.MarkerFile,
+		schema.StageDir), pictures...)
 }
 
 // shardName matches the shard files the writer names (shard.go).
@@ -112,7 +113,8 @@ func (o *Out) listed(card *schema.Card) map[string]bool {
 }
 
 // shaped reports whether rel has the shape of a file an unfinished run
-// writes: OUT's own files, <split>/<class>/<id><ext>, <format>/<shard>.
+// writes: OUT's own files, <split>/<class>/<id><ext> (also staged, below
+// schema.StageDir), <format>/<shard>.
 // Used only when the run marker shows augsplit was writing OUT, which
 // lists no files before its card.
 func shaped(rel string) bool {
@@ -126,6 +128,8 @@ func shaped(rel string) bool {
 		ext := path.Ext(parts[2])
 		return schema.IsSplit(parts[0]) && schema.ValidName(parts[1]) &&
 			slices.Contains(sampleExts, ext) && schema.CheckID(strings.TrimSuffix(parts[2], ext)) == nil
+	case 4:
+		return parts[0] == schema.StageDir && shaped(path.Join(parts[1:]...))
 	}
 	return false
 }
@@ -156,7 +160,7 @@ func (o *Out) survey(card *schema.Card, marker bool) (*survey, error) {
 			switch {
 			case IsTemp(e.Name()) && !e.IsDir():
 				s.temps = append(s.temps, r)
-			case e.IsDir() && e.Type()&fs.ModeSymlink == 0 && schema.IsSplit(rel): // class folders
+			case e.IsDir() && e.Type()&fs.ModeSymlink == 0 && sampleTree(rel): // split and class folders
 				if err := walk(r); err != nil {
 					return err
 				}
@@ -186,7 +190,7 @@ func (o *Out) survey(card *schema.Card, marker bool) (*survey, error) {
 			if s.other == "" {
 				s.other = name
 			}
-		case e.IsDir() && e.Type()&fs.ModeSymlink == 0 && (schema.IsSplit(name) || name == schema.FormatWebDataset || name == schema.FormatTFRecord):
+		case e.IsDir() && e.Type()&fs.ModeSymlink == 0 && (schema.IsSplit(name) || name == schema.StageDir || name == schema.FormatWebDataset || name == schema.FormatTFRecord):
 			if err := walk(name); err != nil {
 				return nil, err
 			}
@@ -205,6 +209,16 @@ func (o *Out) survey(card *schema.Card, marker bool) (*survey, error) {
 	})
 	slices.SortStableFunc(s.dirs, func(a, b string) int { return strings.Count(b, "/") - strings.Count(a, "/") })
 	return s, nil
+}
+
+// sampleTree reports whether rel is a folder whose subfolders hold samples:
+// a split folder, the staging folder, or a split folder inside it.
+func sampleTree(rel string) bool {
+	if schema.IsSplit(rel) || rel == schema.StageDir {
+		return true
+	}
+	sp, ok := strings.CutPrefix(rel, schema.StageDir+"/")
+	return ok && schema.IsSplit(sp)
 }
 
 // rank orders removal: card, pictures, samples and shards, classes.txt,

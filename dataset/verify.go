@@ -146,6 +146,9 @@ func (v *verifier) run() error {
 		}
 	}
 
+	if err := v.checkMetadata(); err != nil {
+		return err
+	}
 	folder := false
 	for _, f := range c.Formats {
 		folder = folder || f == schema.FormatFolder
@@ -156,6 +159,38 @@ func (v *verifier) run() error {
 		}
 	}
 	return v.checkShards()
+}
+
+// maxMetadataBytes bounds croissant.json and README.md, which grow with
+// the classes and shards they list.
+const maxMetadataBytes = 64 << 20
+
+// checkMetadata rehashes the files the card seals in Metadata
+// (croissant.json, README.md): a hand edit shows.
+func (v *verifier) checkMetadata() error {
+	for _, m := range v.card.Metadata {
+		p, err := Confine(v.dir, m.Path)
+		if err != nil {
+			v.rep.add("%s: metadata path %q is not inside the dataset", schema.CardFile, m.Path)
+			continue
+		}
+		b, err := safefile.ReadFile(v.ctx, p, maxMetadataBytes)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			v.rep.add("%s: missing (the card lists it)", m.Path)
+			continue
+		case safefile.IsRefused(err):
+			v.rep.add("%s: %v", m.Path, err)
+			continue
+		case err != nil:
+			return fmt.Errorf("read %s: %w", m.Path, err)
+		}
+		sum := sha256.Sum256(b)
+		if got := hex.EncodeToString(sum[:]); got != m.SHA256 {
+			v.rep.add("%s: sha256 is %s, the card says %s: the file was changed after it was written", m.Path, got, m.SHA256)
+		}
+	}
+	return nil
 }
 
 func unionKeys[V any](a, b map[string]V) []string {

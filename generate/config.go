@@ -40,28 +40,34 @@ const Version = "0.3.0"
 // fingerprint; the others (where to write, how many workers, how noisy) cannot
 // change a single output byte and are deliberately left out.
 type Config struct {
-	In             string            `json:"in" yaml:"-"`
-	Out            string            `json:"-" yaml:"-"`
-	PerSource      int               `json:"per_source" yaml:"per_source"`
-	Val            float64           `json:"val" yaml:"val"`
-	Test           float64           `json:"test" yaml:"test"`
-	Seed           uint64            `json:"seed" yaml:"seed"`
-	Workers        int               `json:"-" yaml:"workers,omitempty"`
-	Size           Size              `json:"size" yaml:"size"`
-	Fit            string            `json:"fit,omitempty" yaml:"fit,omitempty"` // with Size: squash (default), pad or crop; "" without Size, so cards of runs without --size are unchanged
-	Color          string            `json:"color" yaml:"color"`
-	BitDepth       int               `json:"bit_depth" yaml:"bit_depth"` // of the written PNGs: 8 (16-bit sources mapped by Depth16To8) or 16 (as the source)
-	PNGCompression string            `json:"png_compression" yaml:"png_compression"`
-	ValOriginals   bool              `json:"val_originals" yaml:"val_originals"`
-	SkipBad        bool              `json:"skip_bad" yaml:"skip_bad"`
-	MaxPixels      int               `json:"max_pixels" yaml:"max_pixels"`
-	FollowSymlinks bool              `json:"follow_symlinks" yaml:"follow_symlinks"`
-	Formats        []string          `json:"formats" yaml:"formats,flow"`
-	Shards         int               `json:"shards" yaml:"shards"`         // shards per split; 0: by size, else writer's default rule
-	ShardSize      int               `json:"shard_size" yaml:"shard_size"` // most samples per shard; 0: writer's default rule
-	ShardBytes     int64             `json:"shard_bytes" yaml:"shard_bytes"`
-	Force          bool              `json:"-" yaml:"-"`
-	Pipeline       *augment.Pipeline `json:"-" yaml:"pipeline"`
+	In             string   `json:"in" yaml:"-"`
+	Out            string   `json:"-" yaml:"-"`
+	PerSource      int      `json:"per_source" yaml:"per_source"`
+	Val            float64  `json:"val" yaml:"val"`
+	Test           float64  `json:"test" yaml:"test"`
+	Seed           uint64   `json:"seed" yaml:"seed"`
+	Workers        int      `json:"-" yaml:"workers,omitempty"`
+	Size           Size     `json:"size" yaml:"size"`
+	Fit            string   `json:"fit,omitempty" yaml:"fit,omitempty"` // with Size: squash (default), pad or crop; "" without Size, so cards of runs without --size are unchanged
+	Color          string   `json:"color" yaml:"color"`
+	BitDepth       int      `json:"bit_depth" yaml:"bit_depth"` // of the written PNGs: 8 (16-bit sources mapped by Depth16To8) or 16 (as the source)
+	PNGCompression string   `json:"png_compression" yaml:"png_compression"`
+	ValOriginals   bool     `json:"val_originals" yaml:"val_originals"`
+	SkipBad        bool     `json:"skip_bad" yaml:"skip_bad"`
+	MaxPixels      int      `json:"max_pixels" yaml:"max_pixels"`
+	FollowSymlinks bool     `json:"follow_symlinks" yaml:"follow_symlinks"`
+	Formats        []string `json:"formats" yaml:"formats,flow"`
+	Shards         int      `json:"shards" yaml:"shards"`         // shards per split; 0: by size, else writer's default rule
+	ShardSize      int      `json:"shard_size" yaml:"shard_size"` // most samples per shard; 0: writer's default rule
+	ShardBytes     int64    `json:"shard_bytes" yaml:"shard_bytes"`
+	Force          bool     `json:"-" yaml:"-"`
+	// Name, License and Description go into croissant.json and README.md
+	// (package hub, which documents their defaults); omitted when empty
+	// so the cards of runs without them keep their bytes.
+	Name        string            `json:"name,omitempty" yaml:"name,omitempty"`
+	License     string            `json:"license,omitempty" yaml:"license,omitempty"`
+	Description string            `json:"description,omitempty" yaml:"description,omitempty"`
+	Pipeline    *augment.Pipeline `json:"-" yaml:"pipeline"`
 
 	// Train holds the `train:` section of a config file untouched, for the
 	// trainer; generate does not interpret it.
@@ -160,6 +166,9 @@ func (c *Config) fields() []conf.Field {
 		conf.Value("shards", &c.Shards, conf.AtLeast(0)),
 		conf.Value("shard_size", &c.ShardSize, conf.AtLeast(0)),
 		conf.Value("shard_bytes", &c.ShardBytes, conf.AtLeast[int64](0)),
+		conf.Value("name", &c.Name),
+		conf.Value("license", &c.License),
+		conf.Value("description", &c.Description),
 		{Key: "pipeline", Decode: c.decodePipeline},
 		{Key: "train", Decode: func(v *yaml.Node) error { c.Train = v; return nil }},
 	}

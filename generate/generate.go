@@ -17,6 +17,7 @@ import (
 
 	"github.com/augsplit/augsplit/augment"
 	"github.com/augsplit/augsplit/dataset"
+	"github.com/augsplit/augsplit/hub"
 	"github.com/augsplit/augsplit/internal/pngenc"
 	"github.com/augsplit/augsplit/schema"
 	"github.com/augsplit/augsplit/split"
@@ -111,6 +112,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (*schema.Card, error) {
 
 	splitCounts, splits := plannedSplits(jobs)
 	out, err := writer.Open(ctx, cfg.Out, writer.Options{
+		Metadata:    hub.Files,
 		Classes:     classes,
 		Splits:      splits,
 		Formats:     cfg.Formats,

@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -77,6 +78,12 @@ func TestByteIdenticalForAnyWorkers(t *testing.T) {
 			want = got
 			if len(want) < 100 {
 				t.Fatalf("only %d files written", len(want))
+			}
+			// Issue 12: the hub metadata is part of the output compared.
+			for _, name := range []string{schema.CroissantFile, schema.ReadmeFile} {
+				if len(want[name]) == 0 {
+					t.Errorf("%s not written", name)
+				}
 			}
 			continue
 		}
@@ -738,5 +745,42 @@ func TestForceRemovesStalePictures(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(cfg.Out, name)); err == nil {
 			t.Errorf("--force kept the old dataset's %s", name)
 		}
+	}
+}
+
+// The hub metadata is sealed in the card: verify finds a hand edit.
+func TestMetadataSealedAndVerified(t *testing.T) {
+	cfg := small(t, cells, 2)
+	cfg.Name, cfg.License, cfg.Description = "cells", "cc-by-4.0", "bundled test cells"
+	card, err := Run(context.Background(), cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, m := range card.Metadata {
+		paths = append(paths, m.Path)
+	}
+	if !slices.Equal(paths, []string{schema.ReadmeFile, schema.CroissantFile}) {
+		t.Fatalf("card seals %v, want README.md and croissant.json", paths)
+	}
+	readme, err := os.ReadFile(filepath.Join(cfg.Out, schema.ReadmeFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"license: cc-by-4.0", "pretty_name: cells", "bundled test cells"} {
+		if !bytes.Contains(readme, []byte(want)) {
+			t.Errorf("README.md lacks %q", want)
+		}
+	}
+	if rep, err := dataset.Verify(context.Background(), cfg.Out); err != nil || !rep.OK() {
+		t.Fatalf("verify of a fresh dataset: %v %v", err, rep)
+	}
+	os.WriteFile(filepath.Join(cfg.Out, schema.CroissantFile), []byte("{}\n"), 0o644)
+	rep, err := dataset.Verify(context.Background(), cfg.Out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK() || !strings.Contains(strings.Join(rep.Problems, "\n"), schema.CroissantFile) {
+		t.Errorf("verify missed an edited %s: %v", schema.CroissantFile, rep.Problems)
 	}
 }

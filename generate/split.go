@@ -15,6 +15,7 @@ import (
 	"regexp"
 
 	"github.com/augsplit/augsplit/dataset"
+	"github.com/augsplit/augsplit/hub"
 	"github.com/augsplit/augsplit/internal/safefile"
 	"github.com/augsplit/augsplit/schema"
 	"github.com/augsplit/augsplit/split"
@@ -35,6 +36,10 @@ type SplitConfig struct {
 	MaxPixels      int     `json:"max_pixels"`
 	FollowSymlinks bool    `json:"follow_symlinks"`
 	Force          bool    `json:"-"`
+	// Name, License, Description: as Config's (croissant.json, README.md).
+	Name        string `json:"name,omitempty"`
+	License     string `json:"license,omitempty"`
+	Description string `json:"description,omitempty"`
 }
 
 // Split copies (or hard-links) every source image into OUT/<split>/<class>/,
@@ -125,7 +130,8 @@ func Split(ctx context.Context, cfg SplitConfig, opts Options) (*schema.Card, er
 	}
 	splitCounts, splits := plannedSplits(jobs)
 	out, err := writer.Open(ctx, cfg.Out, writer.Options{
-		Classes: classes, Splits: splits, Formats: []string{schema.FormatFolder}, Force: cfg.Force,
+		Metadata: hub.Files,
+		Classes:  classes, Splits: splits, Formats: []string{schema.FormatFolder}, Force: cfg.Force,
 		Fingerprint: card.Fingerprint, FS: opts.FS, SplitCounts: splitCounts,
 	})
 	if err != nil {

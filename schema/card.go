@@ -28,7 +28,8 @@ type Card struct {
 	Warnings       []string                  `json:"warnings,omitempty"` // what stderr warned about (e.g. sources shared across splits)
 	Formats        []string                  `json:"formats"`            // "folder", "webdataset", "tfrecord"
 	Shards         []Shard                   `json:"shards,omitempty"`
-	ManifestSHA256 string                    `json:"manifest_sha256"` // sha256 of manifest.jsonl as written
+	Metadata       []FileSum                 `json:"metadata,omitempty"` // files derived from this card (croissant.json, README.md), sorted by path
+	ManifestSHA256 string                    `json:"manifest_sha256"`    // sha256 of manifest.jsonl as written
 
 	// CardSHA256 is the sha256 of this file as written with this field
 	// empty: a hand edit anywhere in the card shows (see SealCard).
@@ -74,6 +75,12 @@ type Shard struct {
 	Samples int    `json:"samples"`
 	Bytes   int64  `json:"bytes"`
 	SHA256  string `json:"sha256"`
+}
+
+// FileSum seals a file of OUT by its sha256.
+type FileSum struct {
+	Path   string `json:"path"` // relative to OUT
+	SHA256 string `json:"sha256"`
 }
 
 // MaxCardBytes bounds dataset.json, which lists every source.

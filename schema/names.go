@@ -66,6 +66,11 @@ const (
 	// LockFile is locked (flock) by the run writing OUT, and holds its pid;
 	// the run removes it when it ends.
 	LockFile = ".augsplit-lock"
+	// CroissantFile and ReadmeFile are the hub metadata (MLCommons
+	// Croissant 1.0 and a Hugging Face dataset card), written before the
+	// manifest and sealed by their sha256 in Card.Metadata.
+	CroissantFile = "croissant.json"
+	ReadmeFile    = "README.md"
 	// StageDir holds a run's folder-format samples until Commit moves
 	// them into OUT/<split>/<class>: an interrupted run leaves no images
 	// where ImageFolder-style loaders look.
@@ -179,4 +184,15 @@ func validSHA256(s string) bool {
 		}
 	}
 	return true
+}
+
+// ClassesText is the content of classes.txt: one class per line, line i
+// is label i.
+func ClassesText(classes []string) []byte {
+	var b []byte
+	for _, c := range classes {
+		b = append(b, c...)
+		b = append(b, '\n')
+	}
+	return b
 }

@@ -67,6 +67,12 @@ type Options struct {
 	// ShardSize (DefaultShardSize when 0) and TFRecord shards keep
 	// temporary names until Commit.
 	SplitCounts map[string]int
+	// Metadata renders files derived from the finished card (generate
+	// passes hub.Files: croissant.json and README.md). Commit calls it
+	// once the card holds everything but Metadata and its seal, writes
+	// each file before the manifest and records its sha256 in
+	// card.Metadata, so verify checks them. nil writes none.
+	Metadata func(card *schema.Card) (map[string][]byte, error)
 }
 
 // Out is an output folder being written. Its methods are not safe for
@@ -616,12 +622,12 @@ func (o *Out) commit(card *schema.Card) error {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", manifest, err)
 	}
-	var classes bytes.Buffer
-	for _, c := range o.opts.Classes {
-		classes.WriteString(c)
-		classes.WriteByte('\n')
+	if err := WriteFileAtomic(o.fs, o.path(schema.ClassesFile), schema.ClassesText(o.opts.Classes)); err != nil {
+		return err
 	}
-	if err := WriteFileAtomic(o.fs, o.path(schema.ClassesFile), classes.Bytes()); err != nil {
+	card.Shards = o.sortedShards()
+	card.ManifestSHA256 = hex.EncodeToString(o.manHash.Sum(nil))
+	if err := o.writeMetadata(card); err != nil {
 		return err
 	}
 	if err := o.fs.Rename(o.manTmp, manifest); err != nil {
@@ -630,8 +636,6 @@ func (o *Out) commit(card *schema.Card) error {
 	o.manTmp = ""
 	o.manRenamed = true
 
-	card.Shards = o.sortedShards()
-	card.ManifestSHA256 = hex.EncodeToString(o.manHash.Sum(nil))
 	data, err := schema.SealCard(card)
 	if err != nil {
 		return err
@@ -649,6 +653,34 @@ func (o *Out) commit(card *schema.Card) error {
 		return fmt.Errorf("remove run marker (the dataset is complete; re-run the same command to clean up): %w", err)
 	}
 	o.lock.release()
+	return nil
+}
+
+// writeMetadata writes the files Options.Metadata derives from the card
+// and seals them in card.Metadata (sorted by path, so the card's bytes do
+// not depend on map order).
+func (o *Out) writeMetadata(card *schema.Card) error {
+	card.Metadata = nil
+	if o.opts.Metadata == nil {
+		return nil
+	}
+	files, err := o.opts.Metadata(card)
+	if err != nil {
+		return fmt.Errorf("render dataset metadata: %w", err)
+	}
+	names := slices.Sorted(maps.Keys(files))
+	sums := make([]schema.FileSum, 0, len(names))
+	for _, name := range names {
+		if !slices.Contains(augsplitNames(), name) || !schema.ValidPath(name) {
+			return fmt.Errorf("metadata file %q is not one augsplit owns at the top of OUT", name)
+		}
+		if err := WriteFileAtomic(o.fs, o.path(name), files[name]); err != nil {
+			return err
+		}
+		sum := sha256.Sum256(files[name])
+		sums = append(sums, schema.FileSum{Path: name, SHA256: hex.EncodeToString(sum[:])})
+	}
+	card.Metadata = sums
 	return nil
 }
 

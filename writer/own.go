@@ -33,7 +33,7 @@ var pictures = []string{"preview.png", "splits.png"}
 func augsplitNames() []string {
 	return append(append(schema.Splits(), schema.FormatWebDataset, schema.FormatTFRecord,
 		schema.ManifestFile, schema.CardFile, schema.ClassesFile, schema.MarkerFile,
-		schema.StageDir), pictures...)
+		schema.StageDir, schema.CroissantFile, schema.ReadmeFile), pictures...)
 }
 
 // shardName matches the shard files the writer names (shard.go).
@@ -89,6 +89,15 @@ func (o *Out) listed(card *schema.Card) map[string]bool {
 			set[f+"/"+schema.IndexFile] = true
 		}
 	}
+	// croissant.json and README.md are ours when their bytes are the
+	// ones the card seals: a README.md the user wrote over it is kept.
+	for _, m := range card.Metadata {
+		if data, err := o.fs.ReadFile(o.path(m.Path)); err == nil && schema.ValidPath(m.Path) {
+			if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) == m.SHA256 {
+				set[m.Path] = true
+			}
+		}
+	}
 	r, err := o.fs.Open(o.path(schema.ManifestFile))
 	if err != nil {
 		return set
@@ -121,7 +130,7 @@ func shaped(rel string) bool {
 	parts := strings.Split(rel, "/")
 	switch len(parts) {
 	case 1:
-		return slices.Contains([]string{schema.ManifestFile, schema.ClassesFile, schema.MarkerFile}, rel)
+		return slices.Contains([]string{schema.ManifestFile, schema.ClassesFile, schema.MarkerFile, schema.CroissantFile, schema.ReadmeFile}, rel)
 	case 2:
 		return (parts[0] == schema.FormatWebDataset || parts[0] == schema.FormatTFRecord) && shardName.MatchString(parts[1])
 	case 3:

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/augsplit/augsplit/internal/filetest"
+	"github.com/augsplit/augsplit/schema"
 )
 
 func TestExitCodes(t *testing.T) {
@@ -118,7 +119,7 @@ func TestSignalStopsCleanly(t *testing.T) {
 			// Wait until samples are being written, then interrupt.
 			deadline := time.Now().Add(60 * time.Second)
 			for time.Now().Before(deadline) {
-				if n := countFiles(filepath.Join(out, "train")); n > 20 {
+				if n := countFiles(filepath.Join(out, schema.StageDir, "train")); n > 20 {
 					break
 				}
 				time.Sleep(20 * time.Millisecond)
@@ -142,6 +143,10 @@ func TestSignalStopsCleanly(t *testing.T) {
 				}
 				return nil
 			})
+			// Issue 12: nothing an ImageFolder loader would read.
+			if n := countFiles(filepath.Join(out, "train")); n > 0 {
+				t.Errorf("interrupted run left %d images under train/", n)
+			}
 		})
 	}
 }

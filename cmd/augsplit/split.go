@@ -47,6 +47,9 @@ the card.
 	f.IntVar(&cfg.MaxPixels, "max-pixels", 64<<20, "refuse images with more pixels than this")
 	f.BoolVar(&cfg.FollowSymlinks, "follow-symlinks", false, "follow symlinks that point outside --in")
 	f.BoolVar(&cfg.Force, "force", false, "replace an OUT that holds something else")
+	f.StringVar(&cfg.Name, "name", "", "dataset name in croissant.json and README.md (default augsplit-<fingerprint prefix>)")
+	f.StringVar(&cfg.License, "license", "", "dataset license in croissant.json and README.md, e.g. cc-by-4.0 (default unknown: augsplit cannot know the sources' license)")
+	f.StringVar(&cfg.Description, "description", "", "dataset description in croissant.json and README.md (default a sentence with the counts)")
 	f.BoolVar(&quiet, "quiet", false, "no progress and no summary")
 	f.BoolVar(&asJSON, "json", false, "print the run's summary as one JSON object on stdout (fields above)")
 	return cmd

@@ -4,9 +4,11 @@
 // and the dataset card (dataset.json).
 //
 // It knows nothing of how samples were made. Its promises are about the
-// disk: every file is written under a temporary name and renamed; the
-// manifest and then the card are written last, so a dataset.json means a
-// complete dataset; the bytes depend only on the samples and their order,
+// disk: every file is written under a temporary name and renamed; folder
+// samples are staged in OUT/.augsplit-stage and each class folder moved
+// into OUT/<split>/<class> at Commit, so an interrupted run is no loadable
+// ImageFolder; the metadata files (Options.Metadata), the manifest and then
+// the card are written last, so a dataset.json means a complete dataset; the bytes depend only on the samples and their order,
 // so a re-run converges on the same output; and every write goes through
 // an FS, so failures can be injected and tested.
 //

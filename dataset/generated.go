@@ -403,13 +403,41 @@ func (g *Generated) walkWebDataset(ctx context.Context, split string, recs []*sc
 }
 
 func (g *Generated) walkTFRecord(ctx context.Context, split string, recs []*schema.Record, fn func(Sample) error) error {
-	// TFRecord has no sample key: records are matched to the manifest by
-	// the sha256 of their image, in order for equal images.
+	n := 0
+	err := g.eachTFRecordOf(ctx, split, recs, func(p string, s *TFSample, rec *schema.Record) error {
+		if rec == nil {
+			sum := sha256.Sum256(s.Encoded)
+			return &ShardError{Path: p, Offset: s.Offset, Msg: fmt.Sprintf("image (sha256 %s) is not in split %q of the manifest", shortSHA(hex.EncodeToString(sum[:])), split)}
+		}
+		if s.Label != rec.ClassIndex {
+			return &ShardError{Path: p, Offset: s.Offset, Msg: fmt.Sprintf("sample %q has label %d, manifest says %d", rec.ID, s.Label, rec.ClassIndex)}
+		}
+		img, _, err := Decode(fmt.Sprintf("%s@%d", p, s.Offset), bytes.NewReader(s.Encoded), DefaultMaxPixels)
+		if err != nil {
+			return err
+		}
+		n++
+		return fn(Sample{Class: rec.Class, Label: rec.ClassIndex, Image: img, Record: rec})
+	})
+	if err != nil {
+		return err
+	}
+	if n != len(recs) {
+		return fmt.Errorf("%s: tfrecord shards of split %q hold %d samples, the manifest lists %d", g.Dir, split, n, len(recs))
+	}
+	return nil
+}
+
+// eachTFRecordOf runs fn on every record of split's TFRecord shards with
+// the manifest record it holds, or nil when recs has none left for it.
+// TFRecord has no sample key: records are matched to the manifest by the
+// sha256 of their image, in order for equal images. walk and pick share it,
+// so both read shards the same way.
+func (g *Generated) eachTFRecordOf(ctx context.Context, split string, recs []*schema.Record, fn func(p string, s *TFSample, rec *schema.Record) error) error {
 	bySHA := map[string][]*schema.Record{}
 	for _, r := range recs {
 		bySHA[r.SHA256] = append(bySHA[r.SHA256], r)
 	}
-	n := 0
 	for _, sh := range g.shards(split, schema.FormatTFRecord) {
 		sp, err := Confine(g.Dir, sh.Path)
 		if err != nil {
@@ -421,28 +449,15 @@ func (g *Generated) walkTFRecord(ctx context.Context, split string, recs []*sche
 			}
 			sum := sha256.Sum256(s.Encoded)
 			key := hex.EncodeToString(sum[:])
-			q := bySHA[key]
-			if len(q) == 0 {
-				return &ShardError{Path: p, Offset: s.Offset, Msg: fmt.Sprintf("image (sha256 %s) is not in split %q of the manifest", shortSHA(key), split)}
+			var rec *schema.Record
+			if q := bySHA[key]; len(q) > 0 {
+				rec, bySHA[key] = q[0], q[1:]
 			}
-			rec := q[0]
-			bySHA[key] = q[1:]
-			if s.Label != rec.ClassIndex {
-				return &ShardError{Path: p, Offset: s.Offset, Msg: fmt.Sprintf("sample %q has label %d, manifest says %d", rec.ID, s.Label, rec.ClassIndex)}
-			}
-			img, _, err := Decode(fmt.Sprintf("%s@%d", p, s.Offset), bytes.NewReader(s.Encoded), DefaultMaxPixels)
-			if err != nil {
-				return err
-			}
-			n++
-			return fn(Sample{Class: rec.Class, Label: rec.ClassIndex, Image: img, Record: rec})
+			return fn(p, s, rec)
 		})
 		if err != nil {
 			return err
 		}
-	}
-	if n != len(recs) {
-		return fmt.Errorf("%s: tfrecord shards of split %q hold %d samples, the manifest lists %d", g.Dir, split, n, len(recs))
 	}
 	return nil
 }

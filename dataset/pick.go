@@ -2,8 +2,6 @@ package dataset
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"image"
@@ -105,45 +103,23 @@ func (g *Generated) pickWebDataset(ctx context.Context, split string, want []*sc
 }
 
 func (g *Generated) pickTFRecord(ctx context.Context, split string, want []*schema.Record, out map[string]image.Image) error {
-	// TFRecord has no sample key: match by the image's sha256, in order
-	// for equal images (as walkTFRecord does).
-	bySHA := map[string][]*schema.Record{}
 	left := len(want)
-	for _, r := range want {
-		bySHA[r.SHA256] = append(bySHA[r.SHA256], r)
-	}
-	for _, sh := range g.shards(split, schema.FormatTFRecord) {
-		sp, err := Confine(g.Dir, sh.Path)
+	err := g.eachTFRecordOf(ctx, split, want, func(p string, s *TFSample, rec *schema.Record) error {
+		if rec == nil {
+			return nil
+		}
+		img, err := decodeShardSample(fmt.Sprintf("%s@%d", p, s.Offset), s.Encoded, rec)
 		if err != nil {
 			return err
 		}
-		err = eachTFRecord(ctx, sp, shardMaxBytes(sh), func(p string, s *TFSample) error {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			sum := sha256.Sum256(s.Encoded)
-			key := hex.EncodeToString(sum[:])
-			q := bySHA[key]
-			if len(q) == 0 {
-				return nil
-			}
-			bySHA[key] = q[1:]
-			img, err := decodeShardSample(fmt.Sprintf("%s@%d", p, s.Offset), s.Encoded, q[0])
-			if err != nil {
-				return err
-			}
-			out[q[0].ID] = img
-			if left--; left == 0 {
-				return errPicked
-			}
-			return nil
-		})
-		if errors.Is(err, errPicked) {
-			return nil
+		out[rec.ID] = img
+		if left--; left == 0 {
+			return errPicked
 		}
-		if err != nil {
-			return err
-		}
+		return nil
+	})
+	if errors.Is(err, errPicked) {
+		return nil
 	}
-	return nil
+	return err
 }

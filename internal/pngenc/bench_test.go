@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"io"
 	"testing"
+	"time"
 )
 
 // benchClasses are the cell classes each benchmark cycles through, so one
@@ -46,6 +47,7 @@ func benchEncode(b *testing.B, set []image.Image, enc encodeFunc) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := processCPU()
 	i := 0
 	for b.Loop() {
 		buf.Reset()
@@ -54,6 +56,7 @@ func benchEncode(b *testing.B, set []image.Image, enc encodeFunc) {
 		}
 		i++
 	}
+	reportCPU(b, cpu)
 	b.ReportMetric(float64(total)/float64(len(set)), "B/img")
 }
 
@@ -135,30 +138,53 @@ func BenchmarkFilterChoice(b *testing.B) {
 	}
 }
 
-// BenchmarkDeflateLevels is the measurement behind flateLevel's note: the
-// Average-filtered rows (no PNG framing) through every compress/flate level,
-// including HuffmanOnly (-2).
+// BenchmarkDeflateLevels is the measurement behind Speed's deflate: the
+// Average-filtered rows (no PNG framing) through rleDeflate and every
+// compress/flate level, including HuffmanOnly (-2), on the clean blob
+// (sigma -1), on cells with increasing noise, and on a blank image (the
+// case Huffman coding alone cannot shrink).
 //
 //	go test -run '^$' -bench DeflateLevels -count 3 ./internal/pngenc
 func BenchmarkDeflateLevels(b *testing.B) {
+	sets := []struct {
+		name string
+		imgs []image.Image
+	}{{"blank", []image.Image{image.NewGray(image.Rect(0, 0, 512, 512))}}}
 	for _, sigma := range []float64{-1, 0, 2, 4, 8} {
-		set := benchSet(512, sigma)
-		for _, lvl := range []int{flate.HuffmanOnly, 1, 2, 4, 6, 9} {
-			b.Run(fmt.Sprintf("sigma=%v/flate=%d", sigma, lvl), func(b *testing.B) {
+		sets = append(sets, struct {
+			name string
+			imgs []image.Image
+		}{fmt.Sprintf("sigma=%v", sigma), benchSet(512, sigma)})
+	}
+	for _, set := range sets {
+		for _, lvl := range []int{rleLevel, flate.HuffmanOnly, 1, 2, 4, 6, 9} {
+			name := fmt.Sprintf("%s/flate=%d", set.name, lvl)
+			if lvl == rleLevel {
+				name = set.name + "/rle"
+			}
+			b.Run(name, func(b *testing.B) {
 				e := &Encoder{Level: Speed}
 				var cw countWriter
-				zw, err := flate.NewWriter(&cw, lvl)
+				zw, err := flate.NewWriter(&cw, max(lvl, flate.HuffmanOnly))
 				if err != nil {
 					b.Fatal(err)
 				}
+				var out []byte
 				deflate := func(img image.Image) int {
 					src, ok, err := e.inspect(img)
 					if !ok || err != nil {
 						b.Fatalf("no fast path: %v", err)
 					}
+					if lvl == rleLevel {
+						out, _ = e.deflateRLE(out[:0], &src)
+						return len(out)
+					}
 					cw.n = 0
 					zw.Reset(&cw)
-					if _, err := e.compressRows(zw, &src); err != nil {
+					if _, err := e.compressRows(&src, func(raw []byte, _ bool) error {
+						_, err := zw.Write(raw)
+						return err
+					}); err != nil {
 						b.Fatal(err)
 					}
 					if err := zw.Close(); err != nil {
@@ -167,19 +193,32 @@ func BenchmarkDeflateLevels(b *testing.B) {
 					return cw.n
 				}
 				total := 0
-				for _, img := range set {
+				for _, img := range set.imgs {
 					total += deflate(img)
 				}
 				b.ReportAllocs()
 				b.ResetTimer()
+				cpu := processCPU()
 				i := 0
 				for b.Loop() {
-					deflate(set[i%len(set)])
+					deflate(set.imgs[i%len(set.imgs)])
 					i++
 				}
-				b.ReportMetric(float64(total)/float64(len(set)), "B/img")
+				reportCPU(b, cpu)
+				b.ReportMetric(float64(total)/float64(len(set.imgs)), "B/img")
 			})
 		}
+	}
+}
+
+// rleLevel stands for rleDeflate among compress/flate's levels.
+const rleLevel = -100
+
+// reportCPU reports the process's CPU nanoseconds per op since start: on a
+// shared machine wall time includes waiting for a core, CPU time does not.
+func reportCPU(b *testing.B, start time.Duration) {
+	if b.N > 0 {
+		b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op")
 	}
 }
 

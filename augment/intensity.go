@@ -3,6 +3,7 @@ package augment
 import (
 	"image"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"sync"
 )
@@ -119,38 +120,211 @@ func (t *GaussianNoise) Replay(src image.Image, m map[string]any) (image.Image, 
 func (t *GaussianNoise) fields() []field { return t.op().fields() }
 
 func gaussianNoise(img image.Image, sigma float64, seed uint64) {
+	if !(sigma > 0) { // also NaN: no noise, nothing drawn
+		return
+	}
+	g := newCounterRand(seed)
+	if m, ok := img.(*image.Gray16); ok {
+		// On the big-endian bytes in place: modify's copy to a plane of
+		// uint16 and back would cost as much as the noise.
+		addGaussian16(m, float64(sigma*257), g)
+		return
+	}
 	modify(img,
-		func(p plane[uint8]) { addGaussian(p, sigma, newPCG(seed)) },
-		func(p plane[uint16]) { addGaussian(p, float64(sigma*257), newPCG(seed)) })
+		func(p plane[uint8]) { addIntNoise(p, sigma, g) },
+		func(plane[uint16]) {})
 }
 
-func addGaussian[T pixel](p plane[T], sigma float64, pcg *rand.PCG) {
-	mx := float64(maxval[T]())
+// counterRand is the per-pixel stream of Gaussian noise: draw i is a
+// function of the seed and i alone (wyrand's mix of seed + i*gamma), so a
+// kernel needs no state between pixels and any pixel's draw is known
+// without the ones before it. One 64-bit draw is about a multiply; the
+// stream passes PractRand well beyond what an image uses.
+type counterRand struct{ base uint64 }
+
+func newCounterRand(seed uint64) counterRand {
+	// Spread the 53-bit sub-seed over 64 bits first (splitmix64's
+	// finaliser), so that nearby seeds start far apart.
+	z := seed + 0x9e3779b97f4a7c15
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return counterRand{base: z ^ z>>31}
+}
+
+func (c counterRand) at(i uint64) uint64 {
+	s := c.base + i*0xa0761d6478bd642f
+	hi, lo := bits.Mul64(s, s^0xe7037ed1a0b428db)
+	return hi ^ lo
+}
+
+// intNormal draws integer Gaussian noise for 8-bit samples directly:
+// round(sigma*Z) for a standard normal Z, by inverting its cumulative
+// distribution at a 32-bit uniform. Rounding noise that is added to an
+// integer sample commutes with the addition (floor(s + x + 1/2) =
+// s + floor(x + 1/2)), so the result is that of adding real-valued noise and
+// rounding, with every probability exact to 2^-32, for one table look-up per
+// sample instead of a normal deviate, a multiply and a float conversion.
+// Values beyond +-255 saturate any sample and are folded into +-255.
+//
+// It is about 13 KiB, built per image on the stack: no allocation.
+type intNormal struct {
+	lo int // the smallest value
+	// thr[j] is the lowest uniform that draws lo+j, for j <= 2*(-lo);
+	// thr[2*(-lo)+1] is 2^32.
+	thr [2*255 + 2]uint64
+	// guide[b] describes bin b of the uniforms (their top guideBits bits):
+	// the index j drawn by the bin's lowest uniform in the low 16 bits, and
+	// above bit 17 the threshold of j+1 when it lies in the bin (else one
+	// past the bin), so one comparison finishes the draw. Bit 16 marks a
+	// bin holding more thresholds (the tails), searched in thr instead.
+	guide [1 << guideBits]uint64
+	// sat maps a sample plus the index drawn to the noisy sample, clamped
+	// to 0..255: one look-up instead of an addition and two comparisons.
+	sat [satMask + 1]uint8
+}
+
+// guideBits sizes intNormal's guide table: 1024 bins, fine enough that
+// below sigma 8 only bins beyond about 2.7 sigma (0.7% of the draws) hold
+// two thresholds or more.
+const guideBits = 10
+
+const multiThr = 1 << 16
+
+// satMask bounds the index of intNormal.sat: a sample (< 256) plus an index
+// into thr (< 2*255+1).
+const satMask = 1<<10 - 1
+
+func (t *intNormal) init(sigma float64) {
+	// Beyond 6.4 sigma the cumulative probability rounds to 0 at 2^-32.
+	k := min(255, int(math.Ceil(float64(6.4*sigma)))+1)
+	t.lo = -k
+	// P(round(sigma*Z) < v) = P(Z < (v-1/2)/sigma) for v = -k+1..0, from
+	// erfc so the tail keeps its precision; the upper half by symmetry,
+	// which keeps the table exactly symmetric too.
+	t.thr[0] = 0
+	for v := -k + 1; v <= 0; v++ {
+		cdf := 0.5 * math.Erfc(-float64(float64(v)-0.5)/float64(sigma*math.Sqrt2))
+		t.thr[v+k] = uint64(math.Round(float64(cdf * (1 << 32))))
+	}
+	for v := 1; v <= k; v++ {
+		t.thr[v+k] = 1<<32 - t.thr[1-v+k]
+	}
+	t.thr[2*k+1] = 1 << 32
+	const width = 1 << (32 - guideBits)
+	j := 0
+	for b := range t.guide {
+		lo := uint64(b) * width
+		for lo >= t.thr[j+1] {
+			j++
+		}
+		e := uint64(j)
+		switch next := t.thr[j+1]; {
+		case next >= lo+width: // the whole bin draws j
+			e |= (lo + width) << 17
+		case j+2 <= 2*k+1 && t.thr[j+2] < lo+width:
+			e |= multiThr
+		default:
+			e |= next << 17
+		}
+		t.guide[b] = e
+	}
+	// sat[i] = clamp(i + lo); indices reach 255 + 2k.
+	for i := range t.sat[:min(k, len(t.sat))] {
+		t.sat[i] = 0
+	}
+	for i := k; i < len(t.sat); i++ {
+		t.sat[i] = uint8(min(i-k, 255))
+	}
+}
+
+// draw returns the noise value for the uniform u.
+func (t *intNormal) draw(u uint32) int { return t.lo + t.index(u) }
+
+// index returns the index into thr of the value drawn by u.
+func (t *intNormal) index(u uint32) int {
+	e := t.guide[u>>(32-guideBits)]
+	j := int(e & 0xffff)
+	if e&multiThr != 0 {
+		for uint64(u) >= t.thr[j+1] {
+			j++
+		}
+		return j
+	}
+	if uint64(u) >= e>>17 {
+		j++
+	}
+	return j
+}
+
+// addIntNoise adds Gaussian noise of sigma to every colour sample of p:
+// sample i of the plane (in raster order over colour samples, alpha
+// skipped) takes half i%2 of draw i/2 of g.
+func addIntNoise(p plane[uint8], sigma float64, g counterRand) {
+	var t intNormal
+	t.init(sigma)
 	cc := p.colour()
-	q := normalQuantiles()
+	n := uint64(p.w * cc) // colour samples per row
 	for y := 0; y < p.h; y++ {
 		row := p.row(y)
+		i := uint64(y) * n
 		if cc == p.c {
-			// q.normal by hand: it is too big for the inliner and this loop
-			// is the default pipeline's second-largest cost.
-			for i, s := range row {
-				u := pcg.Uint64()
-				var z float64
-				if j := u >> (64 - quantileBits); j-1 < 1<<quantileBits-2 {
-					f := float64(u<<quantileBits>>quantileBits) / (1 << (64 - quantileBits))
-					a := q[j]
-					z = a + float64((q[j+1]-a)*f)
-				} else {
-					z = tailQuantile(u)
-				}
-				row[i] = clampT[T](float64(s)+float64(sigma*z)+0.5, mx)
-			}
+			t.addRow(row, g, i)
 			continue
 		}
-		for i := 0; i < len(row); i += p.c {
-			for k := 0; k < cc; k++ {
-				row[i+k] = clampT[T](float64(row[i+k])+float64(sigma*q.normal(pcg.Uint64()))+0.5, mx)
+		var r uint64
+		if i&1 == 1 {
+			r = g.at(i >> 1)
+		}
+		for x := 0; x+cc <= len(row); x += p.c {
+			for k, s := range row[x : x+cc] {
+				if i&1 == 0 {
+					r = g.at(i >> 1)
+				}
+				row[x+k] = t.sat[(int(s)+t.index(uint32(r>>(32*(i&1)))))&satMask]
+				i++
 			}
+		}
+	}
+}
+
+// addRow is addIntNoise for a row of colour samples only, the first being
+// sample i: two samples per draw.
+func (t *intNormal) addRow(row []uint8, g counterRand, i uint64) {
+	if i&1 == 1 && len(row) > 0 {
+		u := uint32(g.at(i>>1) >> 32)
+		row[0] = t.sat[(int(row[0])+t.index(u))&satMask]
+		row, i = row[1:], i+1
+	}
+	d := i >> 1
+	for len(row) >= 2 {
+		r := g.at(d)
+		a := int(row[0]) + t.index(uint32(r))
+		b := int(row[1]) + t.index(uint32(r>>32))
+		row[0] = t.sat[a&satMask]
+		row[1] = t.sat[b&satMask]
+		row, d = row[2:], d+1
+	}
+	if len(row) == 1 {
+		row[0] = t.sat[(int(row[0])+t.index(uint32(g.at(d))))&satMask]
+	}
+}
+
+// addGaussian16 adds Gaussian noise to 16-bit samples, where the integer
+// table would have tens of thousands of entries: the deviate comes from the
+// quantile table at one 64-bit draw per sample (sample i, in raster order,
+// takes draw i).
+func addGaussian16(m *image.Gray16, sigma float64, g counterRand) {
+	b := m.Rect
+	w := b.Dx()
+	q := normalQuantiles()
+	for y := 0; y < b.Dy(); y++ {
+		row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):][:2*w]
+		i := uint64(y * w)
+		for x := 0; x+1 < len(row); x += 2 {
+			s := float64(uint16(row[x])<<8 | uint16(row[x+1]))
+			v := clampT[uint16](s+float64(sigma*q.normal(g.at(i)))+0.5, 65535)
+			row[x], row[x+1] = uint8(v>>8), uint8(v)
+			i++
 		}
 	}
 }

@@ -1,7 +1,10 @@
 // Command benchrun measures augsplit as whole processes: generate's images
 // per second, images per CPU-second and peak RSS at several sizes, and the
-// trainer's seconds per epoch and peak RSS. It reads CPU time and max RSS
-// from the child's rusage, so it needs no GNU time.
+// trainer's seconds per epoch and peak RSS; with Debian's python3-opencv it
+// also runs the same generate job through tools/peers/generate_cv.py and
+// prints augsplit's images per CPU-second over the peer's. It reads CPU time
+// and max RSS from the child's rusage (which counts its waited-for children,
+// the peer's pool), so it needs no GNU time.
 package main
 
 import (
@@ -10,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -23,6 +27,11 @@ func main() {
 	trainSizes := flag.String("train", "64,128", "comma-separated sizes to train 2 epochs at (empty: none)")
 	level := flag.String("png", "speed", "png compression")
 	workers := flag.Int("workers", 0, "workers (0: all CPUs)")
+	peerSizes := flag.String("peer-sizes", "128,512", "comma-separated sizes to compare generate with the OpenCV + NumPy peer at (empty: none)")
+	peerPerSource := flag.Int("peer-per-source", 300, "variants per source in the peer comparison")
+	peerRounds := flag.Int("peer-rounds", 3, "alternating runs of each side per size in the peer comparison")
+	python := flag.String("python", defaultPython(), "the Python with Debian's python3-opencv and python3-numpy")
+	peerScript := flag.String("peer-script", "tools/peers/generate_cv.py", "the peer generate script")
 	flag.Parse()
 
 	tmp, err := os.MkdirTemp("", "augsplit-bench-")
@@ -31,24 +40,35 @@ func main() {
 	}
 	defer os.RemoveAll(tmp)
 
-	fmt.Printf("generate\n%-6s %-10s %8s %9s %9s %12s %10s\n", "size", "per-src", "images", "wall s", "img/s", "img/CPU-s", "peak MiB")
-	for _, run := range strings.Split(*runs, ",") {
-		size, n, ok := strings.Cut(run, ":")
-		if !ok {
-			fail(fmt.Errorf("run %q: want size:variants", run))
+	if *runs != "" {
+		fmt.Printf("generate\n%-6s %-10s %8s %9s %9s %12s %10s\n", "size", "per-src", "images", "wall s", "img/s", "img/CPU-s", "peak MiB")
+		for _, run := range strings.Split(*runs, ",") {
+			size, n, ok := strings.Cut(run, ":")
+			if !ok {
+				fail(fmt.Errorf("run %q: want size:variants", run))
+			}
+			out := filepath.Join(tmp, size+"-"+n)
+			args := []string{"generate", "--in", *in, "--out", out, "--size", size,
+				"--per-source", n, "--png-compression", *level, "--quiet"}
+			if *workers > 0 {
+				args = append(args, "--workers", strconv.Itoa(*workers))
+			}
+			wall, cpu, rss := measure(*bin, args)
+			count, _ := strconv.Atoi(n)
+			images := count * countSources(*in)
+			fmt.Printf("%-6s %-10s %8d %9.2f %9.0f %12.0f %10.1f\n", size, n, images, wall,
+				float64(images)/wall, float64(images)/cpu, rss)
+			os.RemoveAll(out)
 		}
-		out := filepath.Join(tmp, size+"-"+n)
-		args := []string{"generate", "--in", *in, "--out", out, "--size", size,
-			"--per-source", n, "--png-compression", *level, "--quiet"}
-		if *workers > 0 {
-			args = append(args, "--workers", strconv.Itoa(*workers))
+	}
+
+	if *peerSizes != "" {
+		p := &peerGenerate{bin: *bin, in: *in, python: *python, script: *peerScript, tmp: tmp,
+			perSource: *peerPerSource, rounds: max(*peerRounds, 1), workers: *workers}
+		if p.workers <= 0 {
+			p.workers = runtime.NumCPU()
 		}
-		wall, cpu, rss := measure(*bin, args)
-		count, _ := strconv.Atoi(n)
-		images := count * countSources(*in)
-		fmt.Printf("%-6s %-10s %8d %9.2f %9.0f %12.0f %10.1f\n", size, n, images, wall,
-			float64(images)/wall, float64(images)/cpu, rss)
-		os.RemoveAll(out)
+		p.run(strings.Split(*peerSizes, ","))
 	}
 
 	if *trainSizes == "" {
@@ -79,6 +99,15 @@ func measure(bin string, args []string) (wall, cpu, rssMiB float64) {
 	wall = time.Since(start).Seconds()
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	return wall, tv(ru.Utime) + tv(ru.Stime), float64(ru.Maxrss) / 1024
+}
+
+// defaultPython is Debian's interpreter, where apt installs python3-opencv;
+// a python3 earlier on PATH (pyenv, a venv) may not see those packages.
+func defaultPython() string {
+	if _, err := os.Stat("/usr/bin/python3"); err == nil {
+		return "/usr/bin/python3"
+	}
+	return "python3"
 }
 
 func tv(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }

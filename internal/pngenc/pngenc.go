@@ -118,9 +118,9 @@ var levelFilter = [numLevels]filterType{Default: ftAverage, Speed: ftAverage, No
 // seven times its time, BestSpeed itself spends most of its time looking
 // for matches that noise does not have, and HuffmanOnly is as small but
 // cannot shrink flat areas (a blank image grows 28-fold). rleDeflate codes
-// like HuffmanOnly and keeps runs: at most BestSpeed's size on every image
-// measured (blank, clean, noise sigma 0 to 8; 20% smaller at low noise), in
-// half its time or less.
+// like HuffmanOnly and keeps runs: within 0.1% of BestSpeed's size on noisy
+// cells (sigma 4 to 8), 13-21% smaller at sigma 0 to 2, 9% smaller on a
+// blank image, 4% on a clean one, in 13-70% of its CPU time.
 var flateLevel = [numLevels]int{Default: flate.DefaultCompression, Speed: flate.BestSpeed, None: flate.NoCompression}
 
 // zlibFLG is the second zlib header byte for each level; its FLEVEL bits
@@ -182,8 +182,11 @@ func (e *Encoder) Encode(w io.Writer, img image.Image) error {
 	return nil
 }
 
-// Append appends img encoded as a PNG to dst and returns the extended slice;
-// it saves Encode's final copy when the caller wants the bytes anyway.
+// Append appends img encoded as a PNG to dst and returns the extended slice.
+// When dst has room for the PNG it is encoded in place; otherwise it is
+// encoded in the Encoder's own buffer and appended with one exactly sized
+// allocation, rather than growing dst block by block (at 512 px that growth
+// copied about four times the PNG and left as much garbage).
 func (e *Encoder) Append(dst []byte, img image.Image) ([]byte, error) {
 	src, ok, err := e.inspect(img)
 	if err != nil {
@@ -195,7 +198,16 @@ func (e *Encoder) Append(dst []byte, img image.Image) ([]byte, error) {
 		dst, e.aw.buf = e.aw.buf, nil
 		return dst, err
 	}
-	return e.encode(dst, &src)
+	if cap(dst)-len(dst) >= len(e.out)+8<<10 {
+		// Room for a PNG as large as the last one and then some.
+		return e.encode(dst, &src)
+	}
+	out, err := e.encode(e.out[:0], &src)
+	e.out = out[:0]
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, out...), nil
 }
 
 // source describes where the rows of a fast-path image are and how they map

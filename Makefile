@@ -58,6 +58,10 @@ bench-go:
 
 # Whole processes: generate's img/s, img/CPU-s and peak RSS at 128 and 512 px
 # (and at 300 vs 3000 variants per source), train's s/epoch and peak RSS.
+# With Debian's python3-opencv and python3-numpy installed it also runs the
+# same generate job through tools/peers/generate_cv.py beside augsplit
+# (alternating, medians of 3) and prints the img/CPU-s ratios; else it says
+# it skipped them.
 bench-cli: build
 	$(GO) run ./tools/benchrun -bin $(BIN) -in testdata/cells
 

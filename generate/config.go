@@ -33,7 +33,11 @@ import (
 // listed in OUT/<format>/index.json; bit depth in the WebDataset .json
 // members, and image/bit_depth, image/filename and image/key/sha256 in the
 // TFRecord Examples.
-const Version = "0.3.0"
+// 0.4.0 (issue 14): Gaussian noise is drawn as exact integer noise from a
+// counter-based stream (other pixels than 0.3.0's for the same seed), and
+// --png-compression speed deflates with Huffman coding and runs instead of
+// compress/flate's BestSpeed (other PNG bytes for the same pixels).
+const Version = "0.4.0"
 
 // Config is the effective configuration of a generate run: flags over the
 // config file over defaults. Fields tagged json are recorded in the card and

@@ -34,7 +34,10 @@ func (p *peerGenerate) available() (bool, string) {
 		if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
 			msg = msg[i+1:]
 		}
-		return false, fmt.Sprintf("%s cannot import cv2 and numpy (%v: %s); install Debian's python3-opencv and python3-numpy", p.python, err, msg)
+		if msg != "" {
+			msg = ": " + msg
+		}
+		return false, fmt.Sprintf("%s cannot import cv2 and numpy (%v%s); install Debian's python3-opencv and python3-numpy", p.python, err, msg)
 	}
 	return true, "OpenCV " + strings.TrimSpace(string(out))
 }

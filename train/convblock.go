@@ -39,7 +39,12 @@ type convBlockOp struct {
 	rows                 any       // []T scratch: two activation rows per sample
 	dw, dgamma, dbeta    any       // []T gradients of the last backward pass
 	dwPart, part         any       // per-sample partial sums
+	kflip                any       // []T: the kernel turned for the input gradient
 	sumGU, sumGUX, stats []float64 // scratch
+	// Outputs of the op, its gradient op and its part ops, reused every
+	// step: the tape machine calls Do, which would otherwise allocate them.
+	out, dxOut *tensor.Dense
+	partOut    [4]*tensor.Dense
 }
 
 var convBlockIDs atomic.Uint64
@@ -113,10 +118,34 @@ func (op *convBlockOp) Do(vs ...G.Value) (G.Value, error) {
 		return nil, err
 	}
 	s, _ := op.InferShape()
-	return op.UsePreallocDo(tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(s...)), vs...)
+	return op.UsePreallocDo(reuse(&op.out, x.Dtype(), s), vs...)
+}
+
+// reuse returns *slot when it has dtype dt and shape s, else a new tensor
+// that it keeps there. An op's output lives from its step to the next
+// step's call, which overwrites it: nothing reads it in between, since a
+// graph runs one step at a time and the tape machine resets its registers
+// before each.
+func reuse(slot **tensor.Dense, dt tensor.Dtype, s tensor.Shape) *tensor.Dense {
+	if d := *slot; d != nil && d.Dtype() == dt && d.Shape().Eq(s) {
+		return d
+	}
+	*slot = tensor.New(tensor.Of(dt), tensor.WithShape(s.Clone()...))
+	return *slot
+}
+
+// fits reports whether prealloc is a dense tensor of dt and shape s: the
+// tape machine hands ops a register's previous value, which may belong to
+// another node.
+func fits(prealloc G.Value, dt tensor.Dtype, s tensor.Shape) bool {
+	d, ok := prealloc.(*tensor.Dense)
+	return ok && d.Dtype() == dt && d.Shape().Eq(s)
 }
 
 func (op *convBlockOp) UsePreallocDo(prealloc G.Value, vs ...G.Value) (G.Value, error) {
+	if s, _ := op.InferShape(); len(vs) > 0 && !fits(prealloc, vs[0].Dtype(), s) {
+		return op.Do(vs...)
+	}
 	var ds [5]*tensor.Dense
 	for i, v := range append([]G.Value{prealloc}, vs...) {
 		d, err := denseOf("conv block", v)
@@ -170,53 +199,39 @@ func blockForward[T float32 | float64](op *convBlockOp, x, k, gamma, beta, y []T
 	n := B * F * hw
 	z := buf[T](&op.xhat, n)
 	act := buf[T](&op.act, n)
-	// Per-sample partial sums, reduced in sample order afterwards, so the
+	// Per-plane partial sums, reduced in sample order afterwards, so the
 	// result does not depend on how samples were spread over goroutines.
-	part := buf[float64](&op.part, 2*B*F)[:B*F] // one size for both passes: no reallocation
+	part := buf[float64](&op.part, 2*B*F)
 	mean, variance := op.stats[:F], op.stats[F:]
-	parallelFor(B, hw*F, func(b int) {
-		zb := z[b*F*hw : (b+1)*F*hw]
-		conv3x3(x[b*C*hw:(b+1)*C*hw], k, zb, 1, C, H, W, F)
-		if op.training {
-			for f := range F {
-				var s float64
-				for _, v := range zb[f*hw : (f+1)*hw] {
-					s += float64(v)
-				}
-				part[b*F+f] = s
+	parallelFor(B, hw*F*C, func(b int) {
+		xb := x[b*C*hw : (b+1)*C*hw]
+		for f := range F {
+			p := b*F + f
+			zp := z[p*hw : (p+1)*hw]
+			convPlane(zp, xb, k[f*C*9:(f+1)*C*9], C, H, W)
+			if op.training {
+				part[2*p], part[2*p+1] = sumSq(zp)
 			}
 		}
 	})
 	if op.training {
 		cnt := float64(B * hw)
 		for f := range F {
-			var s float64
+			var s, ss float64
 			for b := range B {
-				s += part[b*F+f]
+				s += part[2*(b*F+f)]
+				ss += part[2*(b*F+f)+1]
 			}
-			mean[f] = s / cnt
-		}
-		parallelFor(B, hw*F, func(b int) {
-			for f := range F {
-				m := mean[f]
-				var ss float64
-				for _, v := range z[(b*F+f)*hw : (b*F+f+1)*hw] {
-					d := float64(v) - m
-					ss += d * d
-				}
-				part[b*F+f] = ss
-			}
-		})
-		for f := range F {
-			var ss float64
-			for b := range B {
-				ss += part[b*F+f]
-			}
-			variance[f] = ss / cnt
+			m := s / cnt
+			// One pass (sum and sum of squares, in float64): the values
+			// are float32 conv outputs, so the cancellation in
+			// E[z^2]-m^2 stays far below float32's resolution.
+			v := max(ss/cnt-m*m, 0)
+			mean[f], variance[f] = m, v
 			// Running variance is the unbiased estimate, as Gorgonia's and
 			// Keras's fused batch norm keep it.
-			op.runMean[f] = op.newWeight*mean[f] + (1-op.newWeight)*op.runMean[f]
-			op.runVar[f] = op.newWeight*ss/math.Max(cnt-1, 1) + (1-op.newWeight)*op.runVar[f]
+			op.runMean[f] = op.newWeight*m + (1-op.newWeight)*op.runMean[f]
+			op.runVar[f] = op.newWeight*v*cnt/math.Max(cnt-1, 1) + (1-op.newWeight)*op.runVar[f]
 		}
 	} else {
 		copy(mean, op.runMean)
@@ -225,52 +240,15 @@ func blockForward[T float32 | float64](op *convBlockOp, x, k, gamma, beta, y []T
 	for f := range F {
 		op.invStd[f] = 1 / math.Sqrt(variance[f]+op.eps)
 	}
-	// Normalise in place (z becomes xhat), scale, shift, ELU and pool, two
-	// rows at a time. The cache keeps ELU's derivative (1, or exp(u)), not
-	// its output: the backward pass is then a multiply, not a branch.
+	// Normalise in place (z becomes xhat), scale, shift, ELU and pool.
 	oh, ow := H/2, W/2
-	_, f32 := any(T(0)).(float32)
 	scratch := buf[T](&op.rows, B*2*W)
 	parallelFor(B, hw*F, func(b int) {
 		rows := scratch[b*2*W : (b+1)*2*W]
 		for f := range F {
-			off := (b*F + f) * hw
-			m, is := T(mean[f]), T(op.invStd[f])
-			g, be := gamma[f], beta[f]
-			yp := y[(b*F+f)*oh*ow : (b*F+f+1)*oh*ow]
-			for i := 0; i < H; i += 2 {
-				for r := range min(2, H-i) {
-					o := off + (i+r)*W
-					zs := z[o : o+W]
-					ds := act[o : o+W]
-					as := rows[r*W : (r+1)*W]
-					for j, v := range zs {
-						xh := (v - m) * is
-						zs[j] = xh
-						u := g*xh + be
-						switch {
-						case u > 0:
-							as[j], ds[j] = u, 1
-						case f32:
-							e := T(expf(float32(u)))
-							// e-1 rather than Expm1: its absolute error near
-							// 0 (~6e-8) is float32's own.
-							as[j], ds[j] = e-1, e
-						default:
-							e := T(math.Exp(float64(u)))
-							as[j], ds[j] = e-1, e
-						}
-					}
-				}
-				if i+1 >= H {
-					break // odd last row: dropped by the pool
-				}
-				r0, r1 := rows[:W], rows[W:2*W]
-				yr := yp[(i/2)*ow : (i/2+1)*ow]
-				for j := range yr {
-					yr[j] = (r0[2*j] + r0[2*j+1] + r1[2*j] + r1[2*j+1]) * 0.25
-				}
-			}
+			p := b*F + f
+			normEluPoolPlane(z[p*hw:(p+1)*hw], act[p*hw:(p+1)*hw], y[p*oh*ow:(p+1)*oh*ow], rows, H, W,
+				T(mean[f]), T(op.invStd[f]), gamma[f], beta[f])
 		}
 	})
 }
@@ -298,50 +276,38 @@ func expf(x float32) float32 {
 	return p * math.Float32frombits(uint32(ni+127)<<23)
 }
 
-// parallelFor runs fn(0..n-1) on up to GOMAXPROCS goroutines when each
-// item has enough work (elements) to pay for a goroutine; items must write
-// disjoint memory.
+// parallelFor runs fn(0..n-1) on up to GOMAXPROCS goroutines, the
+// caller's included, when each item has enough work (elements) to pay for
+// a goroutine; items must write disjoint memory. Items are claimed one at a
+// time, so on a loaded machine the caller goes on alone rather than wait
+// for a goroutine the scheduler has not started; which goroutine ran an
+// item never changes a result.
 func parallelFor(n, work int, fn func(i int)) {
 	p := min(runtime.GOMAXPROCS(0), n)
-	if p < 2 || work < 1024 {
+	if p < 2 || work < parallelWork {
 		for i := range n {
 			fn(i)
 		}
 		return
 	}
-	var wg sync.WaitGroup
-	for w := range p {
-		wg.Go(func() {
-			for i := w; i < n; i += p {
-				fn(i)
-			}
-		})
+	var next atomic.Int64
+	run := func() {
+		for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+			fn(i)
+		}
 	}
+	var wg sync.WaitGroup
+	for range p - 1 {
+		wg.Go(run)
+	}
+	run()
 	wg.Wait()
 }
 
-// conv3x3 computes z = conv(x, k) with zero "same" padding, one output
-// row at a time from three input rows (rowConv): with so few channels this
-// beats im2col + gemm.
-func conv3x3[T float32 | float64](x, k, z []T, B, C, H, W, F int) {
-	clear(z)
-	hw := H * W
-	for b := range B {
-		for f := range F {
-			zp := z[(b*F+f)*hw : (b*F+f+1)*hw]
-			for c := range C {
-				xp := x[(b*C+c)*hw : (b*C+c+1)*hw]
-				kk := k[(f*C+c)*9 : (f*C+c+1)*9]
-				for ky := range 3 {
-					dy := ky - 1
-					for i := max(0, -dy); i < min(H, H-dy); i++ {
-						rowConv(zp[i*W:(i+1)*W], xp[(i+dy)*W:(i+dy+1)*W], kk[ky*3], kk[ky*3+1], kk[ky*3+2])
-					}
-				}
-			}
-		}
-	}
-}
+// parallelWork is the least work (elements) per item that parallelFor
+// spreads over goroutines: below it, waking a second core costs more than
+// the item.
+const parallelWork = 1024
 
 // convBlockGradOp computes the block's input gradient (its output) and
 // stores the kernel, gamma and beta gradients in the forward op for
@@ -373,10 +339,13 @@ func (g *convBlockGradOp) Do(vs ...G.Value) (G.Value, error) {
 		return nil, err
 	}
 	s, _ := g.InferShape()
-	return g.UsePreallocDo(tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(s...)), vs...)
+	return g.UsePreallocDo(reuse(&g.op.dxOut, x.Dtype(), s), vs...)
 }
 
 func (g *convBlockGradOp) UsePreallocDo(prealloc G.Value, vs ...G.Value) (G.Value, error) {
+	if s, _ := g.InferShape(); len(vs) > 0 && !fits(prealloc, vs[0].Dtype(), s) {
+		return g.Do(vs...)
+	}
 	var ds [5]*tensor.Dense
 	for i, v := range append([]G.Value{prealloc}, vs...) {
 		d, err := denseOf("conv block gradient", v)
@@ -417,33 +386,7 @@ func blockBackward[T float32 | float64](op *convBlockOp, x, k, gamma, gy, dx []T
 	parallelFor(B, hw*F, func(b int) {
 		for f := range F {
 			p := b*F + f
-			ap := act[p*hw : (p+1)*hw]
-			gp := gy[p*oh*ow : (p+1)*oh*ow]
-			for i := range oh {
-				r0 := ap[2*i*W : 2*i*W+2*ow]
-				r1 := ap[(2*i+1)*W : (2*i+1)*W+2*ow]
-				for j, g := range gp[i*ow : (i+1)*ow] {
-					gv := g * 0.25
-					r0[2*j] *= gv
-					r0[2*j+1] *= gv
-					r1[2*j] *= gv
-					r1[2*j+1] *= gv
-				}
-				if W%2 == 1 {
-					// The dropped last column does not reach the output.
-					ap[2*i*W+W-1], ap[(2*i+1)*W+W-1] = 0, 0
-				}
-			}
-			if H%2 == 1 {
-				clear(ap[(H-1)*W:])
-			}
-			var s, sx float64
-			xh := xhat[p*hw : (p+1)*hw]
-			for i, v := range ap {
-				s += float64(v)
-				sx += float64(v) * float64(xh[i])
-			}
-			part[2*p], part[2*p+1] = s, sx
+			part[2*p], part[2*p+1] = unpoolGradPlane(act[p*hw:(p+1)*hw], xhat[p*hw:(p+1)*hw], gy[p*oh*ow:(p+1)*oh*ow], H, W)
 		}
 	})
 	// Batch-norm backward (batch statistics): sums in sample order.
@@ -457,23 +400,37 @@ func blockBackward[T float32 | float64](op *convBlockOp, x, k, gamma, gy, dx []T
 		dbeta[f], dgamma[f] = T(s), T(sx)
 		op.sumGU[f], op.sumGUX[f] = s/cnt, sx/cnt
 	}
-	parallelFor(B, hw*F, func(b int) {
+	// The input gradient is the convolution of gz with the kernel turned
+	// by 180 degrees, input and output channels swapped.
+	var kflip []T
+	if op.needDX {
+		kflip = buf[T](&op.kflip, C*F*9)
 		for f := range F {
-			off := (b*F + f) * hw
-			scale := T(float64(gamma[f]) * op.invStd[f])
-			mg, mgx := T(op.sumGU[f]), T(op.sumGUX[f])
-			xh := xhat[off : off+hw]
-			g := gu[off : off+hw]
-			for i := range g {
-				g[i] = scale * (g[i] - mg - xh[i]*mgx)
+			for c := range C {
+				src := k[(f*C+c)*9 : (f*C+c+1)*9]
+				dst := kflip[(c*F+f)*9 : (c*F+f+1)*9]
+				for i := range 9 {
+					dst[i] = src[8-i]
+				}
 			}
 		}
+	}
+	parallelFor(B, hw*F*C, func(b int) {
 		gz := gu[b*F*hw : (b+1)*F*hw]
-		convGradKernel(gz, x[b*C*hw:(b+1)*C*hw], dkPart[b*F*C*9:(b+1)*F*C*9], C, H, W, F)
+		xb := x[b*C*hw : (b+1)*C*hw]
+		for f := range F {
+			off := f * hw
+			bnBackPlane(gz[off:off+hw], xhat[(b*F+f)*hw:(b*F+f+1)*hw],
+				T(float64(gamma[f])*op.invStd[f]), T(op.sumGU[f]), T(op.sumGUX[f]))
+			kernelGradPlane(gz[off:off+hw], xb, dkPart[(b*F+f)*C*9:(b*F+f+1)*C*9], C, H, W)
+		}
 		dxb := dx[b*C*hw : (b+1)*C*hw]
-		clear(dxb)
-		if op.needDX {
-			convGradInput(gz, k, dxb, C, H, W, F)
+		if !op.needDX {
+			clear(dxb)
+			return
+		}
+		for c := range C {
+			convPlane(dxb[c*hw:(c+1)*hw], gz, kflip[c*F*9:(c+1)*F*9], F, H, W)
 		}
 	})
 	clear(dk)
@@ -482,79 +439,6 @@ func blockBackward[T float32 | float64](op *convBlockOp, x, k, gamma, gy, dx []T
 			dk[i] += v
 		}
 	}
-}
-
-// convGradKernel sets dk (F,C,3,3) to the kernel gradient of one sample:
-// gz correlated with the shifted input.
-func convGradKernel[T float32 | float64](gz, x, dk []T, C, H, W, F int) {
-	hw := H * W
-	for f := range F {
-		zp := gz[f*hw : (f+1)*hw]
-		for c := range C {
-			xp := x[c*hw : (c+1)*hw]
-			kk := dk[(f*C+c)*9 : (f*C+c+1)*9]
-			for ky := range 3 {
-				dy := ky - 1
-				var d0, d1, d2 T
-				for i := max(0, -dy); i < min(H, H-dy); i++ {
-					a, b, c := rowDots(zp[i*W:(i+1)*W], xp[(i+dy)*W:(i+dy+1)*W])
-					d0, d1, d2 = d0+a, d1+b, d2+c
-				}
-				kk[ky*3], kk[ky*3+1], kk[ky*3+2] = d0, d1, d2
-			}
-		}
-	}
-}
-
-// convGradInput adds the input gradient of one sample (the transposed
-// convolution of gz) to dx.
-func convGradInput[T float32 | float64](gz, k, dx []T, C, H, W, F int) {
-	hw := H * W
-	for f := range F {
-		zp := gz[f*hw : (f+1)*hw]
-		for c := range C {
-			xp := dx[c*hw : (c+1)*hw]
-			kk := k[(f*C+c)*9 : (f*C+c+1)*9]
-			for ky := range 3 {
-				dy := ky - 1
-				for i := max(0, -dy); i < min(H, H-dy); i++ {
-					// dx[r][m] += k0*gz[m+1] + k1*gz[m] + k2*gz[m-1]: the
-					// forward row kernel reversed.
-					rowConv(xp[(i+dy)*W:(i+dy+1)*W], zp[i*W:(i+1)*W], kk[ky*3+2], kk[ky*3+1], kk[ky*3])
-				}
-			}
-		}
-	}
-}
-
-// rowConv adds w0*in[j-1] + w1*in[j] + w2*in[j+1] to out[j], with zeros
-// outside the row (len(out) == len(in) >= 2). One pass per input row
-// instead of three halves the loads and stores of out.
-func rowConv[T float32 | float64](out, in []T, w0, w1, w2 T) {
-	n := len(out)
-	in = in[:n]
-	out[0] += w1*in[0] + w2*in[1]
-	for j := 1; j < n-1; j++ {
-		out[j] += w0*in[j-1] + w1*in[j] + w2*in[j+1]
-	}
-	out[n-1] += w0*in[n-2] + w1*in[n-1]
-}
-
-// rowDots returns sum z[j]*x[j-1], sum z[j]*x[j], sum z[j]*x[j+1] over one
-// row (zeros outside it), in one pass.
-func rowDots[T float32 | float64](z, x []T) (d0, d1, d2 T) {
-	n := len(z)
-	x = x[:n]
-	d1 = z[0]*x[0] + z[n-1]*x[n-1]
-	d2 = z[0] * x[1]
-	d0 = z[n-1] * x[n-2]
-	for j := 1; j < n-1; j++ {
-		v := z[j]
-		d0 += v * x[j-1]
-		d1 += v * x[j]
-		d2 += v * x[j+1]
-	}
-	return d0, d1, d2
 }
 
 // convBlockPartOp hands out one parameter gradient computed by the
@@ -595,10 +479,13 @@ func (p *convBlockPartOp) Do(vs ...G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	return p.UsePreallocDo(tensor.New(tensor.Of(w.Dtype()), tensor.WithShape(w.Shape().Clone()...)), vs...)
+	return p.UsePreallocDo(reuse(&p.op.partOut[p.which], w.Dtype(), w.Shape()), vs...)
 }
 
-func (p *convBlockPartOp) UsePreallocDo(prealloc G.Value, _ ...G.Value) (G.Value, error) {
+func (p *convBlockPartOp) UsePreallocDo(prealloc G.Value, vs ...G.Value) (G.Value, error) {
+	if len(vs) > 1 && !fits(prealloc, vs[1].Dtype(), vs[1].Shape()) {
+		return p.Do(vs...)
+	}
 	out, err := denseOf("conv block gradient part", prealloc)
 	if err != nil {
 		return nil, err

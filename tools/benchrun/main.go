@@ -2,9 +2,11 @@
 // per second, images per CPU-second and peak RSS at several sizes, and the
 // trainer's seconds per epoch and peak RSS; with Debian's python3-opencv it
 // also runs the same generate job through tools/peers/generate_cv.py and
-// prints augsplit's images per CPU-second over the peer's. It reads CPU time
-// and max RSS from the child's rusage (which counts its waited-for children,
-// the peer's pool), so it needs no GNU time.
+// prints augsplit's images per CPU-second over the peer's, and with
+// python3-torch it trains the same model on the same data with PyTorch
+// (tools/peers/torch_train.py) in alternation and prints the s/epoch ratio.
+// It reads CPU time and max RSS from the child's rusage (which counts its
+// waited-for children, the peer's pool), so it needs no GNU time.
 package main
 
 import (
@@ -24,7 +26,12 @@ func main() {
 	bin := flag.String("bin", "bin/augsplit", "augsplit binary")
 	in := flag.String("in", "testdata/cells", "source folder")
 	runs := flag.String("runs", "128:300,128:3000,512:300", "comma-separated size:variants-per-source generate runs (128 at 300 and 3000 shows memory is flat in the variant count)")
-	trainSizes := flag.String("train", "64,128", "comma-separated sizes to train 2 epochs at (empty: none)")
+	trainSizes := flag.String("train", "64,128", "comma-separated sizes to train at (empty: none)")
+	trainEpochs := flag.Int("train-epochs", 2, "epochs per training run")
+	trainRounds := flag.Int("train-rounds", 3, "training runs per size (alternating with each PyTorch run)")
+	torchPython := flag.String("torch-python", trainPython(), "the Python with Debian's python3-torch, python3-numpy and python3-pil")
+	torchScript := flag.String("torch-script", "tools/peers/torch_train.py", "the PyTorch peer training script")
+	torchThreads := flag.String("torch-threads", "2,1", "comma-separated PyTorch thread counts, one peer row each (empty: no peer); 2 is the issue's peer, 1 is PyTorch's best on a loaded machine, where its OpenMP threads wait for each other")
 	level := flag.String("png", "speed", "png compression")
 	workers := flag.Int("workers", 0, "workers (0: all CPUs)")
 	peerSizes := flag.String("peer-sizes", "128,512", "comma-separated sizes to compare generate with the OpenCV + NumPy peer at (empty: none)")
@@ -74,16 +81,27 @@ func main() {
 	if *trainSizes == "" {
 		return
 	}
-	const epochs = 2
-	fmt.Printf("\ntrain (%d epochs of 2400 train + 600 val images, batch 4; includes loading)\n%-6s %9s %12s %10s\n", epochs, "size", "wall s", "s/epoch", "peak MiB")
-	for _, size := range strings.Split(*trainSizes, ",") {
-		data := filepath.Join(tmp, "train-"+size)
-		measure(*bin, []string{"generate", "--in", *in, "--out", data, "--size", size, "--quiet"})
-		wall, _, rss := measure(*bin, []string{"train", "--data", data, "--out", filepath.Join(tmp, "run-"+size),
-			"--epochs", strconv.Itoa(epochs), "--early-patience", "0"})
-		fmt.Printf("%-6s %9.2f %12.2f %10.1f\n", size, wall, wall/epochs, rss)
-		os.RemoveAll(data)
+	t := &trainBench{bin: *bin, in: *in, python: *torchPython, script: *torchScript, tmp: tmp,
+		epochs: max(*trainEpochs, 1), rounds: max(*trainRounds, 1)}
+	for _, th := range strings.Split(*torchThreads, ",") {
+		if th = strings.TrimSpace(th); th != "" {
+			n, err := strconv.Atoi(th)
+			if err != nil || n < 1 {
+				fail(fmt.Errorf("-torch-threads: %q is not a positive number", th))
+			}
+			t.threads = append(t.threads, n)
+		}
 	}
+	t.run(strings.Split(*trainSizes, ","))
+}
+
+// trainPython is Debian's interpreter, where apt installs python3-torch; a
+// python3 earlier on PATH (pyenv, a venv) may not see it.
+func trainPython() string {
+	if _, err := os.Stat("/usr/bin/python3"); err == nil {
+		return "/usr/bin/python3"
+	}
+	return "python3"
 }
 
 // measure runs bin with args and returns wall seconds, CPU seconds and

@@ -14,19 +14,22 @@ import (
 )
 
 // convBlockOp is one whole block, Conv2D(3x3, same, no bias) -> BatchNorm
-// -> ELU -> AveragePool 2x2, as a single Gorgonia op. With 1-2 input and 2
-// output channels the convolution is tiny; built from Gorgonia's ops it
-// spends its time in im2col, transposes, broadcasts and one allocation per
-// node per step rather than in arithmetic. Fused, the forward pass is a
-// direct convolution plus one pass per stage, and the backward pass reuses
-// the normalised values and activations cached by the forward pass.
+// -> ELU -> AveragePool 2x2. With 1-2 input and 2 output channels the
+// convolution is tiny; built from Gorgonia's ops it spends its time in
+// im2col, transposes, broadcasts and one allocation per node per step
+// rather than in arithmetic. Fused, the forward pass is a direct
+// convolution plus one pass per stage (blockForward), and the backward pass
+// (blockBackward) reuses the normalised values and ELU derivatives cached
+// by the forward pass.
 //
-// Inputs: x (B,Cin,H,W), kernel (F,Cin,3,3), gamma and beta (1,F,1,1).
-// Output: (B,F,H/2,W/2). Batch statistics in training mode, running
-// statistics in evaluation mode (set by the machine through SetTraining).
+// Training runs the block from directStep; evaluation graphs apply it as a
+// Gorgonia op (convBlock). Inputs: x (B,Cin,H,W), kernel (F,Cin,3,3), gamma
+// and beta (1,F,1,1). Output: (B,F,H/2,W/2). Batch statistics in training
+// mode, running statistics in evaluation mode (set by the machine through
+// SetTraining).
 //
-// The op holds per-step state (caches, gradients), so one op instance
-// belongs to one node of one graph, and a graph runs one step at a time.
+// The op holds per-step state (caches, gradients), so one instance belongs
+// to one block of one network, which runs one step at a time.
 type convBlockOp struct {
 	id                   uint64
 	b, cin, h, w, f      int
@@ -41,17 +44,32 @@ type convBlockOp struct {
 	dwPart, part         any       // per-sample partial sums
 	kflip                any       // []T: the kernel turned for the input gradient
 	sumGU, sumGUX, stats []float64 // scratch
-	// Outputs of the op, its gradient op and its part ops, reused every
-	// step: the tape machine calls Do, which would otherwise allocate them.
-	out, dxOut *tensor.Dense
-	partOut    [4]*tensor.Dense
+	// out is the op's output, reused every step: the tape machine calls
+	// Do, which would otherwise allocate it.
+	out *tensor.Dense
 }
 
 var convBlockIDs atomic.Uint64
 
-// convBlock applies the fused block to x. momentum is Keras's (the weight
-// kept by the running statistics); needDX false skips the input gradient.
-func convBlock(x, kernel, gamma, beta *G.Node, momentum, eps float64, needDX bool) (*G.Node, *convBlockOp, error) {
+// newConvBlockOp returns a block for input (b, cin, h, w) with f filters,
+// in training mode. momentum is Keras's (the weight kept by the running
+// statistics); needDX false skips the input gradient (the first block).
+func newConvBlockOp(b, cin, h, w, f int, momentum, eps float64, needDX bool) *convBlockOp {
+	op := &convBlockOp{
+		id: convBlockIDs.Add(1), b: b, cin: cin, h: h, w: w, f: f,
+		newWeight: 1 - momentum, eps: eps, needDX: needDX, training: true,
+		runMean: make([]float64, f), runVar: make([]float64, f), invStd: make([]float64, f),
+		sumGU: make([]float64, f), sumGUX: make([]float64, f), stats: make([]float64, 2*f),
+	}
+	for i := range op.runVar {
+		op.runVar[i] = 1
+	}
+	return op
+}
+
+// convBlock applies a new fused block to x in a graph (forward only: the
+// op has no symbolic gradient, training runs directStep).
+func convBlock(x, kernel, gamma, beta *G.Node, momentum, eps float64) (*G.Node, *convBlockOp, error) {
 	xs, ks := x.Shape(), kernel.Shape()
 	if xs.Dims() != 4 || ks.Dims() != 4 || ks[1] != xs[1] || ks[2] != 3 || ks[3] != 3 {
 		return nil, nil, fmt.Errorf("conv block: input %v and kernel %v do not fit", xs, ks)
@@ -59,15 +77,7 @@ func convBlock(x, kernel, gamma, beta *G.Node, momentum, eps float64, needDX boo
 	if xs[2] < 2 || xs[3] < 2 {
 		return nil, nil, fmt.Errorf("conv block: input %v is smaller than the 2x2 pool", xs)
 	}
-	op := &convBlockOp{
-		id: convBlockIDs.Add(1), b: xs[0], cin: xs[1], h: xs[2], w: xs[3], f: ks[0],
-		newWeight: 1 - momentum, eps: eps, needDX: needDX, training: true,
-		runMean: make([]float64, ks[0]), runVar: make([]float64, ks[0]), invStd: make([]float64, ks[0]),
-		sumGU: make([]float64, ks[0]), sumGUX: make([]float64, ks[0]), stats: make([]float64, 2*ks[0]),
-	}
-	for i := range op.runVar {
-		op.runVar[i] = 1
-	}
+	op := newConvBlockOp(xs[0], xs[1], xs[2], xs[3], ks[0], momentum, eps, false)
 	y, err := G.ApplyOp(op, x, kernel, gamma, beta)
 	if err != nil {
 		return nil, nil, err
@@ -91,7 +101,6 @@ func (op *convBlockOp) OverwritesInput() int  { return -1 }
 func (op *convBlockOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "augsplit-convblock-%d", op.id) }
 func (op *convBlockOp) Hashcode() uint32      { return hashOf(fmt.Sprintf("augsplit-convblock-%d", op.id)) }
 func (op *convBlockOp) String() string        { return fmt.Sprintf("ConvBlock%d", op.id) }
-func (op *convBlockOp) DiffWRT(int) []bool    { return []bool{op.needDX, true, true, true} }
 
 // SetTraining switches between batch and running statistics. Unlike
 // Gorgonia's BatchNormOp it does not reset the running statistics.
@@ -163,24 +172,6 @@ func (op *convBlockOp) UsePreallocDo(prealloc G.Value, vs ...G.Value) (G.Value, 
 		return nil, fmt.Errorf("conv block: unsupported dtype %v", ds[1].Dtype())
 	}
 	return ds[0], nil
-}
-
-func (op *convBlockOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	dx, err := G.ApplyOp(&convBlockGradOp{op}, inputs[0], inputs[1], inputs[2], grad)
-	if err != nil {
-		return nil, fmt.Errorf("conv block gradient: %w", err)
-	}
-	out := G.Nodes{nil, nil, nil, nil}
-	if op.needDX {
-		out[0] = dx
-	}
-	for i := 1; i < 4; i++ {
-		// The part nodes take dx as an input so they run after it.
-		if out[i], err = G.ApplyOp(&convBlockPartOp{op: op, which: i}, dx, inputs[i]); err != nil {
-			return nil, fmt.Errorf("conv block gradient: %w", err)
-		}
-	}
-	return out, nil
 }
 
 // buf returns a []T of length n kept in *slot, allocating once.
@@ -309,65 +300,11 @@ func parallelFor(n, work int, fn func(i int)) {
 // the item.
 const parallelWork = 1024
 
-// convBlockGradOp computes the block's input gradient (its output) and
-// stores the kernel, gamma and beta gradients in the forward op for
-// convBlockPartOp to hand out.
-type convBlockGradOp struct{ op *convBlockOp }
-
-func (g *convBlockGradOp) Arity() int { return 4 }
-func (g *convBlockGradOp) Type() hm.Type {
-	t := t4()
-	return hm.NewFnType(t, t, t, t, t)
-}
-func (g *convBlockGradOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
-	return tensor.Shape{g.op.b, g.op.cin, g.op.h, g.op.w}, nil
-}
-func (g *convBlockGradOp) ReturnsPtr() bool     { return false }
-func (g *convBlockGradOp) CallsExtern() bool    { return false }
-func (g *convBlockGradOp) OverwritesInput() int { return -1 }
-func (g *convBlockGradOp) WriteHash(h hash.Hash) {
-	fmt.Fprintf(h, "augsplit-convblock-grad-%d", g.op.id)
-}
-func (g *convBlockGradOp) Hashcode() uint32 {
-	return hashOf(fmt.Sprintf("augsplit-convblock-grad-%d", g.op.id))
-}
-func (g *convBlockGradOp) String() string { return fmt.Sprintf("ConvBlockGrad%d", g.op.id) }
-
-func (g *convBlockGradOp) Do(vs ...G.Value) (G.Value, error) {
-	x, err := denseOf("conv block gradient", vs[0])
-	if err != nil {
-		return nil, err
-	}
-	s, _ := g.InferShape()
-	return g.UsePreallocDo(reuse(&g.op.dxOut, x.Dtype(), s), vs...)
-}
-
-func (g *convBlockGradOp) UsePreallocDo(prealloc G.Value, vs ...G.Value) (G.Value, error) {
-	if s, _ := g.InferShape(); len(vs) > 0 && !fits(prealloc, vs[0].Dtype(), s) {
-		return g.Do(vs...)
-	}
-	var ds [5]*tensor.Dense
-	for i, v := range append([]G.Value{prealloc}, vs...) {
-		d, err := denseOf("conv block gradient", v)
-		if err != nil {
-			return nil, err
-		}
-		ds[i] = d
-	}
-	if !g.op.training {
-		return nil, fmt.Errorf("conv block gradient: the graph is in evaluation mode")
-	}
-	switch ds[1].Dtype() {
-	case tensor.Float32:
-		blockBackward[float32](g.op, ds[1].Float32s(), ds[2].Float32s(), ds[3].Float32s(), ds[4].Float32s(), ds[0].Float32s())
-	case tensor.Float64:
-		blockBackward[float64](g.op, ds[1].Float64s(), ds[2].Float64s(), ds[3].Float64s(), ds[4].Float64s(), ds[0].Float64s())
-	default:
-		return nil, fmt.Errorf("conv block gradient: unsupported dtype %v", ds[1].Dtype())
-	}
-	return ds[0], nil
-}
-
+// blockBackward computes the block's gradients from gy, the gradient at
+// its output: the kernel, gamma and beta gradients into op.dw, op.dgamma
+// and op.dbeta, and the input gradient into dx (unused, and may be nil,
+// when op.needDX is false). It needs the caches of the forward pass that
+// produced gy's output, in training mode.
 func blockBackward[T float32 | float64](op *convBlockOp, x, k, gamma, gy, dx []T) {
 	B, C, H, W, F := op.b, op.cin, op.h, op.w, op.f
 	hw := H * W
@@ -424,11 +361,10 @@ func blockBackward[T float32 | float64](op *convBlockOp, x, k, gamma, gy, dx []T
 				T(float64(gamma[f])*op.invStd[f]), T(op.sumGU[f]), T(op.sumGUX[f]))
 			kernelGradPlane(gz[off:off+hw], xb, dkPart[(b*F+f)*C*9:(b*F+f+1)*C*9], C, H, W)
 		}
-		dxb := dx[b*C*hw : (b+1)*C*hw]
 		if !op.needDX {
-			clear(dxb)
 			return
 		}
+		dxb := dx[b*C*hw : (b+1)*C*hw]
 		for c := range C {
 			convPlane(dxb[c*hw:(c+1)*hw], gz, kflip[c*F*9:(c+1)*F*9], F, H, W)
 		}
@@ -439,73 +375,4 @@ func blockBackward[T float32 | float64](op *convBlockOp, x, k, gamma, gy, dx []T
 			dk[i] += v
 		}
 	}
-}
-
-// convBlockPartOp hands out one parameter gradient computed by the
-// gradient op: which = 1 kernel, 2 gamma, 3 beta. Inputs: the gradient
-// op's output (for ordering) and the parameter (for the shape).
-type convBlockPartOp struct {
-	op    *convBlockOp
-	which int
-}
-
-func (p *convBlockPartOp) Arity() int { return 2 }
-func (p *convBlockPartOp) Type() hm.Type {
-	t := t4()
-	return hm.NewFnType(t, t, t)
-}
-func (p *convBlockPartOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
-	s, ok := ds[1].(tensor.Shape)
-	if !ok {
-		return nil, fmt.Errorf("conv block gradient part: want a shape, got %v", ds[1])
-	}
-	return s.Clone(), nil
-}
-func (p *convBlockPartOp) ReturnsPtr() bool     { return false }
-func (p *convBlockPartOp) CallsExtern() bool    { return false }
-func (p *convBlockPartOp) OverwritesInput() int { return -1 }
-func (p *convBlockPartOp) WriteHash(h hash.Hash) {
-	fmt.Fprintf(h, "augsplit-convblock-part-%d-%d", p.op.id, p.which)
-}
-func (p *convBlockPartOp) Hashcode() uint32 {
-	return hashOf(fmt.Sprintf("augsplit-convblock-part-%d-%d", p.op.id, p.which))
-}
-func (p *convBlockPartOp) String() string {
-	return fmt.Sprintf("ConvBlockGradPart%d.%d", p.op.id, p.which)
-}
-
-func (p *convBlockPartOp) Do(vs ...G.Value) (G.Value, error) {
-	w, err := denseOf("conv block gradient part", vs[1])
-	if err != nil {
-		return nil, err
-	}
-	return p.UsePreallocDo(reuse(&p.op.partOut[p.which], w.Dtype(), w.Shape()), vs...)
-}
-
-func (p *convBlockPartOp) UsePreallocDo(prealloc G.Value, vs ...G.Value) (G.Value, error) {
-	if len(vs) > 1 && !fits(prealloc, vs[1].Dtype(), vs[1].Shape()) {
-		return p.Do(vs...)
-	}
-	out, err := denseOf("conv block gradient part", prealloc)
-	if err != nil {
-		return nil, err
-	}
-	src := [...]*any{nil, &p.op.dw, &p.op.dgamma, &p.op.dbeta}[p.which]
-	switch d := out.Data().(type) {
-	case []float32:
-		s, ok := (*src).([]float32)
-		if !ok || len(s) != len(d) {
-			return nil, fmt.Errorf("conv block gradient part %d: no float32 gradient of %d values", p.which, len(d))
-		}
-		copy(d, s)
-	case []float64:
-		s, ok := (*src).([]float64)
-		if !ok || len(s) != len(d) {
-			return nil, fmt.Errorf("conv block gradient part %d: no float64 gradient of %d values", p.which, len(d))
-		}
-		copy(d, s)
-	default:
-		return nil, fmt.Errorf("conv block gradient part: unsupported dtype %v", out.Dtype())
-	}
-	return out, nil
 }

@@ -229,11 +229,12 @@ func fillTyped[T float32 | float64](s *Set, idx []int, xs, ys []T, labelMap []in
 	if ys != nil {
 		k = len(ys) / (len(xs) / sz)
 	}
+	scale := pixelScale[T]()
 	for slot, i := range idx {
 		src := s.Images[i*sz : (i+1)*sz]
 		dst := xs[slot*sz : (slot+1)*sz]
 		for j, v := range src {
-			dst[j] = T(v) / 255
+			dst[j] = scale[v]
 		}
 		if ys != nil {
 			l := s.Labels[i]
@@ -244,6 +245,22 @@ func fillTyped[T float32 | float64](s *Set, idx []int, xs, ys []T, labelMap []in
 		}
 	}
 }
+
+// pixelScale returns v/255 for every byte v, in T: the same values as
+// dividing, without a division per pixel of every batch.
+func pixelScale[T float32 | float64]() *[256]T {
+	if t, ok := any(&pixelScale32).(*[256]T); ok {
+		return t
+	}
+	return any(&pixelScale64).(*[256]T)
+}
+
+var pixelScale32, pixelScale64 = func() (a [256]float32, b [256]float64) {
+	for v := range 256 {
+		a[v], b[v] = float32(v)/255, float64(v)/255
+	}
+	return a, b
+}()
 
 // rows returns the first n rows of a (B,K) tensor as float64.
 func rows(v any, n, k int) [][]float64 {

@@ -439,6 +439,7 @@ type trainer struct {
 	weights  []*tensor.Dense
 	velocity [][]float32
 	trainNet *net
+	step     *directStep[float32] // trainNet's step: its weights, gradients and outputs
 	evalNet  *net
 	lr       float64 // base learning rate (ReduceLROnPlateau changes it)
 	iter     int     // optimizer steps so far (time-based decay)
@@ -460,6 +461,7 @@ func newTrainer(a arch, cfg Config) (*trainer, error) {
 	if tr.trainNet, err = newNet(a, tensor.Float32, cfg.Batch, true, tr.weights); err != nil {
 		return nil, err
 	}
+	tr.step = tr.trainNet.direct.(*directStep[float32])
 	if tr.evalNet, err = newNet(a, tensor.Float32, evalBatch, false, tr.weights); err != nil {
 		tr.trainNet.close()
 		return nil, err
@@ -495,20 +497,17 @@ func (tr *trainer) epoch(ctx context.Context, s *Set, order []int) (loss, acc fl
 		if err := n.run(); err != nil {
 			return 0, 0, 0, fmt.Errorf("training step: %w", err)
 		}
-		c := scalar(n.cost.Value().Data())
+		c := tr.step.cost
 		if math.IsNaN(c) || math.IsInf(c, 0) {
 			return 0, 0, 0, fmt.Errorf("training step %d: loss is %v", tr.iter+1, c)
 		}
 		sumLoss += c * float64(b)
-		lp := n.logp.Value().Data()
-		for i, r := range rows(lp, b, k) {
-			if argmax(r) == s.Labels[idx[i]] {
+		for i := range b {
+			if argmaxOf(tr.step.logp[i*k:(i+1)*k]) == s.Labels[idx[i]] {
 				correct++
 			}
 		}
-		if err := tr.sgdStep(); err != nil {
-			return 0, 0, 0, err
-		}
+		tr.sgdStep()
 		seen += b
 	}
 	return sumLoss / float64(seen), float64(correct) / float64(seen), seen, nil
@@ -518,30 +517,19 @@ func (tr *trainer) epoch(ctx context.Context, s *Set, order []int) (loss, acc fl
 // v = momentum*v - lr_t*g, w += v. Written here rather than Gorgonia's
 // Momentum solver so the rate can change between steps without rebuilding
 // the solver, and so updates stay in place in the shared tensors.
-func (tr *trainer) sgdStep() error {
+func (tr *trainer) sgdStep() {
 	lr := float32(tr.effectiveLR(tr.iter))
 	mom := float32(tr.cfg.Momentum)
-	for i, gn := range tr.trainNet.grads {
-		gv := gn.Value()
-		if gv == nil {
-			return fmt.Errorf("no gradient for %s", tr.trainNet.params[i].Name())
-		}
-		g, ok := gv.Data().([]float32)
-		if !ok {
-			return fmt.Errorf("gradient of %s is %T, want []float32", tr.trainNet.params[i].Name(), gv.Data())
-		}
-		w := tr.weights[i].Data().([]float32)
-		v := tr.velocity[i]
-		if len(g) != len(w) {
-			return fmt.Errorf("gradient of %s has %d values for %d weights", tr.trainNet.params[i].Name(), len(g), len(w))
-		}
+	for i, w := range tr.step.w {
+		g, v := tr.step.g[i], tr.velocity[i]
+		v = v[:len(w)]
+		g = g[:len(w)]
 		for j := range w {
 			v[j] = mom*v[j] - lr*g[j]
 			w[j] += v[j]
 		}
 	}
 	tr.iter++
-	return nil
 }
 
 func scalar(v any) float64 {
@@ -556,6 +544,16 @@ func scalar(v any) float64 {
 		return d[0]
 	}
 	return math.NaN()
+}
+
+func argmaxOf[T float32 | float64](r []T) int {
+	bi := 0
+	for i, v := range r {
+		if v > r[bi] {
+			bi = i
+		}
+	}
+	return bi
 }
 
 func argmax(r []float64) int {
@@ -620,7 +618,7 @@ func evalNet(n *net, s *Set, labelMap []int) (*Evaluation, error) {
 		if err := n.run(); err != nil {
 			return nil, fmt.Errorf("evaluation step: %w", err)
 		}
-		for slot, r := range rows(n.logp.Value().Data(), len(idx), k) {
+		for slot, r := range rows(n.logProbs(), len(idx), k) {
 			l := s.Labels[idx[slot]]
 			if labelMap != nil {
 				l = labelMap[l]

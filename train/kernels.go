@@ -261,10 +261,11 @@ func normEluPoolPlane[T float32 | float64](z, d, y, rows []T, H, W int, m, is, g
 		if i+1 >= H {
 			break // odd last row: dropped by the pool
 		}
-		r0, r1 := rows[:W], rows[W:2*W]
+		r0, r1 := rows[:2*ow], rows[W:W+2*ow]
 		yr := y[(i/2)*ow : (i/2+1)*ow]
 		for j := range yr {
-			yr[j] = (r0[2*j] + r0[2*j+1] + r1[2*j] + r1[2*j+1]) * 0.25
+			a, b := r0[2*j:2*j+2], r1[2*j:2*j+2]
+			yr[j] = (a[0] + a[1] + b[0] + b[1]) * 0.25
 		}
 	}
 }
@@ -293,10 +294,11 @@ func unpoolGradPlane[T float32 | float64](a, xh, gy []T, H, W int) (s, sx float6
 		r1 := a[(2*i+1)*W : (2*i+1)*W+2*ow]
 		for j, g := range gy[i*ow : (i+1)*ow] {
 			gv := g * 0.25
-			r0[2*j] *= gv
-			r0[2*j+1] *= gv
-			r1[2*j] *= gv
-			r1[2*j+1] *= gv
+			a, b := r0[2*j:2*j+2], r1[2*j:2*j+2]
+			a[0] *= gv
+			a[1] *= gv
+			b[0] *= gv
+			b[1] *= gv
 		}
 		if W%2 == 1 {
 			// The dropped last column does not reach the output.
@@ -325,8 +327,8 @@ func bnBackPlane[T float32 | float64](g, xh []T, scale, mg, mgx T) {
 		p := [3]float32{float32(scale), float32(mg), float32(mgx)}
 		bnBackAVX(&g32[0], &x32[0], start, &p[0])
 	}
-	xh = xh[:len(g)]
-	for i := start; i < len(g); i++ {
-		g[i] = scale * (g[i] - mg - xh[i]*mgx)
+	g, xh = g[start:], xh[start:len(g)]
+	for i, v := range g {
+		g[i] = scale * (v - mg - xh[i]*mgx)
 	}
 }

@@ -101,9 +101,10 @@ func (a arch) initParams(seed uint64) [][]float64 {
 	return out
 }
 
-// net is one compiled graph: a training graph (batch statistics, loss and
+// net is one network: a training network (batch statistics, loss and
 // gradients) or an evaluation graph (running statistics, log-probabilities
-// only) that shares the training graph's weight tensors.
+// only) that shares the training network's weight tensors. The fused
+// training network runs directStep; the others are Gorgonia graphs.
 type net struct {
 	a      arch
 	dt     tensor.Dtype
@@ -120,7 +121,20 @@ type net struct {
 	cost   *G.Node
 	grads  G.Nodes
 	vm     G.VM
+	direct stepper // the fused training network's step; nil for graphs
 }
+
+// stepper is directStep of either float type.
+type stepper interface {
+	run() error
+	loss() float64
+	logProbs() any      // []T, (batch, classes) row-major
+	gradient(i int) any // []T, parameter i of specs
+}
+
+func (s *directStep[T]) loss() float64      { return s.cost }
+func (s *directStep[T]) logProbs() any      { return s.logp }
+func (s *directStep[T]) gradient(i int) any { return s.g[i] }
 
 // newNet builds and compiles a graph. weights are bound as they are (not
 // copied): an evaluation net given a training net's tensors sees every
@@ -129,9 +143,10 @@ func newNet(a arch, dt tensor.Dtype, batch int, train bool, weights []*tensor.De
 	return buildNet(a, dt, batch, train, true, weights)
 }
 
-// buildNet builds the network with fused conv blocks (convBlockOp) or, for
-// fused false, from Gorgonia's own Conv2d and BatchNorm with the custom ELU
-// and pool: the reference the fused op is tested against.
+// buildNet builds the network with fused conv blocks (convBlockOp: a
+// directStep to train, a graph to evaluate) or, for fused false, a graph
+// from Gorgonia's own Conv2d and BatchNorm with the custom ELU and pool:
+// the reference the fused network is tested against.
 func buildNet(a arch, dt tensor.Dtype, batch int, train, fused bool, weights []*tensor.Dense) (*net, error) {
 	if err := a.validate(); err != nil {
 		return nil, err
@@ -140,15 +155,29 @@ func buildNet(a arch, dt tensor.Dtype, batch int, train, fused bool, weights []*
 	if len(weights) != len(specs) {
 		return nil, fmt.Errorf("build network: %d weight tensors for %d parameters", len(weights), len(specs))
 	}
-	n := &net{a: a, dt: dt, batch: batch, train: train, fused: fused, g: G.NewGraph()}
+	n := &net{a: a, dt: dt, batch: batch, train: train, fused: fused}
 	n.xT = tensor.New(tensor.Of(dt), tensor.WithShape(batch, a.C, a.H, a.W))
-	n.x = G.NewTensor(n.g, dt, 4, G.WithShape(batch, a.C, a.H, a.W), G.WithName("x"), G.WithValue(n.xT))
 	for i, s := range specs {
-		w := weights[i]
-		if !w.Shape().Eq(tensor.Shape(s.Shape)) || w.Dtype() != dt {
+		if w := weights[i]; !w.Shape().Eq(tensor.Shape(s.Shape)) || w.Dtype() != dt {
 			return nil, fmt.Errorf("build network: %s is %v %v, want %v %v", s.Name, w.Shape(), w.Dtype(), s.Shape, dt)
 		}
-		n.params = append(n.params, G.NewTensor(n.g, dt, len(s.Shape), G.WithShape(s.Shape...), G.WithName(s.Name), G.WithValue(w)))
+	}
+	if train && fused {
+		n.yT = tensor.New(tensor.Of(dt), tensor.WithShape(batch, a.Classes))
+		switch dt {
+		case tensor.Float32:
+			n.direct = newNetStep[float32](n, weights)
+		case tensor.Float64:
+			n.direct = newNetStep[float64](n, weights)
+		default:
+			return nil, fmt.Errorf("build network: unsupported dtype %v", dt)
+		}
+		return n, nil
+	}
+	n.g = G.NewGraph()
+	n.x = G.NewTensor(n.g, dt, 4, G.WithShape(batch, a.C, a.H, a.W), G.WithName("x"), G.WithValue(n.xT))
+	for i, s := range specs {
+		n.params = append(n.params, G.NewTensor(n.g, dt, len(s.Shape), G.WithShape(s.Shape...), G.WithName(s.Name), G.WithValue(weights[i])))
 	}
 	if err := n.forward(); err != nil {
 		return nil, fmt.Errorf("build network: %w", err)
@@ -172,7 +201,7 @@ func (n *net) forward() error {
 	p := 0
 	for b := range a.Blocks {
 		if n.fused {
-			y, op, err := convBlock(h, n.params[p], n.params[p+1], n.params[p+2], a.BNMomentum, a.BNEpsilon, b > 0)
+			y, op, err := convBlock(h, n.params[p], n.params[p+1], n.params[p+2], a.BNMomentum, a.BNEpsilon)
 			if err != nil {
 				return fmt.Errorf("block %d: %w", b+1, err)
 			}
@@ -256,11 +285,57 @@ func (n *net) loss() error {
 	return err
 }
 
-// run executes the graph once on the values already in xT (and yT). The
-// machine is reset first, not after, so node values stay readable.
+// newNetStep builds the direct step of a fused training network over its
+// input, label and weight tensors.
+func newNetStep[T float32 | float64](n *net, weights []*tensor.Dense) *directStep[T] {
+	ws := make([][]T, len(weights))
+	for i, w := range weights {
+		ws[i] = w.Data().([]T)
+	}
+	s := newDirectStep(n.a, n.batch, n.xT.Data().([]T), n.yT.Data().([]T), ws)
+	for _, op := range s.blocks {
+		n.bn = append(n.bn, op)
+	}
+	return s
+}
+
+// run executes the network once on the values already in xT (and yT). A
+// graph's machine is reset first, not after, so node values stay readable.
 func (n *net) run() error {
+	if n.direct != nil {
+		return n.direct.run()
+	}
 	n.vm.Reset()
 	return n.vm.RunAll()
+}
+
+// lossValue is the last training run's loss.
+func (n *net) lossValue() float64 {
+	if n.direct != nil {
+		return n.direct.loss()
+	}
+	return scalar(n.cost.Value().Data())
+}
+
+// logProbs is the last run's log-probabilities, (batch, classes)
+// row-major, as []float32 or []float64.
+func (n *net) logProbs() any {
+	if n.direct != nil {
+		return n.direct.logProbs()
+	}
+	return n.logp.Value().Data()
+}
+
+// gradient is the last training run's gradient of parameter i (specs
+// order), as []float32 or []float64; nil if there is none.
+func (n *net) gradient(i int) any {
+	if n.direct != nil {
+		return n.direct.gradient(i)
+	}
+	if v := n.grads[i].Value(); v != nil {
+		return v.Data()
+	}
+	return nil
 }
 
 // bnLayer is a batch norm's running statistics.

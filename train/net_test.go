@@ -34,12 +34,12 @@ func checkModelGradient(t *testing.T, fused bool) {
 		if err := n.run(); err != nil {
 			t.Fatal(err)
 		}
-		return scalar(n.cost.Value().Data())
+		return n.lossValue()
 	}
 	run()
 	analytic := make([][]float64, len(ws))
-	for i, g := range n.grads {
-		analytic[i] = append([]float64(nil), g.Value().Data().([]float64)...)
+	for i := range ws {
+		analytic[i] = append([]float64(nil), n.gradient(i).([]float64)...)
 	}
 	const h = 1e-5
 	checked := 0
@@ -135,15 +135,66 @@ func compareFused(t *testing.T, c, h, w int) {
 			}
 		}
 	}
-	near("train logp", toF64(nets[0].logp.Value().Data()), toF64(nets[1].logp.Value().Data()))
+	near("train logp", toF64(nets[0].logProbs()), toF64(nets[1].logProbs()))
 	near("eval logp", toF64(evals[0].logp.Value().Data()), toF64(evals[1].logp.Value().Data()))
 	for i, spec := range a.specs() {
-		near("gradient "+spec.Name, toF64(nets[0].grads[i].Value().Data()), toF64(nets[1].grads[i].Value().Data()))
+		near("gradient "+spec.Name, toF64(nets[0].gradient(i)), toF64(nets[1].gradient(i)))
 	}
 	for b := range a.Blocks {
 		m0, v0 := nets[0].bn[b].Stats()
 		m1, v1 := nets[1].bn[b].Stats()
 		near("running mean", m0, m1)
 		near("running variance", v0, v1)
+	}
+}
+
+// TestFloat32MatchesFloat64 trains the fused network two steps in float32
+// (the assembly kernels where the CPU has them) and in float64 (Go
+// kernels) from the same weights: loss, log-probabilities, gradients and
+// running statistics must agree to float32 precision. 32x32 keeps planes
+// wide enough for every assembly kernel.
+func TestFloat32MatchesFloat64(t *testing.T) {
+	cfg := quickConfig(32)
+	cfg.Blocks, cfg.Dense = 3, 16
+	a := archOf(cfg, 1, 32, 32, 3)
+	s := shapesSet(3, 2, 32, 7)
+	init := a.initParams(9)
+	var nets [2]*net
+	for i, dt := range []tensor.Dtype{tensor.Float32, tensor.Float64} {
+		n, err := newNet(a, dt, 4, true, newWeights(a, dt, init))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer n.close()
+		for step := range 2 {
+			fillBatch(s, []int{step, 1 + step, 2 + step, 3 + step}, n.xT, n.yT, nil)
+			if err := n.run(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		nets[i] = n
+	}
+	near := func(what string, got, want []float64, tol float64) {
+		t.Helper()
+		scale := 1e-3 // gradients far below the largest are rounding noise in float32
+		for _, v := range want {
+			scale = math.Max(scale, math.Abs(v))
+		}
+		for i := range got {
+			if d := math.Abs(got[i] - want[i]); d > tol*scale || math.IsNaN(got[i]) {
+				t.Errorf("%s[%d]: float32 %.8g, float64 %.8g", what, i, got[i], want[i])
+			}
+		}
+	}
+	near("loss", []float64{nets[0].lossValue()}, []float64{nets[1].lossValue()}, 1e-5)
+	near("logp", toF64(nets[0].logProbs()), toF64(nets[1].logProbs()), 1e-5)
+	for i, spec := range a.specs() {
+		near("gradient "+spec.Name, toF64(nets[0].gradient(i)), toF64(nets[1].gradient(i)), 1e-3)
+	}
+	for b := range a.Blocks {
+		m0, v0 := nets[0].bn[b].Stats()
+		m1, v1 := nets[1].bn[b].Stats()
+		near("running mean", m0, m1, 1e-5)
+		near("running variance", v0, v1, 1e-5)
 	}
 }

@@ -57,13 +57,17 @@ bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 # Whole processes: generate's img/s, img/CPU-s and peak RSS at 128 and 512 px
-# (and at 300 vs 3000 variants per source), train's s/epoch and peak RSS.
-# With Debian's python3-opencv and python3-numpy installed it also runs the
-# same generate job through tools/peers/generate_cv.py beside augsplit
-# (alternating, medians of 3) and prints the img/CPU-s ratios; else it says
-# it skipped them.
+# (and at 300 vs 3000 variants per source), train's s/epoch and peak RSS at 64
+# and 128 px. With Debian's python3-opencv and python3-numpy installed it also
+# runs the same generate job through tools/peers/generate_cv.py beside augsplit
+# (alternating, medians of 3) and prints the img/CPU-s ratios, and with
+# python3-torch the same training in PyTorch (tools/peers/torch_train.py, 2 and
+# 1 threads, alternating runs) and the s/epoch ratios; each peer that cannot
+# run is skipped, and said so. BENCH_FLAGS passes more, e.g.
+# BENCH_FLAGS='-runs "" -peer-sizes "" -train-rounds 5'.
+BENCH_FLAGS ?=
 bench-cli: build
-	$(GO) run ./tools/benchrun -bin $(BIN) -in testdata/cells
+	$(GO) run ./tools/benchrun -bin $(BIN) -in testdata/cells $(BENCH_FLAGS)
 
 # Every fuzz target for FUZZTIME each (not part of make test).
 fuzz:

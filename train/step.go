@@ -11,10 +11,10 @@ import (
 // the output Dense, log-softmax and cross-entropy, and their gradients.
 // At batch 4 the tape machine's bookkeeping (~900 allocations and ~50
 // instructions a step, around a head of a few thousand multiply-adds) cost
-// as much as the convolutions themselves. Every buffer is allocated once;
-// a step allocates nothing. TestModelGradient checks it against central
-// differences and TestFusedMatchesReference against the network built from
-// Gorgonia's own ops.
+// as much as the convolutions themselves. Every buffer is allocated once
+// (a step allocates only parallelFor's closures). TestModelGradient checks
+// it against central differences and TestFusedMatchesReference against the
+// network built from Gorgonia's own ops.
 type directStep[T float32 | float64] struct {
 	a        arch
 	batch    int

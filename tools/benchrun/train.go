@@ -65,7 +65,7 @@ func (t *trainBench) run(sizes []string) {
 		fmt.Printf("\ntrain vs PyTorch: skipped: %v\n", err)
 		t.threads = nil
 	}
-	fmt.Printf("\ntrain (%d epochs of 2400 train + 600 val images, batch 4; median of %d runs", t.epochs, t.rounds)
+	fmt.Printf("\ntrain (%d epoch(s) of 2400 train + 600 val images, batch 4; median of %d run(s)", t.epochs, t.rounds)
 	if t.threads != nil {
 		fmt.Printf(", alternating with %s (%s)", peer, t.script)
 	}

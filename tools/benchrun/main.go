@@ -29,7 +29,6 @@ func main() {
 	trainSizes := flag.String("train", "64,128", "comma-separated sizes to train at (empty: none)")
 	trainEpochs := flag.Int("train-epochs", 2, "epochs per training run")
 	trainRounds := flag.Int("train-rounds", 3, "training runs per size (alternating with each PyTorch run)")
-	torchPython := flag.String("torch-python", trainPython(), "the Python with Debian's python3-torch, python3-numpy and python3-pil")
 	torchScript := flag.String("torch-script", "tools/peers/torch_train.py", "the PyTorch peer training script")
 	torchThreads := flag.String("torch-threads", "2,1", "comma-separated PyTorch thread counts, one peer row each (empty: no peer); 2 is the issue's peer, 1 is PyTorch's best on a loaded machine, where its OpenMP threads wait for each other")
 	level := flag.String("png", "speed", "png compression")
@@ -37,7 +36,7 @@ func main() {
 	peerSizes := flag.String("peer-sizes", "128,512", "comma-separated sizes to compare generate with the OpenCV + NumPy peer at (empty: none)")
 	peerPerSource := flag.Int("peer-per-source", 300, "variants per source in the peer comparison")
 	peerRounds := flag.Int("peer-rounds", 3, "alternating runs of each side per size in the peer comparison")
-	python := flag.String("python", defaultPython(), "the Python with Debian's python3-opencv and python3-numpy")
+	python := flag.String("python", defaultPython(), "the Python with Debian's python3-opencv and python3-numpy (generate peer) and python3-torch, python3-numpy and python3-pil (train peer)")
 	peerScript := flag.String("peer-script", "tools/peers/generate_cv.py", "the peer generate script")
 	flag.Parse()
 
@@ -81,7 +80,7 @@ func main() {
 	if *trainSizes == "" {
 		return
 	}
-	t := &trainBench{bin: *bin, in: *in, python: *torchPython, script: *torchScript, tmp: tmp,
+	t := &trainBench{bin: *bin, in: *in, python: *python, script: *torchScript, tmp: tmp,
 		epochs: max(*trainEpochs, 1), rounds: max(*trainRounds, 1)}
 	for _, th := range strings.Split(*torchThreads, ",") {
 		if th = strings.TrimSpace(th); th != "" {
@@ -93,15 +92,6 @@ func main() {
 		}
 	}
 	t.run(strings.Split(*trainSizes, ","))
-}
-
-// trainPython is Debian's interpreter, where apt installs python3-torch; a
-// python3 earlier on PATH (pyenv, a venv) may not see it.
-func trainPython() string {
-	if _, err := os.Stat("/usr/bin/python3"); err == nil {
-		return "/usr/bin/python3"
-	}
-	return "python3"
 }
 
 // measure runs bin with args and returns wall seconds, CPU seconds and
@@ -119,8 +109,9 @@ func measure(bin string, args []string) (wall, cpu, rssMiB float64) {
 	return wall, tv(ru.Utime) + tv(ru.Stime), float64(ru.Maxrss) / 1024
 }
 
-// defaultPython is Debian's interpreter, where apt installs python3-opencv;
-// a python3 earlier on PATH (pyenv, a venv) may not see those packages.
+// defaultPython is Debian's interpreter, where apt installs python3-opencv
+// and python3-torch; a python3 earlier on PATH (pyenv, a venv) may not see
+// those packages.
 func defaultPython() string {
 	if _, err := os.Stat("/usr/bin/python3"); err == nil {
 		return "/usr/bin/python3"

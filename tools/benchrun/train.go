@@ -54,7 +54,10 @@ func (t *trainBench) peerAvailable() (string, error) {
 		if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
 			msg = msg[i+1:]
 		}
-		return "", fmt.Errorf("%s cannot import torch, numpy and PIL (%v: %s); install Debian's python3-torch, python3-numpy and python3-pil", t.python, err, msg)
+		if msg != "" {
+			msg = ": " + msg
+		}
+		return "", fmt.Errorf("%s cannot import torch, numpy and PIL (%v%s); install Debian's python3-torch, python3-numpy and python3-pil", t.python, err, msg)
 	}
 	return "PyTorch " + strings.TrimSpace(string(out)), nil
 }
@@ -90,7 +93,7 @@ func (t *trainBench) run(sizes []string) {
 		}
 		row := func(tool string, r trainRuns) {
 			fmt.Printf("%-6s %-12s %9.3f %9.2f %9.2f %10.1f\n", size, tool,
-				medianOf(r.epoch), medianOf(r.wall), medianOf(r.cpu), medianOf(r.rss))
+				median(r.epoch), median(r.wall), median(r.cpu), median(r.rss))
 		}
 		row("augsplit", aug)
 		for i, th := range t.threads {
@@ -99,7 +102,7 @@ func (t *trainBench) run(sizes []string) {
 		for i, th := range t.threads {
 			p := peers[i]
 			fmt.Printf("%-6s ratio pytorch-%dt/augsplit: s/epoch %.2fx (rounds: %s), whole process %.2fx\n", size, th,
-				medianOf(p.epoch)/medianOf(aug.epoch), ratioList(p.epoch, aug.epoch), medianOf(p.wall)/medianOf(aug.wall))
+				median(p.epoch)/median(aug.epoch), ratios(p.epoch, aug.epoch), median(p.wall)/median(aug.wall))
 		}
 		os.RemoveAll(data)
 	}
@@ -161,26 +164,4 @@ func measureOutput(bin string, args []string) (wall, cpu, rssMiB float64, stdout
 	wall = time.Since(start).Seconds()
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	return wall, tv(ru.Utime) + tv(ru.Stime), float64(ru.Maxrss) / 1024, out.Bytes()
-}
-
-func medianOf(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	switch n := len(s); {
-	case n == 0:
-		return 0
-	case n%2 == 1:
-		return s[n/2]
-	default:
-		return (s[n/2-1] + s[n/2]) / 2
-	}
-}
-
-// ratioList lists the per-round ratios num/den: how far the load moved them.
-func ratioList(num, den []float64) string {
-	parts := make([]string, len(num))
-	for i := range num {
-		parts[i] = fmt.Sprintf("%.2f", num[i]/den[i])
-	}
-	return strings.Join(parts, " ")
 }

@@ -21,16 +21,12 @@ import (
 	"github.com/augsplit/augsplit/wds"
 )
 
-// Default sharding (Options with no Shards, ShardSize or ShardBytes): a
-// split of n planned samples gets max(ceil(n/DefaultShardSize),
-// min(DefaultShards, ceil(n/MinShardSamples))) shards of balanced sizes
-// (PlanShards). So a split of 8*MinShardSamples samples or more has at
-// least DefaultShards shards, enough for a multi-worker loader, and no
-// shard holds more than DefaultShardSize samples.
+// Default sharding (Options with no Shards, ShardSize or ShardBytes): the
+// rule of schema.PlanShards, whose constants these are.
 const (
-	DefaultShardSize = 1000 // the most samples a default shard holds
-	DefaultShards    = 8    // shards a large enough split gets at least
-	MinShardSamples  = 64   // the fewest samples a default shard holds, when the split has them
+	DefaultShardSize = schema.DefaultShardSize
+	DefaultShards    = schema.DefaultShards
+	MinShardSamples  = schema.MinShardSamples
 )
 
 // Options configures Open.

@@ -101,33 +101,10 @@ func (q *shardSeq) limit(index int) int {
 	return DefaultShardSize
 }
 
-// PlanShards returns the sample counts of the shards of a split of n
-// samples, in shard order: with shards > 0, that many (at most n); else
-// with size > 0, ceil(n/size); else the default rule (DefaultShards).
-// The counts differ by at most one, the larger first, so every loader
-// worker gets about the same work.
-func PlanShards(n, shards, size int) []int {
-	if n <= 0 {
-		return nil
-	}
-	k := shards
-	switch {
-	case shards > 0:
-	case size > 0:
-		k = (n + size - 1) / size
-	default:
-		k = max((n+DefaultShardSize-1)/DefaultShardSize, min(DefaultShards, (n+MinShardSamples-1)/MinShardSamples))
-	}
-	k = min(max(k, 1), n)
-	sizes := make([]int, k)
-	for i := range sizes {
-		sizes[i] = n / k
-		if i < n%k {
-			sizes[i]++
-		}
-	}
-	return sizes
-}
+// PlanShards is schema.PlanShards: the shard sizes of a split of n
+// samples. Kept here so callers of the writer need not know where the
+// rule lives.
+func PlanShards(n, shards, size int) []int { return schema.PlanShards(n, shards, size) }
 
 // reserve makes sure a shard is open that can take a sample of size bytes,
 // closing the current one first when it is full. A sample larger than

@@ -161,6 +161,9 @@ func (f Fractions) validate() error {
 	return nil
 }
 
+// Validate returns a *FractionError when f cannot describe a split.
+func (f Fractions) Validate() error { return f.validate() }
+
 // active reports which splits are non-empty.
 func (f Fractions) active() [nSplits]bool {
 	return [nSplits]bool{true, f.Val > 0, f.Test > 0}
@@ -254,12 +257,7 @@ type group struct {
 }
 
 func planClass(class string, idx []int, items []Item, f Fractions, seed uint64, assign []string) (ClassReport, error) {
-	n, need := len(idx), f.need()
-	act := f.active()
-	if n < need {
-		return ClassReport{}, classError(class, n, act)
-	}
-
+	n := len(idx)
 	// idx is ascending (built in input order); sorting group names makes the
 	// canonical order independent of map iteration.
 	byGroup := make(map[string][]int)
@@ -273,33 +271,27 @@ func planClass(class string, idx []int, items []Item, f Fractions, seed uint64, 
 	}
 	slices.SortFunc(groups, func(a, b group) int { return strings.Compare(a.name, b.name) })
 
-	want := targets(n, f)
-	r := newStream(seed, "assign", class)
-	rep := ClassReport{Class: class, Groups: len(groups), Counts: make(map[string]int)}
-	for s, a := range act {
-		if a {
-			rep.Counts[splitNames[s]] = 0
-		}
+	sizes := make([]int, len(groups))
+	for i, g := range groups {
+		sizes[i] = len(g.items)
 	}
-
-	if len(groups) >= need {
-		rep.Level = schema.LevelSource
-		shuffle(r, len(groups), func(i, j int) { groups[i], groups[j] = groups[j], groups[i] })
-		sizes := make([]int, len(groups))
-		for i, g := range groups {
-			sizes[i] = len(g.items)
-		}
-		dest := assignGroups(sizes, want, act)
+	rep, dest, err := PlanGroups(class, sizes, f, seed)
+	if err != nil {
+		return ClassReport{}, err
+	}
+	if dest != nil {
 		for gi, g := range groups {
 			for _, i := range g.items {
 				assign[i] = splitNames[dest[gi]]
 			}
-			rep.Counts[splitNames[dest[gi]]] += len(g.items)
 		}
 		return rep, nil
 	}
 
-	rep.Level = schema.LevelVariant
+	// Variant level: the same keyed stream PlanGroups would have shuffled
+	// the groups with (it did not draw from it) shuffles the items.
+	want := targets(n, f)
+	r := newStream(seed, "assign", class)
 	flat := make([]int, 0, n)
 	for _, g := range groups {
 		flat = append(flat, g.items...)
@@ -311,11 +303,69 @@ func planClass(class string, idx []int, items []Item, f Fractions, seed uint64, 
 			assign[flat[k]] = splitNames[s]
 			k++
 		}
-		if act[s] {
-			rep.Counts[splitNames[s]] = want[s]
-		}
 	}
 	return rep, nil
+}
+
+// PlanGroups plans one class of the given group sizes (samples per group,
+// in the caller's canonical order: Plan's is by group name) by the rules
+// in the package doc. It is the group-level core that Plan and package
+// plan share, so both split a class the same way.
+//
+// At source level it returns dest, the split of each group as an index
+// into schema.Splits() (0 train, 1 val, 2 test), drawn from the class's
+// keyed "assign" stream. At variant level dest is nil and the caller cuts
+// the class's items by rep.Counts, val first, then test, then train, in an
+// order of its own. A class with fewer samples than non-empty splits gives
+// a *ClassError; invalid fractions a *FractionError.
+func PlanGroups(class string, sizes []int, f Fractions, seed uint64) (ClassReport, []int, error) {
+	if err := f.validate(); err != nil {
+		return ClassReport{}, nil, err
+	}
+	n, need := 0, f.need()
+	for _, s := range sizes {
+		n += s
+	}
+	act := f.active()
+	if n < need {
+		return ClassReport{}, nil, classError(class, n, act)
+	}
+	want := targets(n, f)
+	rep := ClassReport{Class: class, Groups: len(sizes), Counts: make(map[string]int, need)}
+	if len(sizes) < need {
+		rep.Level = schema.LevelVariant
+		for s, a := range act {
+			if a {
+				rep.Counts[splitNames[s]] = want[s]
+			}
+		}
+		return rep, nil, nil
+	}
+	rep.Level = schema.LevelSource
+	for s, a := range act {
+		if a {
+			rep.Counts[splitNames[s]] = 0
+		}
+	}
+	// Shuffle a permutation of group indices rather than the caller's
+	// slice, so the caller's canonical order stays put.
+	perm := make([]int, len(sizes))
+	for i := range perm {
+		perm[i] = i
+	}
+	r := newStream(seed, "assign", class)
+	shuffle(r, len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+	shuffled := make([]int, len(sizes))
+	for i, g := range perm {
+		shuffled[i] = sizes[g]
+	}
+	sdest := assignGroups(shuffled, want, act)
+	dest := make([]int, len(sizes))
+	for i, g := range perm {
+		dest[g] = sdest[i]
+		rep.Counts[splitNames[sdest[i]]] += sizes[g]
+	}
+	return rep, dest, nil
 }
 
 func classError(class string, have int, act [nSplits]bool) *ClassError {

@@ -342,11 +342,6 @@ func PlanGroups(class string, sizes []int, f Fractions, seed uint64) (ClassRepor
 		return rep, nil, nil
 	}
 	rep.Level = schema.LevelSource
-	for s, a := range act {
-		if a {
-			rep.Counts[splitNames[s]] = 0
-		}
-	}
 	// Shuffle a permutation of group indices rather than the caller's
 	// slice, so the caller's canonical order stays put.
 	perm := make([]int, len(sizes))
@@ -361,9 +356,15 @@ func PlanGroups(class string, sizes []int, f Fractions, seed uint64) (ClassRepor
 	}
 	sdest := assignGroups(shuffled, want, act)
 	dest := make([]int, len(sizes))
+	var got [nSplits]int
 	for i, g := range perm {
 		dest[g] = sdest[i]
-		rep.Counts[splitNames[sdest[i]]] += sizes[g]
+		got[sdest[i]] += sizes[g]
+	}
+	for s, a := range act {
+		if a {
+			rep.Counts[splitNames[s]] = got[s]
+		}
 	}
 	return rep, dest, nil
 }

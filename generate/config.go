@@ -37,7 +37,14 @@ import (
 // counter-based stream (other pixels than 0.3.0's for the same seed), and
 // --png-compression speed deflates with Huffman coding and runs instead of
 // compress/flate's BestSpeed (other PNG bytes for the same pixels).
-const Version = "0.4.0"
+// 0.5.0 (issue 13): generate plans with package plan, whose memory does not
+// grow with the variants: the write order is split-major (train, then val,
+// then test), shuffled within each split by a keyed Feistel permutation
+// instead of one global ChaCha8 shuffle, and a class split at variant level
+// is cut by a keyed permutation of its items instead of a shuffled list, so
+// manifests, shards and (at variant level) which variants go where change.
+// Source-level assignments are 0.4.0's. per_source may go to 10^8.
+const Version = "0.5.0"
 
 // Config is the effective configuration of a generate run: flags over the
 // config file over defaults. Fields tagged json are recorded in the card and
@@ -147,7 +154,7 @@ func (s Size) MarshalYAML() (any, error) { return s.String(), nil }
 func (c *Config) fields() []conf.Field {
 	fraction := conf.Want(func(v float64) bool { return v >= 0 && v < 1 }, "0 to below 1")
 	return []conf.Field{
-		conf.Value("per_source", &c.PerSource, conf.Between(1, 1_000_000)),
+		conf.Value("per_source", &c.PerSource, conf.Between(1, 100_000_000)),
 		conf.Value("val", &c.Val, fraction),
 		conf.Value("test", &c.Test, fraction),
 		conf.Value("seed", &c.Seed),

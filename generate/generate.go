@@ -10,6 +10,7 @@ import (
 	"image"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -19,6 +20,7 @@ import (
 	"github.com/augsplit/augsplit/dataset"
 	"github.com/augsplit/augsplit/hub"
 	"github.com/augsplit/augsplit/internal/pngenc"
+	"github.com/augsplit/augsplit/plan"
 	"github.com/augsplit/augsplit/schema"
 	"github.com/augsplit/augsplit/split"
 	"github.com/augsplit/augsplit/writer"
@@ -73,12 +75,13 @@ func Run(ctx context.Context, cfg Config, opts Options) (*schema.Card, error) {
 	logScan(logw, tree)
 	classes := classList(tree)
 
-	plan, jobs, err := planJobs(tree, cfg)
+	pl, err := planRun(tree, cfg, classes)
 	if err != nil {
 		return nil, err
 	}
-	pw := append(decodeWarnings(tree), planWarnings(plan, cfg)...)
-	if w := fractionWarning(plan, cfg.Val, cfg.Test, "sources"); w != "" {
+	reports := pl.Classes()
+	pw := append(decodeWarnings(tree), planWarnings(reports, cfg)...)
+	if w := fractionWarning(reports, cfg.Val, cfg.Test, "sources"); w != "" {
 		pw = append(pw, w)
 	}
 	if w := squashWarning(tree, cfg.Size); w != "" && cfg.Fit == FitSquash {
@@ -101,20 +104,23 @@ func Run(ctx context.Context, cfg Config, opts Options) (*schema.Card, error) {
 		Command:    "generate",
 		Seed:       cfg.Seed,
 		Config:     cfgJSON,
-		SplitLevel: splitLevels(plan),
+		SplitLevel: splitLevels(reports),
 		NonImages:  tree.NonImages,
 		Skipped:    tree.Skipped,
 		Renamed:    tree.Renamed,
 		Warnings:   warnings,
 	}
 	card.Fingerprint = fingerprint(card, tree)
-	card.Sources = sourceInfo(tree, jobs)
+	card.Sources = sourceInfo(tree, pl.SourceSplit)
 
-	splitCounts, splits := plannedSplits(jobs)
+	splitCounts := map[string]int{}
+	for _, sp := range pl.Splits() {
+		splitCounts[sp] = pl.Count(sp)
+	}
 	out, err := writer.Open(ctx, cfg.Out, writer.Options{
 		Metadata:    hub.Files,
 		Classes:     classes,
-		Splits:      splits,
+		Splits:      pl.Splits(),
 		Formats:     cfg.Formats,
 		Shards:      cfg.Shards,
 		ShardSize:   cfg.ShardSize,
@@ -127,7 +133,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (*schema.Card, error) {
 	if err != nil {
 		return nil, checkUpToDate(ctx, cfg.Out, err)
 	}
-	if err := produce(ctx, cfg, tree, jobs, classes, out, opts.Progress); err != nil {
+	if err := produce(ctx, cfg, tree, pl, classes, out, opts.Progress); err != nil {
 		out.Abort()
 		return nil, err
 	}
@@ -152,11 +158,11 @@ func scanOptions(maxPixels int, skipBad, followSymlinks bool) dataset.ScanOption
 // was asked, or "" when every share is within a tenth of the asked one
 // (or one percentage point). The shares are of the planned items, before
 // --val-originals keeps one original per held-out source.
-func fractionWarning(plan *split.Result, val, test float64, groups string) string {
+func fractionWarning(reports []split.ClassReport, val, test float64, groups string) string {
 	asked := map[string]float64{schema.Train: 1 - val - test, schema.Val: val, schema.Test: test}
 	got := map[string]int{}
 	total := 0
-	for _, c := range plan.Classes {
+	for _, c := range reports {
 		for sp, n := range c.Counts {
 			got[sp] += n
 			total += n
@@ -181,7 +187,7 @@ func fractionWarning(plan *split.Result, val, test float64, groups string) strin
 		return ""
 	}
 	fewest := -1
-	for _, c := range plan.Classes {
+	for _, c := range reports {
 		if c.Level == schema.LevelSource && (fewest < 0 || c.Groups < fewest) {
 			fewest = c.Groups
 		}
@@ -193,41 +199,33 @@ func fractionWarning(plan *split.Result, val, test float64, groups string) strin
 	return fmt.Sprintf("split fractions moved (asked -> actual): %s: %s; add %s per class or change --val/--test to get closer", strings.Join(parts, ", "), why, groups)
 }
 
-// planJobs turns sources into items, plans the split and lays out the jobs in
-// the planned (shuffled) output order.
-func planJobs(tree *dataset.Tree, cfg Config) (*split.Result, []job, error) {
-	items := make([]split.Item, 0, len(tree.Sources)*cfg.PerSource)
-	type ref struct{ src, variant int }
-	refs := make([]ref, 0, cap(items))
-	for si, s := range tree.Sources {
-		for v := 1; v <= cfg.PerSource; v++ {
-			items = append(items, split.Item{Class: s.Class, Group: s.SHA256})
-			refs = append(refs, ref{si, v})
-		}
+// planRun plans the run's samples without listing them: classes are the
+// sorted class list, and a source's group is the rank of its sha256 among
+// all sources' (same bytes, same group), so groups take the canonical
+// order split.Plan gives them (by sha256) and a class split by source gets
+// the sources split.Plan would give it.
+func planRun(tree *dataset.Tree, cfg Config, classes []string) (*plan.Plan, error) {
+	classIndex := make(map[string]int, len(classes))
+	for i, c := range classes {
+		classIndex[c] = i
 	}
-	plan, err := split.Plan(items, split.Fractions{Val: cfg.Val, Test: cfg.Test}, cfg.Seed)
-	if err != nil {
-		return nil, nil, err
+	shas := make([]string, len(tree.Sources))
+	for i, s := range tree.Sources {
+		shas[i] = s.SHA256
 	}
-	level := map[string]string{}
-	for _, c := range plan.Classes {
-		level[c.Class] = c.Level
+	slices.Sort(shas)
+	shas = slices.Compact(shas)
+	sources := make([]plan.Source, len(tree.Sources))
+	for i, s := range tree.Sources {
+		g, _ := slices.BinarySearch(shas, s.SHA256)
+		sources[i] = plan.Source{Class: classIndex[s.Class], Group: g}
 	}
-	jobs := make([]job, 0, len(items))
-	for _, idx := range plan.Order {
-		r := refs[idx]
-		sp := plan.Assign[idx]
-		if cfg.ValOriginals && sp != schema.Train && level[tree.Sources[r.src].Class] == schema.LevelSource {
-			// Augment only what you train on: a held-out source appears
-			// once, as itself, where its first variant would have been.
-			if r.variant != 1 {
-				continue
-			}
-			r.variant = 0
-		}
-		jobs = append(jobs, job{seq: len(jobs), src: r.src, variant: r.variant, split: sp})
-	}
-	return plan, jobs, nil
+	// With ShardBytes the writer rolls shards by size; the units are then
+	// only the order's chunks, not shards.
+	return plan.New(classes, sources, plan.Config{
+		Val: cfg.Val, Test: cfg.Test, Seed: cfg.Seed, PerSource: cfg.PerSource,
+		ValOriginals: cfg.ValOriginals, Shards: cfg.Shards, ShardSize: cfg.ShardSize,
+	})
 }
 
 // maxListedNames bounds the files one warning line names.
@@ -274,9 +272,9 @@ func decodeWarnings(tree *dataset.Tree) []string {
 	return out
 }
 
-func planWarnings(plan *split.Result, cfg Config) []string {
+func planWarnings(reports []split.ClassReport, cfg Config) []string {
 	var shared, bySource []string
-	for _, c := range plan.Classes {
+	for _, c := range reports {
 		if c.Level == schema.LevelVariant {
 			shared = append(shared, c.Class)
 		} else {
@@ -290,7 +288,7 @@ func planWarnings(plan *split.Result, cfg Config) []string {
 	}
 	if len(shared) > 0 {
 		out = append(out, fmt.Sprintf("%d of %d classes have fewer sources than splits, so their variants were split at variant level and train and val share sources (near-duplicates: val accuracy will be optimistic): %s; add more source images per class to split by source",
-			len(shared), len(plan.Classes), strings.Join(shared, ", ")))
+			len(shared), len(reports), strings.Join(shared, ", ")))
 		if cfg.ValOriginals {
 			out = append(out, "--val-originals applies only to classes split by source; it changed nothing for: "+strings.Join(shared, ", "))
 		}
@@ -329,55 +327,31 @@ func fingerprint(card *schema.Card, tree *dataset.Tree) string {
 }
 
 // splitLevels records, per class, whether its sources were kept whole.
-func splitLevels(plan *split.Result) map[string]string {
-	levels := make(map[string]string, len(plan.Classes))
-	for _, c := range plan.Classes {
+func splitLevels(reports []split.ClassReport) map[string]string {
+	levels := make(map[string]string, len(reports))
+	for _, c := range reports {
 		levels[c.Class] = c.Level
 	}
 	return levels
 }
 
-// plannedSplits counts the jobs per split and lists the splits that get
-// any, in schema order: what the writer is opened for.
-func plannedSplits(jobs []job) (map[string]int, []string) {
-	counts := map[string]int{}
-	for _, j := range jobs {
-		counts[j.split]++
-	}
-	var splits []string
-	for _, s := range schema.Splits() {
-		if counts[s] > 0 {
-			splits = append(splits, s)
-		}
-	}
-	return counts, splits
-}
-
-func sourceInfo(tree *dataset.Tree, jobs []job) []schema.Source {
-	where := make([]map[string]bool, len(tree.Sources))
-	for _, j := range jobs {
-		if where[j.src] == nil {
-			where[j.src] = map[string]bool{}
-		}
-		where[j.src][j.split] = true
-	}
+// sourceInfo lists the sources for the card, each with the split that
+// holds all its samples (splitOf(i), "" when they straddle).
+func sourceInfo(tree *dataset.Tree, splitOf func(i int) string) []schema.Source {
 	out := make([]schema.Source, len(tree.Sources))
 	for i, s := range tree.Sources {
 		out[i] = schema.Source{Path: dataset.EscapePath(s.Path), Class: s.Class, SHA256: s.SHA256,
-			Width: s.Width, Height: s.Height, Orientation: s.Orientation}
-		if len(where[i]) == 1 {
-			for sp := range where[i] {
-				out[i].Split = sp
-			}
-		}
+			Width: s.Width, Height: s.Height, Orientation: s.Orientation, Split: splitOf(i)}
 	}
 	return out
 }
 
-// produce runs the workers and commits their samples in job order. A window
-// of in-flight jobs bounds memory to about window x one encoded image,
-// whatever the number of variants.
-func produce(ctx context.Context, cfg Config, tree *dataset.Tree, jobs []job, classes []string, out *writer.Out, progress func(int, int)) error {
+// produce runs the workers and commits their samples in the plan's order:
+// its units in order (split-major), each unit's positions in order. A
+// window of in-flight jobs bounds memory to about window x one encoded
+// image, and the plan makes each job from its position, so nothing grows
+// with the number of variants.
+func produce(ctx context.Context, cfg Config, tree *dataset.Tree, pl *plan.Plan, classes []string, out *writer.Out, progress func(int, int)) error {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	// Cancel first so the feeder and workers see it, then wait for them: no
@@ -419,20 +393,26 @@ func produce(ctx context.Context, cfg Config, tree *dataset.Tree, jobs []job, cl
 	}
 	go func() {
 		defer close(work)
-		for _, j := range jobs {
-			select {
-			case <-free:
-			case <-ctx.Done():
-				return
-			}
-			select {
-			case work <- j:
-			case <-ctx.Done():
-				return
+		seq := 0
+		for _, u := range pl.Units() {
+			for pos := u.Start; pos < u.End; pos++ {
+				s := pl.At(u.Split, pos)
+				select {
+				case <-free:
+				case <-ctx.Done():
+					return
+				}
+				select {
+				case work <- job{seq: seq, src: s.Source, variant: s.Variant, split: u.Split}:
+				case <-ctx.Done():
+					return
+				}
+				seq++
 			}
 		}
 	}()
-	for i := range jobs {
+	total := pl.Total()
+	for i := range total {
 		var r result
 		select {
 		case r = <-slots[i%window]:
@@ -447,7 +427,7 @@ func produce(ctx context.Context, cfg Config, tree *dataset.Tree, jobs []job, cl
 		}
 		free <- struct{}{}
 		if progress != nil {
-			progress(i+1, len(jobs))
+			progress(i+1, total)
 		}
 	}
 	return nil

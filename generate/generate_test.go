@@ -136,6 +136,40 @@ func TestTenImageScenario(t *testing.T) {
 	if len(first) < 5 {
 		t.Errorf("first 20 manifest lines hold %d classes: not shuffled", len(first))
 	}
+	// Split-major: every train record, then every val record; within each
+	// split the classes are mixed (cells is class-ordered on disk).
+	for i := 1; i < len(recs); i++ {
+		if recs[i-1].Split == schema.Val && recs[i].Split == schema.Train {
+			t.Fatalf("record %d is train after a val record: the order is not split-major", i)
+		}
+	}
+	for _, sp := range []string{schema.Train, schema.Val} {
+		var in []schema.Record
+		for _, r := range recs {
+			if r.Split == sp {
+				in = append(in, r)
+			}
+		}
+		head := map[string]bool{}
+		for _, r := range in[:len(in)/2] {
+			head[r.Class] = true
+		}
+		run, longest := 0, 0
+		for i, r := range in {
+			if i > 0 && r.Class == in[i-1].Class {
+				run++
+			} else {
+				run = 1
+			}
+			longest = max(longest, run)
+		}
+		// 160 train / 40 val in 10 classes: a shuffle shows 9 or 10 classes in
+		// the first half; a class-ordered list would show 5 and run 16 (train)
+		// or 4 (val) long.
+		if len(head) < 7 || longest > 6 {
+			t.Errorf("%s: first half holds %d classes, longest run of one class %d: not mixed", sp, len(head), longest)
+		}
+	}
 	for _, r := range recs {
 		if _, err := os.Stat(filepath.Join(cfg.Out, filepath.FromSlash(r.Path))); err != nil {
 			t.Errorf("manifest path %s: %v", r.Path, err)
@@ -782,5 +816,28 @@ func TestMetadataSealedAndVerified(t *testing.T) {
 	}
 	if rep.OK() || !strings.Contains(strings.Join(rep.Problems, "\n"), schema.CroissantFile) {
 		t.Errorf("verify missed an edited %s: %v", schema.CroissantFile, rep.Problems)
+	}
+}
+
+// TestPerSourceCap: the plan no longer grows with variants, so per_source
+// goes to 10^8 (it stopped at 10^6 while every sample was listed).
+func TestPerSourceCap(t *testing.T) {
+	for _, tc := range []struct {
+		src string
+		ok  bool
+	}{
+		{"per_source: 100000000\n", true},
+		{"per_source: 2000000\n", true},
+		{"per_source: 100000001\n", false},
+		{"per_source: 0\n", false},
+	} {
+		c := Defaults()
+		err := c.ApplyFile("c.yaml", []byte(tc.src))
+		if (err == nil) != tc.ok {
+			t.Errorf("%q: err = %v, want ok=%v", tc.src, err, tc.ok)
+		}
+		if tc.ok && fmt.Sprint(c.PerSource)+"\n" != strings.TrimPrefix(tc.src, "per_source: ") {
+			t.Errorf("%q: PerSource = %d", tc.src, c.PerSource)
+		}
 	}
 }

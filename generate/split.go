@@ -102,12 +102,12 @@ func Split(ctx context.Context, cfg SplitConfig, opts Options) (*schema.Card, er
 	if err != nil {
 		return nil, fmt.Errorf("record config: %w", err)
 	}
-	pw := planWarnings(plan, Config{})
+	pw := planWarnings(plan.Classes, Config{})
 	unit := "files" // each file is its own group
 	if re != nil {
 		unit = "groups"
 	}
-	if w := fractionWarning(plan, cfg.Val, cfg.Test, unit); w != "" {
+	if w := fractionWarning(plan.Classes, cfg.Val, cfg.Test, unit); w != "" {
 		pw = append(pw, w)
 	}
 	for _, w := range pw {
@@ -116,7 +116,7 @@ func Split(ctx context.Context, cfg SplitConfig, opts Options) (*schema.Card, er
 	classes := classList(tree)
 	card := &schema.Card{
 		Tool: "augsplit", Version: Version, Command: "split", Seed: cfg.Seed, Config: cfgJSON,
-		SplitLevel: splitLevels(plan), NonImages: tree.NonImages, Skipped: tree.Skipped, Renamed: tree.Renamed,
+		SplitLevel: splitLevels(plan.Classes), NonImages: tree.NonImages, Skipped: tree.Skipped, Renamed: tree.Renamed,
 		Warnings: append(append([]string(nil), tree.Warnings...), pw...),
 	}
 	card.Fingerprint = fingerprint(card, tree)
@@ -124,11 +124,20 @@ func Split(ctx context.Context, cfg SplitConfig, opts Options) (*schema.Card, er
 	for seq, idx := range plan.Order {
 		jobs[seq] = job{seq: seq, src: idx, split: plan.Assign[idx]}
 	}
-	card.Sources = sourceInfo(tree, jobs)
+	card.Sources = sourceInfo(tree, func(i int) string { return plan.Assign[i] }) // one item per source
 	for i := range card.Sources {
 		card.Sources[i].Group = groups[i]
 	}
-	splitCounts, splits := plannedSplits(jobs)
+	splitCounts := map[string]int{}
+	for _, sp := range plan.Assign {
+		splitCounts[sp]++
+	}
+	var splits []string
+	for _, sp := range schema.Splits() {
+		if splitCounts[sp] > 0 {
+			splits = append(splits, sp)
+		}
+	}
 	out, err := writer.Open(ctx, cfg.Out, writer.Options{
 		Metadata: hub.Files,
 		Classes:  classes, Splits: splits, Formats: []string{schema.FormatFolder}, Force: cfg.Force,

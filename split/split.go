@@ -51,6 +51,8 @@
 package split
 
 import (
+	"cmp"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -213,20 +215,54 @@ func Plan(items []Item, f Fractions, seed uint64) (*Result, error) {
 	if err := f.validate(); err != nil {
 		return nil, err
 	}
-	byClass := make(map[string][]int)
+	// Items are bucketed by class with one lookup each and a counting
+	// sort into one index array (rather than a map of growing slices):
+	// within a class they stay in input order.
+	classID := make(map[string]int32)
+	ids := make([]int32, len(items))
+	var classes []string
 	for i, it := range items {
-		byClass[it.Class] = append(byClass[it.Class], i)
+		id, ok := classID[it.Class]
+		if !ok {
+			id = int32(len(classes))
+			classID[it.Class] = id
+			classes = append(classes, it.Class)
+		}
+		ids[i] = id
 	}
-	classes := make([]string, 0, len(byClass))
-	for c := range byClass {
-		classes = append(classes, c)
+	off := make([]int, len(classes)+1)
+	for _, id := range ids {
+		off[id+1]++
 	}
-	slices.Sort(classes)
+	for c := range classes {
+		off[c+1] += off[c]
+	}
+	fill := slices.Clone(off[:len(classes)])
+	flat := make([]int, len(items))
+	for i, id := range ids {
+		flat[fill[id]] = i
+		fill[id]++
+	}
+	byName := make([]int32, len(classes))
+	for i := range byName {
+		byName[i] = int32(i)
+	}
+	slices.SortFunc(byName, func(a, b int32) int { return strings.Compare(classes[a], classes[b]) })
+
+	// The first 8 bytes of each group name, big-endian and zero-padded,
+	// order names as strings do wherever they differ, so sorting compares
+	// integers and only ties compare whole names.
+	prefix := make([]uint64, len(items))
+	for i, it := range items {
+		var b [8]byte
+		copy(b[:], it.Group)
+		prefix[i] = binary.BigEndian.Uint64(b[:])
+	}
 
 	res := &Result{Assign: make([]string, len(items)), Classes: make([]ClassReport, 0, len(classes))}
 	var errs []error
-	for _, c := range classes {
-		rep, err := planClass(c, byClass[c], items, f, seed, res.Assign)
+	for _, c := range byName {
+		rep, err := planClass(classes[c], flat[off[c]:off[c+1]], items, prefix, f, seed, res.Assign)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -251,39 +287,45 @@ func Plan(items []Item, f Fractions, seed uint64) (*Result, error) {
 	return res, nil
 }
 
-type group struct {
-	name  string
-	items []int // input indices, ascending
-}
-
-func planClass(class string, idx []int, items []Item, f Fractions, seed uint64, assign []string) (ClassReport, error) {
+// planClass plans one class; idx (its items' input indices, ascending) is
+// reordered in place. prefix holds each item's group-name prefix (Plan).
+func planClass(class string, idx []int, items []Item, prefix []uint64, f Fractions, seed uint64, assign []string) (ClassReport, error) {
 	n := len(idx)
-	// idx is ascending (built in input order); sorting group names makes the
-	// canonical order independent of map iteration.
-	byGroup := make(map[string][]int)
-	for _, i := range idx {
-		g := items[i].Group
-		byGroup[g] = append(byGroup[g], i)
+	// Sorting the items by group name, then input index, puts each group's
+	// items together in the canonical order (groups by name, items
+	// ascending) without a map; a stable input order sorts in linear time.
+	byGroup := func(a, b int) int {
+		if pa, pb := prefix[a], prefix[b]; pa != pb {
+			return cmp.Compare(pa, pb)
+		}
+		if c := strings.Compare(items[a].Group, items[b].Group); c != 0 {
+			return c
+		}
+		return a - b
 	}
-	groups := make([]group, 0, len(byGroup))
-	for name, its := range byGroup {
-		groups = append(groups, group{name, its})
+	if !slices.IsSortedFunc(idx, byGroup) {
+		slices.SortFunc(idx, byGroup)
 	}
-	slices.SortFunc(groups, func(a, b group) int { return strings.Compare(a.name, b.name) })
-
-	sizes := make([]int, len(groups))
-	for i, g := range groups {
-		sizes[i] = len(g.items)
+	// Sorted, idx is the class's items in canonical order; groups are its
+	// runs of one name.
+	var sizes []int
+	for j := 0; j < n; j++ {
+		if j == 0 || prefix[idx[j]] != prefix[idx[j-1]] || items[idx[j]].Group != items[idx[j-1]].Group {
+			sizes = append(sizes, 0)
+		}
+		sizes[len(sizes)-1]++
 	}
 	rep, dest, err := PlanGroups(class, sizes, f, seed)
 	if err != nil {
 		return ClassReport{}, err
 	}
 	if dest != nil {
-		for gi, g := range groups {
-			for _, i := range g.items {
-				assign[i] = splitNames[dest[gi]]
+		j := 0
+		for g, size := range sizes {
+			for _, i := range idx[j : j+size] {
+				assign[i] = splitNames[dest[g]]
 			}
+			j += size
 		}
 		return rep, nil
 	}
@@ -292,15 +334,11 @@ func planClass(class string, idx []int, items []Item, f Fractions, seed uint64, 
 	// the groups with (it did not draw from it) shuffles the items.
 	want := targets(n, f)
 	r := newStream(seed, "assign", class)
-	flat := make([]int, 0, n)
-	for _, g := range groups {
-		flat = append(flat, g.items...)
-	}
-	shuffle(r, len(flat), func(i, j int) { flat[i], flat[j] = flat[j], flat[i] })
+	shuffle(r, n, func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
 	k := 0
 	for _, s := range []int{iVal, iTest, iTrain} {
 		for range want[s] {
-			assign[flat[k]] = splitNames[s]
+			assign[idx[k]] = splitNames[s]
 			k++
 		}
 	}

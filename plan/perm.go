@@ -11,11 +11,13 @@ import (
 // so it must come with a new tag (and a new generate.Version).
 const keyTag = "augsplit/plan/v1\x00"
 
-// rounds is the number of Feistel rounds: each half is updated twice, the
-// four rounds Luby-Rackoff need for a pseudorandom permutation from
-// pseudorandom round functions. The order needs to look shuffled, not to
-// resist an attacker, and every round costs every lookup.
-const rounds = 4
+// rounds is the number of Feistel rounds: each half is updated three
+// times. Four rounds are what Luby-Rackoff need from pseudorandom round
+// functions, but with four (and a SplitMix64 round function) adjacent
+// indices of small domains (n = 10 to 1000) stayed adjacent 1.1 to 1.3
+// times as often as in a uniform shuffle; with six, within 1.1
+// (TestPermAdjacency). Each round costs every lookup one multiplication.
+const rounds = 6
 
 // perm is a keyed pseudorandom permutation of [0, n) that is never stored:
 // an alternating (unbalanced) Feistel network on the domain [0, M*N), made
@@ -32,9 +34,9 @@ const rounds = 4
 // of h*M (Lemire's multiply-shift into [0, M)). Each round is a bijection,
 // inverted by subtracting or XOR-ing the same value in reverse order.
 //
-// F(key, v) is the SplitMix64 finalizer (Stafford's mix 13) of key XOR v.
-// The keys are the first words (little-endian) of SHA-512(keyTag, domain,
-// 0, seed as 8 little-endian bytes, name).
+// F(key, v) is mix(key XOR v). The keys are the first words
+// (little-endian) of SHA-512(keyTag, domain, 0, seed as 8 little-endian
+// bytes, name).
 //
 // The zero perm (n <= 1) is the identity.
 type perm struct {
@@ -66,12 +68,13 @@ func newPerm(n uint64, seed uint64, domain, name string) perm {
 	return p
 }
 
-// mix is the SplitMix64 finalizer: every output bit depends on every input
-// bit, at the cost of two multiplications.
+// mix is the round function's mixer: the 128-bit product of z and an odd
+// constant (2^64 over the golden ratio), high word XOR low word, the
+// "mum" step of wyhash. One multiplication, and every output bit depends on
+// every input bit (through the high word).
 func mix(z uint64) uint64 {
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	return z ^ (z >> 31)
+	hi, lo := bits.Mul64(z, 0x9e3779b97f4a7c15)
+	return hi ^ lo
 }
 
 // apply returns the image of x in [0, n).

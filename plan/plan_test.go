@@ -85,9 +85,32 @@ func TestPermGolden(t *testing.T) {
 	for x := range uint64(10) {
 		got = append(got, p.apply(x))
 	}
-	want := []uint64{8, 9, 6, 7, 1, 0, 3, 2, 4, 5}
+	want := []uint64{5, 9, 8, 0, 3, 7, 1, 6, 2, 4}
 	if !slices.Equal(got, want) {
 		t.Errorf("perm(10) = %v, want %v", got, want)
+	}
+}
+
+// TestPermAdjacency: neighbours in the index space (a source's variants,
+// a class's share) must not stay neighbours in the order more often than a
+// uniform shuffle leaves them (2/n of adjacent pairs), averaged over 200
+// keys; a too-weak network keeps low-bit structure on small domains.
+func TestPermAdjacency(t *testing.T) {
+	for _, n := range []uint64{10, 20, 50, 100, 1000} {
+		adj := 0
+		for seed := range uint64(200) {
+			p := newPerm(n, seed, "order", "train")
+			for x := uint64(0); x+1 < n; x++ {
+				a, b := p.apply(x), p.apply(x+1)
+				if a+1 == b || b+1 == a {
+					adj++
+				}
+			}
+		}
+		got, uniform := float64(adj)/200/float64(n-1), 2/float64(n)
+		if got > 1.2*uniform {
+			t.Errorf("n=%d: %.4f of adjacent indices stay adjacent, a uniform shuffle %.4f", n, got, uniform)
+		}
 	}
 }
 

@@ -220,11 +220,9 @@ func planRun(tree *dataset.Tree, cfg Config, classes []string) (*plan.Plan, erro
 		g, _ := slices.BinarySearch(shas, s.SHA256)
 		sources[i] = plan.Source{Class: classIndex[s.Class], Group: g}
 	}
-	// With ShardBytes the writer rolls shards by size; the units are then
-	// only the order's chunks, not shards.
 	return plan.New(classes, sources, plan.Config{
 		Val: cfg.Val, Test: cfg.Test, Seed: cfg.Seed, PerSource: cfg.PerSource,
-		ValOriginals: cfg.ValOriginals, Shards: cfg.Shards, ShardSize: cfg.ShardSize,
+		ValOriginals: cfg.ValOriginals, Shards: cfg.Shards, ShardSize: cfg.ShardSize, ShardBytes: cfg.ShardBytes,
 	})
 }
 
@@ -394,7 +392,7 @@ func produce(ctx context.Context, cfg Config, tree *dataset.Tree, pl *plan.Plan,
 	go func() {
 		defer close(work)
 		seq := 0
-		for _, u := range pl.Units() {
+		for _, u := range orderUnits(pl) {
 			for pos := u.Start; pos < u.End; pos++ {
 				s := pl.At(u.Split, pos)
 				select {
@@ -431,6 +429,19 @@ func produce(ctx context.Context, cfg Config, tree *dataset.Tree, pl *plan.Plan,
 		}
 	}
 	return nil
+}
+
+// orderUnits returns the plan's units, or, for a run without fixed units
+// (ShardBytes), one per split: either way the split-major order.
+func orderUnits(pl *plan.Plan) []plan.Unit {
+	if u := pl.Units(); u != nil {
+		return u
+	}
+	var out []plan.Unit
+	for _, sp := range pl.Splits() {
+		out = append(out, plan.Unit{Index: len(out), Split: sp, Shards: 1, End: pl.Count(sp)})
+	}
+	return out
 }
 
 func makeSample(ctx context.Context, cfg Config, cache *sourceCache, enc *pngenc.Encoder, j job, classIndex map[string]int) (*writer.Sample, error) {

@@ -104,3 +104,31 @@ func pad5(i int) string {
 	}
 	return s
 }
+
+// TestShardBytesOrder: with --shard-bytes shards roll by size, so the plan
+// has no fixed units; generate still writes every sample, in the same
+// split-major order as a run sharded by count.
+func TestShardBytesOrder(t *testing.T) {
+	ids := func(shardBytes int64) ([]string, *schema.Card) {
+		cfg := small(t, cells, 2)
+		cfg.Formats = []string{schema.FormatWebDataset}
+		cfg.ShardBytes = shardBytes
+		card, err := Run(context.Background(), cfg, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, r := range readManifest(t, cfg.Out) {
+			out = append(out, r.Split+"/"+r.ID)
+		}
+		return out, card
+	}
+	want, _ := ids(0)
+	got, card := ids(4 << 10)
+	if !slices.Equal(got, want) {
+		t.Errorf("--shard-bytes run wrote %d samples in another order than the run sharded by count (%d)", len(got), len(want))
+	}
+	if card.Total != len(want) {
+		t.Errorf("card total %d, want %d", card.Total, len(want))
+	}
+}

@@ -68,6 +68,10 @@ type Config struct {
 	// Shards, ShardSize are the shard rule per split (schema.PlanShards;
 	// 0, 0 = the default rule). They only shape Units.
 	Shards, ShardSize int
+	// ShardBytes > 0 means the writer rolls shards at a byte limit, so
+	// shard boundaries depend on the samples' sizes: there are no fixed
+	// units and Units returns nil (the order and At are unchanged).
+	ShardBytes int64
 }
 
 // Sample is one planned sample: Source indexes the sources slice; Variant
@@ -141,8 +145,8 @@ func New(classes []string, sources []Source, cfg Config) (*Plan, error) {
 	switch {
 	case P < 1:
 		return nil, &ConfigError{fmt.Sprintf("per-source variants must be at least 1, not %d", P)}
-	case cfg.Shards < 0 || cfg.ShardSize < 0:
-		return nil, &ConfigError{fmt.Sprintf("shards (%d) and shard size (%d) must not be negative", cfg.Shards, cfg.ShardSize)}
+	case cfg.Shards < 0 || cfg.ShardSize < 0 || cfg.ShardBytes < 0:
+		return nil, &ConfigError{fmt.Sprintf("shards (%d), shard size (%d) and shard bytes (%d) must not be negative", cfg.Shards, cfg.ShardSize, cfg.ShardBytes)}
 	case len(sources) > math.MaxInt32 || len(sources) > 0 && P > math.MaxInt64/4/len(sources):
 		// Positions must fit 62 bits for the Feistel domain.
 		return nil, &ConfigError{fmt.Sprintf("%d sources x %d variants is too many samples to plan", len(sources), P)}
@@ -461,7 +465,11 @@ func (ct *cut) splitOf(x int) int {
 // Units returns every split's shards, as schema.PlanShards(Count(split),
 // Shards, ShardSize) lays them out, in schema order, then shard order.
 // They are computed on each call (one per shard), not kept in the plan.
+// With Config.ShardBytes there are none: Units returns nil.
 func (p *Plan) Units() []Unit {
+	if p.cfg.ShardBytes > 0 {
+		return nil
+	}
 	var out []Unit
 	for _, sp := range p.spaces {
 		sizes := schema.PlanShards(sp.count, p.cfg.Shards, p.cfg.ShardSize)

@@ -304,6 +304,7 @@ func TestBadConfig(t *testing.T) {
 		"class out":       {[]Source{{1, 0}}, Config{PerSource: 1}},
 		"negative class":  {[]Source{{-1, 0}}, Config{PerSource: 1}},
 		"negative shards": {[]Source{{0, 0}, {0, 1}}, Config{PerSource: 1, Shards: -1}},
+		"negative bytes":  {[]Source{{0, 0}, {0, 1}}, Config{PerSource: 1, ShardBytes: -1}},
 		"too many":        {[]Source{{0, 0}, {0, 1}}, Config{PerSource: 1 << 62}},
 	} {
 		_, err := New(classes, tc.sources, tc.cfg)
@@ -462,6 +463,13 @@ func TestUnits(t *testing.T) {
 		if i != len(units) {
 			t.Errorf("%+v: %d units, want %d", cfg, len(units), i)
 		}
+	}
+	p, err := New(w.classes, w.sources, Config{Val: 0.2, PerSource: 300, ShardBytes: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u := p.Units(); u != nil {
+		t.Errorf("ShardBytes: Units() = %d units, want none (shards roll by size)", len(u))
 	}
 }
 

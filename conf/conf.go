@@ -13,9 +13,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -395,4 +397,31 @@ func FormatNum[T Ordered](v T) string {
 		return strconv.FormatFloat(x, 'g', -1, 64)
 	}
 	return fmt.Sprint(v)
+}
+
+// Date accepts a calendar date written YYYY-MM-DD (ISO 8601, the form
+// schema.org's datePublished takes), or "" for not given. The date must
+// exist: 2026-02-30 is refused.
+func Date(v string) error {
+	if v == "" {
+		return nil
+	}
+	if _, err := time.Parse(time.DateOnly, v); err != nil || len(v) != len(time.DateOnly) {
+		return Invalid([]string{"YYYY-MM-DD, e.g. 2026-03-01"}, "%q is not a date", v)
+	}
+	return nil
+}
+
+// HTTPURL accepts an absolute http:// or https:// URL with a host, or ""
+// for not given: a page a reader of the metadata can open, not a path on
+// the machine that wrote it.
+func HTTPURL(v string) error {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || strings.ContainsAny(v, " \t\n") {
+		return Invalid([]string{"an absolute http:// or https:// URL, e.g. https://example.org/data"}, "%q is not an absolute http(s) URL", v)
+	}
+	return nil
 }

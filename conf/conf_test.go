@@ -161,3 +161,46 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestDateAndURL(t *testing.T) {
+	for _, tc := range []struct {
+		rule Rule[string]
+		v    string
+		ok   bool
+	}{
+		{Date, "", true},
+		{Date, "2026-03-01", true},
+		{Date, "2024-02-29", true},
+		{Date, "2026-02-30", false},
+		{Date, "2026-3-1", false},
+		{Date, "01.03.2026", false},
+		{Date, "2026-03-01T10:00:00Z", false},
+		{HTTPURL, "", true},
+		{HTTPURL, "https://example.org/data", true},
+		{HTTPURL, "http://example.org", true},
+		{HTTPURL, "example.org/data", false},
+		{HTTPURL, "/data/out", false},
+		{HTTPURL, "ftp://example.org/data", false},
+		{HTTPURL, "https://", false},
+		{HTTPURL, "https://user:pw@example.org/", false},
+		{HTTPURL, "https://example.org/a b", false},
+	} {
+		err := tc.rule(tc.v)
+		if (err == nil) != tc.ok {
+			t.Errorf("%q: err %v, want ok %v", tc.v, err, tc.ok)
+		}
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) || len(e.Valid) == 0 || !strings.Contains(e.Msg, tc.v) {
+				t.Errorf("%q: error %#v does not name the value and the valid form", tc.v, err)
+			}
+		}
+	}
+	// Through a file: the config error format with line and key.
+	var d string
+	n, _ := Parse([]byte("date: 2026-13-01\n"))
+	err := InFile("c.yaml", Mapping(n, "", []Field{Value("date", &d, Date)}))
+	if want := `c.yaml:1: date: "2026-13-01" is not a date (valid: YYYY-MM-DD, e.g. 2026-03-01)`; err == nil || err.Error() != want {
+		t.Errorf("got %v, want %s", err, want)
+	}
+}

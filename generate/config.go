@@ -75,10 +75,15 @@ type Config struct {
 	// Name, License and Description go into croissant.json and README.md
 	// (package hub, which documents their defaults); omitted when empty
 	// so the cards of runs without them keep their bytes.
-	Name        string            `json:"name,omitempty" yaml:"name,omitempty"`
-	License     string            `json:"license,omitempty" yaml:"license,omitempty"`
-	Description string            `json:"description,omitempty" yaml:"description,omitempty"`
-	Pipeline    *augment.Pipeline `json:"-" yaml:"pipeline"`
+	Name        string `json:"name,omitempty" yaml:"name,omitempty"`
+	License     string `json:"license,omitempty" yaml:"license,omitempty"`
+	Description string `json:"description,omitempty" yaml:"description,omitempty"`
+	// URL, Creator and Date (YYYY-MM-DD) are croissant.json's url, creator
+	// and datePublished; no defaults (hub.Meta says why), omitted when empty.
+	URL      string            `json:"url,omitempty" yaml:"url,omitempty"`
+	Creator  string            `json:"creator,omitempty" yaml:"creator,omitempty"`
+	Date     string            `json:"date,omitempty" yaml:"date,omitempty"`
+	Pipeline *augment.Pipeline `json:"-" yaml:"pipeline"`
 
 	// Train holds the `train:` section of a config file untouched, for the
 	// trainer; generate does not interpret it.
@@ -180,6 +185,9 @@ func (c *Config) fields() []conf.Field {
 		conf.Value("name", &c.Name),
 		conf.Value("license", &c.License),
 		conf.Value("description", &c.Description),
+		conf.Value("url", &c.URL, conf.HTTPURL),
+		conf.Value("creator", &c.Creator),
+		conf.Value("date", &c.Date, conf.Date),
 		{Key: "pipeline", Decode: c.decodePipeline},
 		{Key: "train", Decode: func(v *yaml.Node) error { c.Train = v; return nil }},
 	}

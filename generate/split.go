@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 
+	"github.com/augsplit/augsplit/conf"
 	"github.com/augsplit/augsplit/dataset"
 	"github.com/augsplit/augsplit/hub"
 	"github.com/augsplit/augsplit/internal/safefile"
@@ -40,6 +41,18 @@ type SplitConfig struct {
 	Name        string `json:"name,omitempty"`
 	License     string `json:"license,omitempty"`
 	Description string `json:"description,omitempty"`
+	URL         string `json:"url,omitempty"`
+	Creator     string `json:"creator,omitempty"`
+	Date        string `json:"date,omitempty"`
+}
+
+// Validate checks the settings split shares with generate's config keys
+// (url, date), each mistake a *conf.Error naming its key, joined.
+func (c SplitConfig) Validate() error {
+	return conf.Check([]conf.Field{
+		conf.Value("url", &c.URL, conf.HTTPURL),
+		conf.Value("date", &c.Date, conf.Date),
+	})
 }
 
 // Split copies (or hard-links) every source image into OUT/<split>/<class>/,

@@ -4,9 +4,10 @@
 // generated and how).
 //
 // Both are pure functions of the card, so the same command gives the same
-// bytes: no clock, no host, no output path. The name, license and
-// description come from the card's config (--name, --license,
-// --description); what they default to is in Meta.
+// bytes: no clock, no host, no output path. The name, license,
+// description, url, creator and publication date come from the card's
+// config (--name, --license, --description, --url, --creator, --date);
+// what they default to is in Meta.
 package hub
 
 import (
@@ -35,13 +36,35 @@ type Meta struct {
 	Name        string // default "augsplit-" + the first 12 digits of the fingerprint
 	License     string // default DefaultLicense
 	Description string // default a sentence from the card's counts
+	// URL, Creator and Date (YYYY-MM-DD) have no default: augsplit cannot
+	// know where or by whom the dataset will be published, and a clock
+	// date would give the same command other bytes every day. Empty, they
+	// are left out of croissant.json (whose spec requires them: see
+	// Missing) and README.md.
+	URL     string
+	Creator string
+	Date    string
 }
 
-// metaOf reads --name, --license and --description from the card's config
-// and fills in the defaults.
+// Missing lists the Croissant 1.0 required properties (url, creator,
+// datePublished) that croissant.json lacks when m is what the user gave,
+// so a command can say so before the validators do.
+func (m Meta) Missing() []string {
+	var out []string
+	for _, p := range []struct{ v, name string }{{m.URL, "url"}, {m.Creator, "creator"}, {m.Date, "datePublished"}} {
+		if p.v == "" {
+			out = append(out, p.name)
+		}
+	}
+	return out
+}
+
+// metaOf reads --name, --license, --description, --url, --creator and
+// --date from the card's config and fills in the defaults.
 func metaOf(card *schema.Card, cfg map[string]any) Meta {
 	str := func(k string) string { s, _ := cfg[k].(string); return s }
-	m := Meta{Name: str("name"), License: str("license"), Description: str("description")}
+	m := Meta{Name: str("name"), License: str("license"), Description: str("description"),
+		URL: str("url"), Creator: str("creator"), Date: str("date")}
 	if m.Name == "" {
 		fp := card.Fingerprint
 		if len(fp) > 12 {
@@ -242,6 +265,17 @@ func Readme(card *schema.Card) ([]byte, error) {
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	p("---\n%s---\n\n# %s\n\n%s\n\n", fm, m.Name, m.Description)
 	p("License: %s.\n\n", m.License)
+	// The Hugging Face card template's places for these are in the body
+	// ("Curated by", "Homepage"); its front matter has none.
+	if m.Creator != "" {
+		p("Curated by: %s.\n\n", m.Creator)
+	}
+	if m.URL != "" {
+		p("Homepage: <%s>\n\n", m.URL)
+	}
+	if m.Date != "" {
+		p("Published: %s.\n\n", m.Date)
+	}
 
 	p("## What was generated\n\n")
 	p("`augsplit %s` (version %s) wrote %d images in %d classes from %d source images", card.Command, card.Version, card.Total, len(card.Classes), len(card.Sources))
@@ -356,9 +390,11 @@ func croissantContext() map[string]any {
 	return ctx
 }
 
-// Croissant renders croissant.json. Left out, because a deterministic
-// tool cannot know them: url (where the dataset will be published),
-// creator and datePublished (a clock would break same-command-same-bytes).
+// Croissant renders croissant.json. url, creator and datePublished come
+// from --url, --creator and --date and are left out when not given: a
+// deterministic tool cannot know where or by whom the dataset will be
+// published, and a clock would break same-command-same-bytes. The creator
+// is recorded as a sc:Person with that name.
 func Croissant(card *schema.Card) ([]byte, error) {
 	cfg, err := config(card)
 	if err != nil {
@@ -450,6 +486,15 @@ func Croissant(card *schema.Card) ([]byte, error) {
 				"data": labels,
 			},
 		},
+	}
+	if m.URL != "" {
+		doc["url"] = m.URL
+	}
+	if m.Creator != "" {
+		doc["creator"] = map[string]any{"@type": "sc:Person", "name": m.Creator}
+	}
+	if m.Date != "" {
+		doc["datePublished"] = m.Date
 	}
 	out, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {

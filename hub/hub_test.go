@@ -43,9 +43,20 @@ func testCard() *schema.Card {
 // FileSet, RecordSet and Field). The spec's required table also lists url,
 // creator and datePublished: augsplit cannot know where the dataset will be
 // published or by whom, and a date would break same-command-same-bytes, so
-// they are left out, on purpose (tested below).
+// they are present and typed when --url, --creator and --date are given and
+// left out otherwise (both tested).
 func TestCroissantRequiredFields(t *testing.T) {
-	card := testCard()
+	t.Run("without url creator date", func(t *testing.T) { testCroissant(t, testCard(), false) })
+	t.Run("with url creator date", func(t *testing.T) {
+		card := testCard()
+		card.Config = json.RawMessage(`{"in":"cells","per_source":5,"seed":7,"license":"cc-by-4.0","url":"https://example.org/cells","creator":"Ada Lovelace","date":"2026-03-01","pipeline":[{"name":"hflip","p":0.5}]}`)
+		testCroissant(t, card, true)
+	})
+}
+
+var isoDate = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+
+func testCroissant(t *testing.T, card *schema.Card, given bool) {
 	b, err := hub.Croissant(card)
 	if err != nil {
 		t.Fatal(err)
@@ -98,9 +109,28 @@ func TestCroissantRequiredFields(t *testing.T) {
 		t.Errorf("license = %v, want the config's cc-by-4.0", doc["license"])
 	}
 	text(doc, "version", "dataset")
-	for _, k := range []string{"url", "creator", "datePublished"} {
-		if _, ok := doc[k]; ok {
-			t.Errorf("%q present: augsplit cannot know it deterministically", k)
+	if !given {
+		for _, k := range []string{"url", "creator", "datePublished"} {
+			if _, ok := doc[k]; ok {
+				t.Errorf("%q present: augsplit cannot know it deterministically", k)
+			}
+		}
+	} else {
+		// url: sc:URL (text, absolute); creator: sc:Person or
+		// sc:Organization (an object with a name); datePublished: sc:Date
+		// (ISO 8601 text).
+		if u := text(doc, "url", "dataset"); u != "https://example.org/cells" {
+			t.Errorf("url = %q", u)
+		}
+		cr := obj(doc["creator"], "creator")
+		if cr["@type"] != "sc:Person" && cr["@type"] != "sc:Organization" {
+			t.Errorf("creator @type = %v, want sc:Person or sc:Organization", cr["@type"])
+		}
+		if text(cr, "name", "creator") != "Ada Lovelace" {
+			t.Errorf("creator name = %v", cr["name"])
+		}
+		if d := text(doc, "datePublished", "dataset"); !isoDate.MatchString(d) || d != "2026-03-01" {
+			t.Errorf("datePublished = %q, want 2026-03-01", d)
 		}
 	}
 
@@ -254,6 +284,40 @@ func TestReadmeHuggingFaceCard(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("body lacks %q:\n%s", want, body)
 		}
+	}
+	for _, absent := range []string{"Curated by", "Homepage", "Published"} {
+		if strings.Contains(body, absent) {
+			t.Errorf("body says %q though no --creator, --url or --date was given", absent)
+		}
+	}
+
+	// Given: the Hugging Face card template's places, in the body (its
+	// front matter has none for them).
+	card.Config = json.RawMessage(`{"license":"cc-by-4.0","name":"Cells","url":"https://example.org/cells","creator":"Ada Lovelace","date":"2026-03-01"}`)
+	b, err = hub.Readme(card)
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta, body = frontMatter(t, b)
+	if meta["pretty_name"] != "Cells" {
+		t.Errorf("pretty_name = %v, want Cells", meta["pretty_name"])
+	}
+	for _, want := range []string{"Curated by: Ada Lovelace.", "Homepage: <https://example.org/cells>", "Published: 2026-03-01."} {
+		if !strings.Contains(body, want) {
+			t.Errorf("body lacks %q:\n%s", want, body)
+		}
+	}
+}
+
+func TestMissing(t *testing.T) {
+	if got := (hub.Meta{}).Missing(); !slices.Equal(got, []string{"url", "creator", "datePublished"}) {
+		t.Errorf("Missing() of nothing = %q", got)
+	}
+	if got := (hub.Meta{URL: "https://x.org", Creator: "A"}).Missing(); !slices.Equal(got, []string{"datePublished"}) {
+		t.Errorf("Missing() without date = %q", got)
+	}
+	if got := (hub.Meta{URL: "https://x.org", Creator: "A", Date: "2026-01-01"}).Missing(); got != nil {
+		t.Errorf("Missing() of all = %q", got)
 	}
 }
 

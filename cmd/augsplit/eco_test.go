@@ -249,3 +249,80 @@ func TestFitFlag(t *testing.T) {
 		t.Errorf("print-config lacks the fit:\n%s", out)
 	}
 }
+
+// TestPublishFlags: --url, --creator and --date (and their config keys)
+// reach croissant.json and README.md; bad values are usage errors in the
+// config error format; without them a note names what Croissant lacks.
+func TestPublishFlags(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	base := []string{"generate", "--in", cellsDir, "--out", out, "--per-source", "2", "--size", "16"}
+	_, stderr, code := runCLI(base...)
+	if code != 0 {
+		t.Fatalf("generate: exit %d: %s", code, stderr)
+	}
+	if want := "note: croissant.json has no url, creator, datePublished, which Croissant 1.0 requires and its validators report; to publish it, add --url URL --creator NAME --date YYYY-MM-DD"; !strings.Contains(stderr, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, stderr)
+	}
+
+	file := filepath.Join(dir, "c.yaml")
+	if err := os.WriteFile(file, []byte("creator: Ada Lovelace\ndate: 2026-03-01\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code = runCLI(append(base, "--force", "--config", file, "--url", "https://example.org/cells")...)
+	if code != 0 {
+		t.Fatalf("generate with --url and config: exit %d: %s", code, stderr)
+	}
+	if strings.Contains(stderr, "note: croissant.json") {
+		t.Errorf("note though url, creator and date were given:\n%s", stderr)
+	}
+	var doc struct {
+		URL     string `json:"url"`
+		Creator struct {
+			Type string `json:"@type"`
+			Name string `json:"name"`
+		} `json:"creator"`
+		Date string `json:"datePublished"`
+	}
+	b, err := os.ReadFile(filepath.Join(out, "croissant.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &doc); err != nil || doc.URL != "https://example.org/cells" || doc.Creator.Name != "Ada Lovelace" || doc.Creator.Type != "sc:Person" || doc.Date != "2026-03-01" {
+		t.Errorf("croissant.json: %v %+v", err, doc)
+	}
+	readme, _ := os.ReadFile(filepath.Join(out, "README.md"))
+	for _, want := range []string{"Curated by: Ada Lovelace.", "Homepage: <https://example.org/cells>", "Published: 2026-03-01."} {
+		if !bytes.Contains(readme, []byte(want)) {
+			t.Errorf("README.md lacks %q", want)
+		}
+	}
+	if _, _, code := runTrainCLI("verify", out); code != 0 {
+		t.Errorf("verify after --url/--creator/--date: exit %d", code)
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"generate", "--in", cellsDir, "--out", out, "--date", "2026-02-30"}, `date: "2026-02-30" is not a date (valid: YYYY-MM-DD, e.g. 2026-03-01)`},
+		{[]string{"generate", "--in", cellsDir, "--out", out, "--url", "example.org/cells"}, `url: "example.org/cells" is not an absolute http(s) URL (valid: an absolute http:// or https:// URL`},
+		{[]string{"split", "--in", cellsDir, "--out", out, "--url", "ftp://example.org"}, `split: url: "ftp://example.org" is not an absolute http(s) URL`},
+		{[]string{"split", "--in", cellsDir, "--out", out, "--date", "1.3.2026"}, `split: date: "1.3.2026" is not a date`},
+	} {
+		_, _, code := runCLI(tc.args...)
+		err := run(t.Context(), tc.args, new(strings.Builder), new(strings.Builder))
+		if code != 2 || err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: exit %d, err %v; want exit 2 and %q", tc.args, code, err, tc.want)
+		}
+	}
+	if err := os.WriteFile(file, []byte("url: /data/cells\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"generate", "--config", file, "--print-config"}
+	_, _, code = runCLI(args...)
+	err = run(t.Context(), args, new(strings.Builder), new(strings.Builder))
+	if want := file + `:1: url: "/data/cells" is not an absolute http(s) URL`; code != 2 || err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("config url: exit %d, err %v; want %q", code, err, want)
+	}
+}

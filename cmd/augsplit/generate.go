@@ -12,6 +12,7 @@ import (
 	"github.com/augsplit/augsplit/conf"
 	"github.com/augsplit/augsplit/dataset"
 	"github.com/augsplit/augsplit/generate"
+	"github.com/augsplit/augsplit/hub"
 	"github.com/augsplit/augsplit/preview"
 	"github.com/augsplit/augsplit/schema"
 )
@@ -85,6 +86,9 @@ whole sources moved from --val/--test, are said on stderr and in the card.
 	f.StringVar(&cfg.Name, "name", "", "dataset name in croissant.json and README.md (default augsplit-<fingerprint prefix>)")
 	f.StringVar(&cfg.License, "license", "", "dataset license in croissant.json and README.md, e.g. cc-by-4.0 (default unknown: augsplit cannot know the sources' license)")
 	f.StringVar(&cfg.Description, "description", "", "dataset description in croissant.json and README.md (default a sentence with the counts)")
+	f.StringVar(&cfg.URL, "url", "", "where the dataset is published, an absolute http(s) URL: croissant.json's url, README.md's Homepage (default none)")
+	f.StringVar(&cfg.Creator, "creator", "", "who made the dataset: croissant.json's creator (a sc:Person), README.md's Curated by (default none)")
+	f.StringVar(&cfg.Date, "date", "", "publication date `YYYY-MM-DD`: croissant.json's datePublished (default none: no clock, same command, same bytes)")
 	f.BoolVar(&o.preview, "preview", false, "write preview.png and splits.png at the end")
 	f.BoolVar(&o.json, "json", false, "print the run's summary as one JSON object on stdout (fields above)")
 	completeWords(cmd, "color", "keep", "gray", "rgb")
@@ -134,6 +138,7 @@ func runGenerate(ctx context.Context, cfg *generate.Config, o generateOptions, s
 	if !o.quiet {
 		printSummary(stderr, card, asked)
 		fmt.Fprintf(stderr, "wrote %d samples to %s (manifest.jsonl, dataset.json); check with: augsplit verify %s\n", card.Total, cfg.Out, cfg.Out)
+		croissantNote(stderr, hub.Meta{URL: cfg.URL, Creator: cfg.Creator, Date: cfg.Date})
 	}
 	if o.preview {
 		if err := preview.Write(ctx, cfg.Out, defaultPreviewPerClass); err != nil {

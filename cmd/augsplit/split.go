@@ -10,6 +10,7 @@ import (
 
 	"github.com/augsplit/augsplit/dataset"
 	"github.com/augsplit/augsplit/generate"
+	"github.com/augsplit/augsplit/hub"
 )
 
 func newSplitCmd() *cobra.Command {
@@ -50,6 +51,9 @@ the card.
 	f.StringVar(&cfg.Name, "name", "", "dataset name in croissant.json and README.md (default augsplit-<fingerprint prefix>)")
 	f.StringVar(&cfg.License, "license", "", "dataset license in croissant.json and README.md, e.g. cc-by-4.0 (default unknown: augsplit cannot know the sources' license)")
 	f.StringVar(&cfg.Description, "description", "", "dataset description in croissant.json and README.md (default a sentence with the counts)")
+	f.StringVar(&cfg.URL, "url", "", "where the dataset is published, an absolute http(s) URL: croissant.json's url, README.md's Homepage (default none)")
+	f.StringVar(&cfg.Creator, "creator", "", "who made the dataset: croissant.json's creator (a sc:Person), README.md's Curated by (default none)")
+	f.StringVar(&cfg.Date, "date", "", "publication date `YYYY-MM-DD`: croissant.json's datePublished (default none: no clock, same command, same bytes)")
 	f.BoolVar(&quiet, "quiet", false, "no progress and no summary")
 	f.BoolVar(&asJSON, "json", false, "print the run's summary as one JSON object on stdout (fields above)")
 	return cmd
@@ -61,6 +65,9 @@ func runSplit(ctx context.Context, cfg generate.SplitConfig, quiet, asJSON bool,
 	}
 	if cfg.Val < 0 || cfg.Test < 0 || cfg.Val+cfg.Test >= 1 {
 		return usagef("split: --val %v and --test %v must be fractions with a sum below 1", cfg.Val, cfg.Test)
+	}
+	if err := cfg.Validate(); err != nil {
+		return usagef("split: %v", err)
 	}
 	if cfg.GroupRegex != "" {
 		re, err := regexp.Compile(cfg.GroupRegex)
@@ -90,6 +97,7 @@ func runSplit(ctx context.Context, cfg generate.SplitConfig, quiet, asJSON bool,
 	}
 	if !quiet {
 		printSummary(stderr, card, asked)
+		croissantNote(stderr, hub.Meta{URL: cfg.URL, Creator: cfg.Creator, Date: cfg.Date})
 	}
 	if asJSON {
 		return writeJSON(stdout, summarize(card, cfg.Out, false, asked))

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/augsplit/augsplit/hub"
 	"github.com/augsplit/augsplit/schema"
 )
 
@@ -147,4 +148,23 @@ func printSummary(w io.Writer, card *schema.Card, asked map[string]float64) {
 			classes, plural(classes, "class", "classes"), files, plural(files, "file", "files"))
 	}
 	fmt.Fprintln(w)
+}
+
+// croissantNote says which of the properties Croissant 1.0 requires
+// croissant.json lacks, and the flags that add them. They have no defaults
+// (where and by whom the dataset is published is the user's to say, and a
+// clock date would give the same command other bytes), so without this a
+// user finds out from a validator.
+func croissantNote(w io.Writer, m hub.Meta) {
+	missing := m.Missing()
+	if len(missing) == 0 {
+		return
+	}
+	flags := map[string]string{"url": "--url URL", "creator": "--creator NAME", "datePublished": "--date YYYY-MM-DD"}
+	var give []string
+	for _, p := range missing {
+		give = append(give, flags[p])
+	}
+	fmt.Fprintf(w, "note: croissant.json has no %s, which Croissant 1.0 requires and its validators report; to publish it, add %s\n",
+		strings.Join(missing, ", "), strings.Join(give, " "))
 }

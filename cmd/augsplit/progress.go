@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 )
 
@@ -15,20 +15,28 @@ import (
 // redirected stderr stays readable. A rate (and the time left) is shown
 // only once rateAfter has passed: over the first milliseconds a handful
 // of samples reads as hundreds of thousands per second.
+//
+// The bar is drawn here rather than by a library: the one used before
+// (schollz/progressbar) imports net/http for a feature augsplit never
+// used, which put net/http, crypto/tls and crypto/x509 (67 packages, about
+// a quarter of a cold build's compile time) into every build.
 type progress struct {
 	w     io.Writer
 	label string
 	quiet bool
 	bar   bool
 	now   func() time.Time
-	// throttle is the bar's least time between redraws (progressbar
-	// measures it on the real clock).
+	// throttle is the bar's least time between redraws.
 	throttle time.Duration
+	// width is the terminal's width in columns.
+	width int
 
-	pb        *progressbar.ProgressBar
 	start     time.Time
 	last      time.Time // last plain line
-	described time.Time // last time the bar's description was set
+	drawn     time.Time // last time the bar was drawn
+	described time.Time // last time the bar's rate text was set
+	desc      string    // label and, once it means something, the rate
+	shown     int       // columns of the bar on screen, for clearing it
 	done      int
 	total     int
 }
@@ -43,7 +51,13 @@ const (
 )
 
 func newProgress(w io.Writer, quiet bool, label string) *progress {
-	return newProgressFor(w, quiet, label, canDrawBar(w, os.Getenv("TERM")), time.Now)
+	p := newProgressFor(w, quiet, label, canDrawBar(w, os.Getenv("TERM")), time.Now)
+	if f, ok := w.(*os.File); ok && p.bar {
+		if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 0 {
+			p.width = cols
+		}
+	}
+	return p
 }
 
 // canDrawBar reports whether w is a terminal that can draw a bar.
@@ -60,7 +74,8 @@ func drawsBar(tty bool, termName string) bool {
 
 func newProgressFor(w io.Writer, quiet bool, label string, bar bool, now func() time.Time) *progress {
 	t := now()
-	return &progress{w: w, label: label, quiet: quiet, bar: bar, now: now, throttle: 100 * time.Millisecond, start: t, last: t}
+	return &progress{w: w, label: label, quiet: quiet, bar: bar, now: now, throttle: 100 * time.Millisecond,
+		width: 80, desc: label, start: t, last: t}
 }
 
 // rate is "1234 img/s, 5s left" once rateAfter has passed, else "".
@@ -85,23 +100,16 @@ func (p *progress) update(done, total int) {
 	p.done, p.total = done, total
 	t := p.now()
 	if p.bar {
-		if p.pb == nil {
-			p.pb = progressbar.NewOptions(total,
-				progressbar.OptionSetWriter(p.w),
-				progressbar.OptionSetDescription(p.label),
-				progressbar.OptionShowCount(),
-				progressbar.OptionSetPredictTime(false), // ours waits for rateAfter
-				progressbar.OptionThrottle(p.throttle),
-				progressbar.OptionClearOnFinish(),
-			)
-		}
 		if t.Sub(p.described) >= describeEvery {
 			p.described = t
 			if r := p.rate(t); r != "" {
-				p.pb.Describe(p.label + " (" + r + ")")
+				p.desc = p.label + " (" + r + ")"
 			}
 		}
-		_ = p.pb.Set(done)
+		if t.Sub(p.drawn) >= p.throttle || done == total {
+			p.drawn = t
+			p.draw()
+		}
 		return
 	}
 	if t.Sub(p.last) >= plainEvery {
@@ -118,8 +126,10 @@ func (p *progress) finish() {
 	if p.quiet || p.total == 0 {
 		return
 	}
-	if p.pb != nil {
-		_ = p.pb.Finish()
+	if p.shown > 0 {
+		// Clear the bar: the summary line replaces it.
+		fmt.Fprintf(p.w, "\r%s\r", strings.Repeat(" ", p.shown))
+		p.shown = 0
 	}
 	el := p.now().Sub(p.start)
 	line := fmt.Sprintf("%s: %d/%d samples in %s", p.label, p.done, p.total, el.Round(100*time.Millisecond))
@@ -127,4 +137,30 @@ func (p *progress) finish() {
 		line += fmt.Sprintf(" (%.0f img/s)", float64(p.done)/el.Seconds())
 	}
 	fmt.Fprintln(p.w, line)
+}
+
+// draw redraws the bar in place: "label (rate)  42% |####      | (420/1000)",
+// cut to the terminal's width so it never wraps onto a second line.
+func (p *progress) draw() {
+	frac := 0.0
+	if p.total > 0 {
+		frac = min(float64(p.done)/float64(p.total), 1)
+	}
+	head := fmt.Sprintf("%s %3.0f%% |", p.desc, 100*frac)
+	tail := fmt.Sprintf("| (%d/%d)", p.done, p.total)
+	cells := min(40, p.width-1-len(head)-len(tail))
+	line := head + tail
+	if cells >= 10 {
+		full := int(frac * float64(cells))
+		line = head + strings.Repeat("█", full) + strings.Repeat(" ", cells-full) + tail
+	}
+	if n := len([]rune(line)); n > p.width-1 {
+		line = string([]rune(line)[:max(p.width-1, 0)])
+	}
+	pad := ""
+	if n := len([]rune(line)); n < p.shown {
+		pad = strings.Repeat(" ", p.shown-n) // a shorter line must not leave the end of the last one
+	}
+	fmt.Fprintf(p.w, "\r%s%s", line, pad)
+	p.shown = max(len([]rune(line)), p.shown)
 }

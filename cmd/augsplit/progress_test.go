@@ -97,3 +97,46 @@ func TestProgressBarWaitsForItsRate(t *testing.T) {
 		t.Errorf("bar after 2 s: %q", out.String())
 	}
 }
+
+// TestProgressBarDraws: one line redrawn in place (\r), at most once per
+// throttle, never wider than the terminal, cleared before the summary.
+func TestProgressBarDraws(t *testing.T) {
+	clock := &fakeClock{t: time.Unix(1000, 0)}
+	var out bytes.Buffer
+	p := newProgressFor(&out, false, "generate", true, clock.now)
+	p.width = 60
+	clock.advance(200 * time.Millisecond)
+	p.update(250, 1000)
+	if want := "\rgenerate  25% |" + strings.Repeat("█", 8) + strings.Repeat(" ", 24) + "| (250/1000)"; out.String() != want {
+		t.Errorf("first draw %q, want %q", out.String(), want)
+	}
+	clock.advance(10 * time.Millisecond)
+	p.update(260, 1000) // within the throttle: not drawn
+	if n := strings.Count(out.String(), "\r"); n != 1 {
+		t.Errorf("%d draws within the throttle, want 1", n)
+	}
+	clock.advance(2 * time.Second)
+	p.update(1000, 1000)
+	for _, line := range strings.Split(out.String(), "\r")[1:] {
+		if n := len([]rune(line)); n > p.width-1 {
+			t.Errorf("a line of %d columns on a %d-column terminal: %q", n, p.width, line)
+		}
+	}
+	if !strings.Contains(out.String(), "generate (452 img/s) 100% |"+strings.Repeat("█", 19)+"| (1000/1000)") {
+		t.Errorf("last draw: %q", out.String())
+	}
+	out.Reset()
+	p.finish()
+	if want := "\r" + strings.Repeat(" ", 59) + "\rgenerate: 1000/1000 samples in 2.2s (452 img/s)\n"; out.String() != want {
+		t.Errorf("finish %q, want %q", out.String(), want)
+	}
+
+	// A narrow terminal: the bar gives way, the line is cut.
+	out.Reset()
+	q := newProgressFor(&out, false, "generate", true, clock.now)
+	q.width = 20
+	q.update(1, 1000)
+	if got := strings.TrimPrefix(out.String(), "\r"); len([]rune(got)) != 19 {
+		t.Errorf("narrow terminal: %q", got)
+	}
+}

@@ -36,7 +36,11 @@ func newPredictCmd() *cobra.Command {
 		Use:   "predict --model M [--top K] [--json] FILE...",
 		Short: "classify image files with a trained model",
 		Long: `Prints a prediction for every readable FILE and names each unreadable one on
-stderr; exits 1 at the end if any could not be read. Flags may follow the files.`,
+stderr; exits 1 at the end if any could not be read. Flags may follow the files.
+
+--json prints JSON lines: one object per file, {"file": ..., "top": [{"class": ...,
+"prob": ...}, ...]}, written as each file is classified, so a script can read
+the predictions of thousands of files as they come (jq reads them as they are).`,
 		Example: `  augsplit predict --model run/model.bin cell1.png cell2.png
   augsplit predict --model run/model.bin photos/*.jpg --top 1 --json`,
 		RunE: func(cmd *cobra.Command, files []string) error {
@@ -55,7 +59,7 @@ stderr; exits 1 at the end if any could not be read. Flags may follow the files.
 	f := cmd.Flags()
 	f.StringVar(&o.model, "model", "", "model file (RUN/model.bin) (required)")
 	f.IntVar(&o.top, "top", 3, "classes to print per file")
-	f.BoolVar(&o.json, "json", false, "one JSON object per line")
+	f.BoolVar(&o.json, "json", false, "JSON lines: one object per file, as each is classified")
 	f.IntVar(&o.maxPixels, "max-pixels", dataset.DefaultMaxPixels, "refuse images with more pixels than this")
 	return cmd
 }

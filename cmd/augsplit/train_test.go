@@ -59,14 +59,24 @@ func TestTrainEvalPredictCLI(t *testing.T) {
 	if code != 0 || len(lines) != 2 || strings.Count(lines[0], "\t") != 2 {
 		t.Errorf("predict: exit %d, output %q, stderr %s", code, out, errOut)
 	}
-	// --json after the files is a flag, not a file.
+	// --json after the files is a flag, not a file. JSON lines: one
+	// complete object per line, one line per file (a stream, as the help
+	// and README say), not one object or array for the run.
 	out, errOut, code = runTrainCLI(append(append([]string{"predict", "--model", model}, files...), "--json")...)
-	dec := json.NewDecoder(strings.NewReader(out))
-	for i := range files {
+	jsonLines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(jsonLines) != len(files) || !strings.HasSuffix(out, "\n") {
+		t.Errorf("predict --json: %d lines for %d files:\n%s", len(jsonLines), len(files), out)
+	}
+	for i := range min(len(files), len(jsonLines)) {
 		var p prediction
-		if err := dec.Decode(&p); err != nil || p.File != files[i] || len(p.Top) != 3 {
+		if err := json.Unmarshal([]byte(jsonLines[i]), &p); err != nil || p.File != files[i] || len(p.Top) != 3 {
 			t.Errorf("predict FILE... --json line %d: %+v, %v (exit %d, stderr %s)", i, p, err, code, errOut)
 		}
+	}
+	help, _, _ := runCLI("predict", "-h")
+	readme, _ := os.ReadFile("../../README.md")
+	if !strings.Contains(help, "JSON lines") || !strings.Contains(string(readme), "`predict --json` prints JSON lines") {
+		t.Errorf("predict -h or README.md does not say --json prints JSON lines")
 	}
 
 	// Bad files are reported one by one and do not stop the good ones.

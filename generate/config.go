@@ -57,7 +57,7 @@ type Config struct {
 	Val            float64  `json:"val" yaml:"val"`
 	Test           float64  `json:"test" yaml:"test"`
 	Seed           uint64   `json:"seed" yaml:"seed"`
-	Workers        int      `json:"-" yaml:"workers,omitempty"`
+	Workers        int      `json:"-" yaml:"workers"` // 0: one per CPU (Normalize resolves it)
 	Size           Size     `json:"size" yaml:"size"`
 	Fit            string   `json:"fit,omitempty" yaml:"fit,omitempty"` // with Size: squash (default), pad or crop; "" without Size, so cards of runs without --size are unchanged
 	Color          string   `json:"color" yaml:"color"`
@@ -91,13 +91,15 @@ type Config struct {
 }
 
 // Defaults returns the configuration of the user's scenario: 300 variants per
-// source, 80/20, seed 1, the default pipeline, one worker per CPU.
+// source, 80/20, seed 1, the default pipeline, one worker per CPU (Workers
+// 0, resolved by Normalize, so that the defaults and --print-config read
+// the same on every machine).
 func Defaults() Config {
 	return Config{
 		PerSource: 300,
 		Val:       0.2,
 		Seed:      1,
-		Workers:   runtime.NumCPU(),
+		Workers:   0,
 		Color:     "keep",
 		// 8: what torchvision, Keras and WebDataset's decoders read right;
 		// they clip a 16-bit PNG at 255.
@@ -332,8 +334,10 @@ func formatRank(f string) int {
 	return len(formatNames)
 }
 
-// YAML renders the effective configuration as a config file that
-// ApplyFile reads back to the same settings (for --print-config).
+// YAML renders the configuration as a config file that ApplyFile reads
+// back to the same settings (for --print-config). Workers 0 is printed as
+// "workers: 0  # 0: one per CPU": call YAML before Normalize resolves it, or
+// set it back, for output that is the same on every machine.
 func (c *Config) YAML() ([]byte, error) {
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
@@ -342,7 +346,16 @@ func (c *Config) YAML() ([]byte, error) {
 		*Config `yaml:",inline"`
 		Train   *yaml.Node `yaml:"train,omitempty"`
 	}{c, c.Train}
-	if err := enc.Encode(doc); err != nil {
+	var root yaml.Node
+	if err := root.Encode(doc); err != nil {
+		return nil, fmt.Errorf("render config: %w", err)
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if k, v := root.Content[i], root.Content[i+1]; k.Value == "workers" && v.Value == "0" {
+			v.LineComment = "0: one per CPU"
+		}
+	}
+	if err := enc.Encode(&root); err != nil {
 		return nil, fmt.Errorf("render config: %w", err)
 	}
 	if err := enc.Close(); err != nil {

@@ -192,3 +192,25 @@ func TestUsageErrorsOnStderr(t *testing.T) {
 		t.Errorf("generate -h: %v, stdout %q", err, out)
 	}
 }
+
+// TestPrintConfigSameOnEveryMachine: --print-config prints the workers
+// asked for (0: one per CPU), not this machine's CPU count, and the
+// printed file reads back.
+func TestPrintConfigSameOnEveryMachine(t *testing.T) {
+	out, errOut, code := runCLI("generate", "--print-config")
+	if code != 0 || !strings.Contains(out, "\nworkers: 0 # 0: one per CPU\n") {
+		t.Errorf("exit %d, stderr %q; default workers not printed as 0:\n%s", code, errOut, out)
+	}
+	file := filepath.Join(t.TempDir(), "printed.yaml")
+	if err := os.WriteFile(file, []byte(out), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	again, errOut, code := runCLI("generate", "--config", file, "--print-config")
+	if code != 0 || again != out {
+		t.Errorf("printed config read back: exit %d, stderr %q:\n%s\nwant\n%s", code, errOut, again, out)
+	}
+	out, _, _ = runCLI("generate", "--print-config", "--workers", "3")
+	if !strings.Contains(out, "\nworkers: 3\n") {
+		t.Errorf("--workers 3 not printed:\n%s", out)
+	}
+}

@@ -103,12 +103,17 @@ func runGenerate(ctx context.Context, cfg *generate.Config, o generateOptions, s
 	if m := generate.MaxWorkers(); cfg.Workers > m {
 		fmt.Fprintf(stderr, "warning: --workers %d is more than %d (4 per CPU, at most 256): using %d\n", cfg.Workers, m, m)
 	}
+	// --print-config shows the workers asked for (0: one per CPU), not
+	// this machine's CPU count: the same command prints the same config.
+	workers := max(cfg.Workers, 0)
 	cfg.Normalize()
 	if err := cfg.Validate(); err != nil {
 		return usagef("%v", err)
 	}
 	if o.printConfig {
-		y, err := cfg.YAML()
+		printed := *cfg
+		printed.Workers = workers
+		y, err := printed.YAML()
 		if err != nil {
 			return err
 		}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // MaxNameLen bounds a sanitised name in bytes: long enough to stay
@@ -19,9 +21,11 @@ import (
 const MaxNameLen = 64
 
 // SanitizeName maps a class folder name or file stem to a name that is safe
-// as a path element on every file system and as a WebDataset key: Unicode
-// letters and digits (and combining marks that follow one, so a decomposed
-// "ü" as macOS stores it survives), '-' and '_' are kept; every other run
+// as a path element on every file system and as a WebDataset key: the name
+// is first put in Unicode normal form C, so a decomposed "u\u0308ber" as
+// macOS stores it and the precomposed "über" a Linux copy holds give the
+// same name; Unicode letters and digits (and combining marks that follow
+// one, those without a precomposed form), '-' and '_' are kept; every other run
 // (dots, separators, spaces, punctuation, control characters, invalid
 // UTF-8) becomes one '_'; leading and trailing '_' are trimmed; a name
 // longer than MaxNameLen bytes is cut on a rune boundary and given a short
@@ -40,6 +44,9 @@ func sanitizeASCII(s string) string {
 }
 
 func sanitize(s string, unicodeOK bool) string {
+	if unicodeOK {
+		s = norm.NFC.String(s)
+	}
 	var b strings.Builder
 	under := false // last byte written is '_': collapse runs
 	word := false  // last rune kept is a letter, digit or mark: a mark may follow

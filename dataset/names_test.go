@@ -53,11 +53,12 @@ func TestSanitizeName(t *testing.T) {
 		{"核", "核"},
 		{"日本", "日本"},
 		{"клетки-٣", "клетки-٣"},
-		{"u\u0308ber", "u\u0308ber"}, // decomposed ü, as macOS stores names
-		{"\u0308x", "x"},             // a mark with nothing to attach to
-		{"a\u200fb\u3000c", "a_b_c"}, // bidi control, ideographic space
-		{"a\uff0eb\u2024c", "a_b_c"}, // full-width and one-dot-leader dots
-		{"a\xffb", "a_b"},            // invalid UTF-8
+		{"u\u0308ber", "\u00fcber"},      // decomposed ü, as macOS stores names: NFC, as Linux stores them
+		{"\u0915\u093c", "\u0915\u093c"}, // ka + nukta: NFC keeps it decomposed (a composition exclusion)
+		{"\u0308x", "x"},                 // a mark with nothing to attach to
+		{"a\u200fb\u3000c", "a_b_c"},     // bidi control, ideographic space
+		{"a\uff0eb\u2024c", "a_b_c"},     // full-width and one-dot-leader dots
+		{"a\xffb", "a_b"},                // invalid UTF-8
 		{"img.final.png", "img_final_png"},
 		{"..", ""},
 		{".", ""},

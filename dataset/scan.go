@@ -12,7 +12,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/augsplit/augsplit/internal/safefile"
 	"github.com/augsplit/augsplit/schema"
@@ -321,9 +324,41 @@ type classFound struct {
 	srcs []Source
 }
 
+// NormalFormError is two class folders whose names differ only in their
+// Unicode normal form ("über" precomposed, NFC, and decomposed, NFD, as
+// macOS writes it): one class to the user, two folders to the file system.
+// Merging them behind the user's back could hide a real mistake, and
+// keeping both would make two classes of one, so Scan refuses.
+type NormalFormError struct {
+	Root string
+	A, B string // the folder names, as found
+}
+
+func (e *NormalFormError) Error() string {
+	return fmt.Sprintf("%s: class folders %s and %s have the same name in different Unicode forms (precomposed and decomposed, as macOS writes names; one was probably copied from another machine): move the images of one into the other and remove it",
+		e.Root, strconv.Quote(e.A), strconv.Quote(e.B))
+}
+
+// sameNormalForm refuses two class folders that are one name in NFC.
+func sameNormalForm(root string, classDirs []string) error {
+	seen := map[string]string{}
+	for _, d := range classDirs {
+		k := norm.NFC.String(d)
+		if prev, ok := seen[k]; ok {
+			a, b := min(prev, d), max(prev, d)
+			return &NormalFormError{Root: root, A: a, B: b}
+		}
+		seen[k] = d
+	}
+	return nil
+}
+
 // scanClasses scans every class folder and returns them sorted by class
 // name. Unreadable images are gathered into one BadFilesError.
 func (s *scanner) scanClasses(classDirs []string) ([]classFound, error) {
+	if err := sameNormalForm(s.root, classDirs); err != nil {
+		return nil, err
+	}
 	names := uniqueNames(classDirs, func(s string) string { return s }, s.sanitize)
 	var all []classFound
 	for _, d := range classDirs {

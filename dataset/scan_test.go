@@ -7,10 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/augsplit/augsplit/internal/filetest"
+	"github.com/augsplit/augsplit/schema"
 )
 
 func TestScan(t *testing.T) {
@@ -528,5 +531,34 @@ func TestScanKeepsSafeClassName(t *testing.T) {
 	}
 	if names["a_b"] != "a_b" || !strings.HasPrefix(names["a b"], "a_b_") {
 		t.Errorf("class names %v, want a_b kept and \"a b\" hashed", names)
+	}
+}
+
+// TestScanUnicodeNormalForms: a class folder in decomposed form (NFD, as
+// macOS writes names) gets the precomposed (NFC) name a Linux copy would
+// have, recorded as a rename; two folders that are one name in two forms
+// are refused with both named, not made two classes.
+func TestScanUnicodeNormalForms(t *testing.T) {
+	png1, png2, png3 := filetest.PNG(t, grey(4, 4, 1)), filetest.PNG(t, grey(4, 4, 2)), filetest.PNG(t, grey(4, 4, 3))
+	nfd, nfc := "u\u0308ber", "\u00fcber"
+	root := filetest.Tree(t, map[string][]byte{nfd + "/a.png": png1, "other/b.png": png2})
+	tree, err := Scan(context.Background(), root, ScanOptions{UnicodeNames: true})
+	if err != nil {
+		t.Fatalf("Scan: %v", err)
+	}
+	if c := tree.Classes[1]; c.Name != nfc || c.Dir != nfd {
+		t.Errorf("class %+v, want name %q from folder %q", c, nfc, nfd)
+	}
+	if !slices.Contains(tree.Renamed, schema.Renamed{From: nfd, To: nfc}) {
+		t.Errorf("renamed %v lacks %q -> %q", tree.Renamed, nfd, nfc)
+	}
+
+	root = filetest.Tree(t, map[string][]byte{nfd + "/a.png": png1, nfc + "/b.png": png2, "other/c.png": png3})
+	for _, opts := range []ScanOptions{{UnicodeNames: true}, {}} {
+		_, err = Scan(context.Background(), root, opts)
+		var nf *NormalFormError
+		if !errors.As(err, &nf) || !strings.Contains(err.Error(), strconv.Quote(nfd)) || !strings.Contains(err.Error(), strconv.Quote(nfc)) {
+			t.Errorf("unicode names %v: err %v, want a NormalFormError naming %q and %q", opts.UnicodeNames, err, nfd, nfc)
+		}
 	}
 }

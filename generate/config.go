@@ -396,3 +396,21 @@ func (c *Config) effectiveJSON() (json.RawMessage, error) {
 	}
 	return b, nil
 }
+
+// identityWarning is the warning for a pipeline none of whose steps can
+// apply (no steps, as `pipeline: []` gives, or every p 0) with more than
+// one variant per source: every variant is then the same image as its
+// source, so the dataset is copies, which a config typo should not give
+// without a word. "" otherwise.
+func (c Config) identityWarning() string {
+	if c.Pipeline == nil || c.PerSource < 2 {
+		return ""
+	}
+	for _, st := range c.Pipeline.Steps {
+		if st.P > 0 {
+			return ""
+		}
+	}
+	return fmt.Sprintf("the pipeline has no step that can apply (none, or every p is 0): each of the %d variants per source is identical to its source (after --size, --color and --bit-depth), so the dataset holds %d copies of every image; add transforms to the pipeline, or give --per-source 1 (or use augsplit split) for one copy",
+		c.PerSource, c.PerSource)
+}

@@ -280,6 +280,9 @@ func planWarnings(reports []split.ClassReport, cfg Config) []string {
 		}
 	}
 	var out []string
+	if w := cfg.identityWarning(); w != "" {
+		out = append(out, w)
+	}
 	if cfg.ValOriginals && len(bySource) > 0 {
 		out = append(out, fmt.Sprintf("--val-originals: val and test hold one un-augmented original per held-out source (not %d variants each) for: %s",
 			cfg.PerSource, strings.Join(bySource, ", ")))

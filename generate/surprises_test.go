@@ -218,3 +218,46 @@ func loadPNG(path string) (image.Image, error) {
 	}
 	return dataset.Normalize(img), nil
 }
+
+// TestIdentityPipelineWarns: `pipeline: []` (or every p 0) makes every
+// variant a copy of its source: said on the log and in the card, and not
+// for one variant per source or a pipeline that can apply.
+func TestIdentityPipelineWarns(t *testing.T) {
+	in := writeWide(t, "a", "b")
+	const want = "each of the 3 variants per source is identical to its source"
+	for _, tc := range []struct {
+		name      string
+		pipeline  string
+		perSource int
+		warn      bool
+	}{
+		{"empty", "pipeline: []\n", 3, true},
+		{"every p 0", "pipeline:\n  - {name: hflip, p: 0}\n  - {name: vflip, p: 0}\n", 3, true},
+		{"one variant", "pipeline: []\n", 1, false},
+		{"default", "", 3, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := small(t, in, 2)
+			if err := cfg.ApplyFile("c.yaml", []byte(tc.pipeline)); err != nil {
+				t.Fatal(err)
+			}
+			cfg.PerSource = tc.perSource
+			if tc.perSource == 1 {
+				cfg.Val = 0 // one source per class, one sample: train only
+			}
+			var log bytes.Buffer
+			card, err := Run(context.Background(), cfg, Options{Log: &log})
+			if err != nil {
+				t.Fatal(err)
+			}
+			inLog := strings.Contains(log.String(), "identical to its source")
+			inCard := strings.Contains(strings.Join(card.Warnings, "\n"), "identical to its source")
+			if inLog != tc.warn || inCard != tc.warn {
+				t.Errorf("warned on the log %v, in the card %v; want %v:\n%s", inLog, inCard, tc.warn, log.String())
+			}
+			if tc.warn && !strings.Contains(log.String(), want) {
+				t.Errorf("log lacks %q:\n%s", want, log.String())
+			}
+		})
+	}
+}

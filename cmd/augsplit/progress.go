@@ -19,7 +19,7 @@ import (
 // The bar is drawn here rather than by a library: the one used before
 // (schollz/progressbar) imports net/http for a feature augsplit never
 // used, which put net/http, crypto/tls and crypto/x509 (67 packages, about
-// a quarter of a cold build's compile time) into every build.
+// a fifth of a cold build's compile CPU time: 40 of 209 s) into every build.
 type progress struct {
 	w     io.Writer
 	label string

@@ -1,0 +1,133 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"gocloud.dev/blob"
+	"gocloud.dev/blob/memblob"
+)
+
+// schemes are the URL schemes Open understands: file:// is a local folder,
+// the others are buckets through gocloud.dev/blob.
+var schemes = []string{"file", "s3", "gs", "azblob", "mem"}
+
+// built says which bucket drivers this binary has. gs and azblob pull in
+// large SDKs and are built only with -tags gcs / -tags azure (see
+// driver_gcs.go, driver_azure.go).
+var built = map[string]bool{"s3": true, "mem": true}
+
+// buildTag is the tag that adds a scheme's driver.
+var buildTag = map[string]string{"gs": "gcs", "azblob": "azure"}
+
+// IsURL reports whether s names a store by a URL scheme Open handles
+// (s3://, gs://, azblob://, mem://, file://). Anything else is a local
+// path, so plain paths keep working unchanged, even one like "a:b".
+func IsURL(s string) bool {
+	i := strings.Index(s, "://")
+	if i <= 0 {
+		return false
+	}
+	scheme := strings.ToLower(s[:i])
+	for _, k := range schemes {
+		if scheme == k {
+			return true
+		}
+	}
+	return false
+}
+
+// DriverError is a URL whose scheme this binary was built without.
+type DriverError struct {
+	URL, Scheme, Tag string
+}
+
+func (e *DriverError) Error() string {
+	return fmt.Sprintf("%s: this augsplit was built without %s:// support: build with -tags %s (go build -tags %s ./cmd/augsplit)", e.URL, e.Scheme, e.Tag, e.Tag)
+}
+
+// Open opens the store at root: a plain path or file:// URL is a local
+// folder; s3://BUCKET/PREFIX, gs://..., azblob://... and mem://NAME/PREFIX
+// are a bucket (the query, e.g. ?region=...&endpoint=..., goes to the
+// driver) with keys under PREFIX. mem:// buckets live as long as the
+// process and are shared by name, for tests.
+func Open(ctx context.Context, root string) (Store, error) {
+	if !IsURL(root) {
+		if root == "" {
+			return nil, fmt.Errorf("store: empty path: name a folder or a URL such as s3://bucket/prefix")
+		}
+		return OpenLocal(root), nil
+	}
+	u, err := url.Parse(root)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a valid URL: %w", root, err)
+	}
+	scheme := strings.ToLower(u.Scheme)
+	if scheme == "file" {
+		if u.Host != "" && u.Host != "localhost" {
+			return nil, fmt.Errorf("%s: a file:// URL names a local folder: write file:///abs/path (three slashes)", root)
+		}
+		if u.Path == "" {
+			return nil, fmt.Errorf("%s: no folder: write file:///abs/path", root)
+		}
+		l := OpenLocal(filepath.FromSlash(u.Path))
+		l.root = root
+		return l, nil
+	}
+	if !built[scheme] {
+		return nil, &DriverError{URL: root, Scheme: scheme, Tag: buildTag[scheme]}
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("%s: no bucket: write %s://BUCKET/PREFIX", root, scheme)
+	}
+	prefix := strings.Trim(u.Path, "/")
+	if prefix != "" {
+		if err := CheckKey(prefix); err != nil {
+			return nil, fmt.Errorf("%s: prefix: %w", root, err)
+		}
+		prefix += "/"
+	}
+	base := scheme + "://" + u.Host + "/" + prefix
+	var b *blob.Bucket
+	if scheme == "mem" {
+		if len(u.Query()) > 0 {
+			return nil, fmt.Errorf("%s: mem:// takes no options", root)
+		}
+		b = memBucket(u.Host)
+	} else {
+		bu := *u
+		bu.Path, bu.RawPath, bu.Fragment = "", "", ""
+		if b, err = blob.OpenBucket(ctx, bu.String()); err != nil {
+			return nil, fmt.Errorf("open %s: %w (check the URL's options and %s)", base, err, credentialsHint(scheme))
+		}
+	}
+	if prefix != "" {
+		b = blob.PrefixedBucket(b, prefix)
+	}
+	return &bucket{b: b, root: root, base: base, scheme: scheme}, nil
+}
+
+var (
+	memMu      sync.Mutex
+	memBuckets = map[string]*blob.Bucket{}
+)
+
+// memBucket returns the process's mem:// bucket called name, so a store
+// opened twice (a test writing, then a command reading) sees one bucket.
+// A store's Close closes a prefixed view or this shared bucket; memblob's
+// Close only marks the handle closed, so the shared one is never handed
+// out itself.
+func memBucket(name string) *blob.Bucket {
+	memMu.Lock()
+	defer memMu.Unlock()
+	b, ok := memBuckets[name]
+	if !ok {
+		b = memblob.OpenBucket(nil)
+		memBuckets[name] = b
+	}
+	return blob.PrefixedBucket(b, "")
+}

@@ -42,7 +42,6 @@ func Start(addr, bucket string) (*Server, error) {
 		srv.Listener.Close()
 		srv.Listener = l
 	}
-	srv.Config.Handler = faker.Server()
 	srv.Start()
 	return &Server{srv: srv, backend: backend, bucket: bucket}, nil
 }
@@ -99,4 +98,3 @@ func (s *Server) Bucket() string { return s.bucket }
 
 // Close stops the server; its buckets are gone.
 func (s *Server) Close() { s.srv.Close() }
-

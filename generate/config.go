@@ -259,8 +259,8 @@ func (c *Config) Normalize() {
 // ./srcK and /home/me/srcK (from /home/me) are one run and no card holds
 // a machine's absolute path. "" stays "".
 func InputPath(in string) string {
-	if in == "" {
-		return ""
+	if in == "" || strings.Contains(in, "://") {
+		return in // a URL (s3://bucket/prefix) is recorded as given
 	}
 	in = filepath.Clean(in)
 	if filepath.IsAbs(in) {

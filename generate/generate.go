@@ -39,6 +39,11 @@ type Options struct {
 	Progress func(done, total int)
 	// FS is the writer's file-system seam (tests inject failures); nil = OS.
 	FS writer.FS
+	// InDir, if set, is the local folder the sources are read from, and
+	// cfg.In only names them in the card: a bucket URL whose objects were
+	// fetched to a temporary InDir. The card and fingerprint record the
+	// URL, so they do not depend on where the copy was made.
+	InDir string
 }
 
 // job is one sample to make: a source and a variant number (0 = original).
@@ -65,10 +70,14 @@ func Run(ctx context.Context, cfg Config, opts Options) (*schema.Card, error) {
 	if logw == nil {
 		logw = io.Discard
 	}
-	if err := dataset.CheckSeparate(cfg.In, cfg.Out); err != nil {
+	inDir := cfg.In
+	if opts.InDir != "" {
+		inDir = opts.InDir
+	}
+	if err := dataset.CheckSeparate(inDir, cfg.Out); err != nil {
 		return nil, err
 	}
-	tree, err := dataset.Scan(ctx, cfg.In, scanOptions(cfg.MaxPixels, cfg.SkipBad, cfg.FollowSymlinks))
+	tree, err := dataset.Scan(ctx, inDir, scanOptions(cfg.MaxPixels, cfg.SkipBad, cfg.FollowSymlinks))
 	if err != nil {
 		return nil, err
 	}

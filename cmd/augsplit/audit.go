@@ -14,7 +14,9 @@ func newAuditCmd() *cobra.Command {
 		Short: "check any dataset's splits: missing classes, leaks, duplicates, Keras validation_split",
 		Long: `PATH is a folder dataset (PATH/<split>/<class>/<image>, or PATH/<class>/<image>
 without splits), an augsplit output (PATH/manifest.jsonl), or a CSV file with a
-header path,label[,split][,group] (paths relative to the CSV's folder).
+header path,label[,split][,group] (paths relative to the CSV's folder). A folder
+may be a URL (s3://bucket/prefix, ...): its objects are fetched to a temporary
+folder first.
 
 Exit 0 when clean, 1 when a problem was found, 2 on a usage or input error.`,
 		Example: `  augsplit audit data
@@ -31,7 +33,12 @@ Exit 0 when clean, 1 when a problem was found, 2 on a usage or input error.`,
 			if s := opts.ShareThreshold; s <= 0 || s > 1 {
 				return usagef("audit: --share-threshold %v: want a fraction in (0, 1]", s)
 			}
-			in, err := audit.Load(args[0])
+			local, cleanup, err := localDir(cmd.Context(), args[0], cmd.ErrOrStderr())
+			if err != nil {
+				return exit2(err)
+			}
+			defer cleanup()
+			in, err := audit.Load(local)
 			if err != nil {
 				return exit2(err)
 			}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/augsplit/augsplit/internal/store"
 	"github.com/augsplit/augsplit/schema"
 	"github.com/augsplit/augsplit/train"
 	"github.com/augsplit/augsplit/trust"
@@ -77,11 +78,22 @@ accuracy, lo, hi, note} (the 95% interval over sources).`,
 			if modelPath == "" || data == "" {
 				return usagef("eval: --model and --data are required")
 			}
-			m, err := train.Load(modelPath)
+			modelFile, cleanup, err := localFile(cmd.Context(), modelPath, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
-			set, from, err := train.LoadLabelled(cmd.Context(), data, split, m)
+			defer cleanup()
+			m, err := train.Load(modelFile)
+			if err != nil {
+				return err
+			}
+			dataDir, cleanup, err := localDir(cmd.Context(), data, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			data = store.Name(data)
+			set, from, err := train.LoadLabelled(cmd.Context(), dataDir, split, m)
 			if err != nil {
 				return err
 			}
@@ -107,7 +119,7 @@ accuracy, lo, hi, note} (the 95% interval over sources).`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&modelPath, "model", "", "model file (RUN/model.bin) (required)")
-	f.StringVar(&data, "data", "", "labelled images: DIR/<class>/*, or a dataset with --split (required)")
+	f.StringVar(&data, "data", "", "labelled images: DIR/<class>/*, or a dataset with --split; a path or a URL such as s3://bucket/prefix (required)")
 	f.StringVar(&split, "split", schema.Val, "split to evaluate when --data is an augsplit OUT or has split folders")
 	f.BoolVar(&asJSON, "json", false, "print the result as one JSON object (fields above)")
 	return cmd

@@ -13,6 +13,7 @@ import (
 	"github.com/augsplit/augsplit/dataset"
 	"github.com/augsplit/augsplit/generate"
 	"github.com/augsplit/augsplit/hub"
+	"github.com/augsplit/augsplit/internal/store"
 	"github.com/augsplit/augsplit/preview"
 	"github.com/augsplit/augsplit/schema"
 )
@@ -59,7 +60,7 @@ whole sources moved from --val/--test, are said on stderr and in the card.
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&cfg.In, "in", "", "source folder: one subfolder per class (required)")
+	f.StringVar(&cfg.In, "in", "", "source folder: one subfolder per class, a path or a URL such as s3://bucket/prefix (required)")
 	f.StringVar(&cfg.Out, "out", "", "output folder (required)")
 	f.IntVar(&cfg.PerSource, "per-source", cfg.PerSource, "augmented variants per source image")
 	f.Float64Var(&cfg.Val, "val", cfg.Val, "fraction of each class for validation")
@@ -123,8 +124,19 @@ func runGenerate(ctx context.Context, cfg *generate.Config, o generateOptions, s
 	if cfg.In == "" || cfg.Out == "" {
 		return usagef("generate: --in and --out are required")
 	}
+	if store.IsURL(cfg.Out) {
+		return usagef("generate: --out %s: writing a dataset to a bucket is not supported yet: write to a folder", store.Name(cfg.Out))
+	}
+	// Sources in a bucket are fetched to a temporary folder; the card
+	// records the URL (without its endpoint options), not that folder.
+	inDir, cleanup, err := localDir(ctx, cfg.In, stderr)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	cfg.In = store.Name(cfg.In)
 	prog := newProgress(stderr, o.quiet, "generate")
-	card, err := generate.Run(ctx, *cfg, generate.Options{Log: stderr, Progress: prog.update})
+	card, err := generate.Run(ctx, *cfg, generate.Options{Log: stderr, Progress: prog.update, InDir: inDir})
 	prog.finish()
 	asked := askedShares(cfg.Val, cfg.Test)
 	if generate.IsUpToDate(err) {

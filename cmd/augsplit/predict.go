@@ -57,7 +57,7 @@ the predictions of thousands of files as they come (jq reads them as they are).`
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.model, "model", "", "model file (RUN/model.bin) (required)")
+	f.StringVar(&o.model, "model", "", "model file (RUN/model.bin), a path or a URL such as s3://bucket/run/model.bin (required)")
 	f.IntVar(&o.top, "top", 3, "classes to print per file")
 	f.BoolVar(&o.json, "json", false, "JSON lines: one object per file, as each is classified")
 	f.IntVar(&o.maxPixels, "max-pixels", dataset.DefaultMaxPixels, "refuse images with more pixels than this")
@@ -66,7 +66,12 @@ the predictions of thousands of files as they come (jq reads them as they are).`
 
 func runPredict(cmd *cobra.Command, o predictOptions, files []string) error {
 	ctx, stdout, stderr := cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr()
-	m, err := train.Load(o.model)
+	modelFile, cleanup, err := localFile(ctx, o.model, stderr)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	m, err := train.Load(modelFile)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,8 @@ func newPreviewCmd() *cobra.Command {
 		Short: "draw a contact sheet (preview.png) and a split chart (splits.png) of a generated dataset",
 		Long: `Writes OUT/preview.png (a row per class: the source, then its first K variants
 in manifest order, captioned with angle, flips and noise) and OUT/splits.png
-(samples per class and split).`,
+(samples per class and split). OUT may be a URL (s3://bucket/prefix, ...): the
+dataset is fetched to a temporary folder and the two pictures uploaded beside it.`,
 		Example: `  augsplit preview data
   augsplit preview data --per-class 10`,
 		Args: exactlyOne("dataset folder"),
@@ -25,12 +26,21 @@ in manifest order, captioned with angle, flips and noise) and OUT/splits.png
 				return usagef("preview: --per-class %d: want 0 to 100", perClass)
 			}
 			out := args[0]
-			if err := preview.Write(cmd.Context(), out, perClass); err != nil {
+			local, cleanup, err := localDir(cmd.Context(), out, cmd.ErrOrStderr())
+			if err != nil {
 				return err
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), filepath.Join(out, preview.SheetFile))
-			fmt.Fprintln(cmd.OutOrStdout(), filepath.Join(out, preview.ChartFile))
-			return nil
+			defer cleanup()
+			if err := preview.Write(cmd.Context(), local, perClass); err != nil {
+				return err
+			}
+			if local == out {
+				fmt.Fprintln(cmd.OutOrStdout(), filepath.Join(out, preview.SheetFile))
+				fmt.Fprintln(cmd.OutOrStdout(), filepath.Join(out, preview.ChartFile))
+				return nil
+			}
+			// A bucket's dataset gets its pictures beside it, as a folder's does.
+			return uploadFiles(cmd.Context(), out, local, cmd.OutOrStdout(), preview.SheetFile, preview.ChartFile)
 		},
 	}
 	cmd.Flags().IntVar(&perClass, "per-class", defaultPreviewPerClass, "variants shown per class, after the source")

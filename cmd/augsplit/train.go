@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/augsplit/augsplit/internal/store"
 	"github.com/augsplit/augsplit/schema"
 	"github.com/augsplit/augsplit/train"
 )
@@ -53,6 +54,7 @@ type trainOptions struct {
 
 	restore      string // "", best or last
 	holdout      string
+	holdoutName  string // --holdout as given, for messages (holdout may be a fetched copy)
 	holdoutEvery int
 	cv           int
 	cvFinal      bool
@@ -93,12 +95,29 @@ removes that run's files first.`,
 			if found := train.UsedRun(o.out); len(found) > 0 && !o.force {
 				return &train.RunUsedError{Dir: o.out, Files: found}
 			}
+			// A URL's objects are fetched to a temporary folder; messages
+			// keep naming the URL.
+			o.holdoutName = store.Name(o.holdout)
+			data, cleanup, err := localDir(cmd.Context(), o.data, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			o.data = data
+			if o.holdout != "" {
+				hold, cleanup, err := localDir(cmd.Context(), o.holdout, cmd.ErrOrStderr())
+				if err != nil {
+					return err
+				}
+				defer cleanup()
+				o.holdout = hold
+			}
 			if o.cv == 0 {
 				if err := train.CheckValSplit(o.data, o.valSplit); err != nil {
 					return err
 				}
 			}
-			err := applyConfigFile(cmd.Flags(), o.config, func() { cfg = trainDefaults() }, cfg.ApplyFile)
+			err = applyConfigFile(cmd.Flags(), o.config, func() { cfg = trainDefaults() }, cfg.ApplyFile)
 			if err != nil {
 				return err
 			}
@@ -109,7 +128,7 @@ removes that run's files first.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.data, "data", "", "dataset: an augsplit OUT (folder or shards) or root/<split>/<class>/ (required)")
+	f.StringVar(&o.data, "data", "", "dataset: an augsplit OUT (folder or shards) or root/<split>/<class>/, a path or a URL such as s3://bucket/prefix (required)")
 	f.StringVar(&o.out, "out", "run", "run folder for metrics.jsonl, curves.png, confusion.*, model.bin, last.bin")
 	f.StringVar(&o.config, "config", "", "YAML file of hyper-parameters, keys "+strings.Join(train.ConfigKeys(), ", ")+
 		" (or a generate config whose train: section holds them); flags given override it")
@@ -183,7 +202,7 @@ func runTrain(ctx context.Context, cfg train.Config, o trainOptions, stdout, std
 		if hold, err = train.LoadFolder(ctx, o.holdout, trainSet.Classes, trainSet.C, trainSet.H, trainSet.W); err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "train: holdout: %d images of %s\n", hold.N, o.holdout)
+		fmt.Fprintf(stderr, "train: holdout: %d images of %s\n", hold.N, o.holdoutName)
 		leaks, err := train.HoldoutLeaks(ctx, o.data, o.holdout)
 		if err != nil {
 			return err
@@ -228,7 +247,7 @@ func runTrain(ctx context.Context, cfg train.Config, o trainOptions, stdout, std
 	if err != nil {
 		return err
 	}
-	train.WriteSummary(stdout, cfg, res, prov, o.holdout)
+	train.WriteSummary(stdout, cfg, res, prov, o.holdoutName)
 	fmt.Fprintf(stdout, "model: %s\ncurves: %s\nconfusion: %s\nsummary: %s\n",
 		filepath.Join(o.out, "model.bin"), filepath.Join(o.out, "curves.png"), filepath.Join(o.out, "confusion.txt"), filepath.Join(o.out, "summary.json"))
 	return nil

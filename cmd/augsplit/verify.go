@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/augsplit/augsplit/dataset"
+	"github.com/augsplit/augsplit/internal/store"
 )
 
 // verifyResult is what verify --json prints.
@@ -19,7 +20,7 @@ type verifyResult struct {
 func newVerifyCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "verify OUT",
+		Use:   "verify OUT|URL",
 		Short: "recheck a generated dataset: checksums, counts, every class in every split",
 		Long: `Rechecks an augsplit OUT against its manifest and card: every file's checksum,
 the counts, every class in every split. Exit 0 when every check holds, 1 naming
@@ -28,14 +29,24 @@ what does not.
 --json prints one JSON object on stdout instead of the OK/FAIL lines:
 {"dir", "ok" (true when every check holds), "checked" (files and shard samples
 whose checksum was recomputed), "problems" [text, each naming a file]}; the exit
-code is the same.`,
+code is the same.
+
+OUT may be a URL (s3://bucket/prefix, gs://, azblob://, file://): every object
+is fetched afresh into a temporary folder, checked there, and the folder removed.`,
 		Example: `  augsplit verify data
+  augsplit verify s3://bucket/data
   augsplit verify data --json | jq -r '.problems[]'`,
 		Args: exactlyOne("dataset folder"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 			dir := args[0]
-			rep, err := dataset.Verify(cmd.Context(), dir)
+			local, cleanup, err := localDir(cmd.Context(), dir, stderr)
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			dir = store.Name(dir)
+			rep, err := dataset.Verify(cmd.Context(), local)
 			if err != nil {
 				return err
 			}

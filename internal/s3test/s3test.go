@@ -82,15 +82,18 @@ func (s *Server) Endpoint() string { return s.srv.URL }
 
 // URL is an s3:// URL for prefix ("" for the bucket's root) that gocloud's
 // s3blob opens against this server: path-style requests over plain HTTP.
-// Checksums are sent only where S3 requires them: newer AWS SDKs otherwise
-// stream uploads with trailing checksums, which gofakes3 does not read.
+// Checksums are sent and checked only where S3 requires them: newer AWS
+// SDKs otherwise stream uploads with trailing checksums, which gofakes3
+// does not read, and warn on stderr of every response without one, which
+// gofakes3 does not send.
 func (s *Server) URL(prefix string) string {
 	u := "s3://" + s.bucket
 	if prefix != "" {
 		u += "/" + prefix
 	}
 	return u + "?endpoint=" + s.srv.URL + "&region=" + Region +
-		"&use_path_style=true&disable_https=true&request_checksum_calculation=when_required"
+		"&use_path_style=true&disable_https=true" +
+		"&request_checksum_calculation=when_required&response_checksum_validation=when_required"
 }
 
 // Bucket is the bucket created at Start.

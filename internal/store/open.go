@@ -131,3 +131,20 @@ func memBucket(name string) *blob.Bucket {
 	}
 	return blob.PrefixedBucket(b, "")
 }
+
+// Name is root as a record names it: a URL without its query and fragment
+// (endpoints, regions and options say how to reach the objects, not which
+// they are, and differ between machines), a path unchanged.
+func Name(root string) string {
+	if !IsURL(root) {
+		return root
+	}
+	u, err := url.Parse(root)
+	if err != nil {
+		return root
+	}
+	u.RawQuery, u.Fragment, u.RawFragment = "", "", ""
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	u.RawPath = ""
+	return u.String()
+}

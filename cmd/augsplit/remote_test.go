@@ -1,0 +1,195 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/augsplit/augsplit/internal/s3test"
+	"github.com/augsplit/augsplit/internal/store"
+)
+
+// upload copies every file under dir to the store at root, keys relative
+// to dir.
+func upload(t *testing.T, dir, root string) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := store.Open(ctx, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		return uploadFile(ctx, s, p, filepath.ToSlash(rel))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// noFetchLeft checks that every temporary folder of a fetch was removed.
+func noFetchLeft(t *testing.T, tmp string) {
+	t.Helper()
+	left, _ := filepath.Glob(filepath.Join(tmp, "augsplit-fetch-*"))
+	if len(left) > 0 {
+		t.Errorf("fetched copies left behind: %q", left)
+	}
+}
+
+// verify, audit and preview of an s3:// dataset; a changed object is caught
+// by a fresh fetch.
+func TestVerifyBucket(t *testing.T) {
+	srv := s3test.New(t, "data")
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	out := filepath.Join(t.TempDir(), "out")
+	if _, stderr, code := runCLI("generate", "--in", "../../testdata/cells", "--out", out, "--per-source", "3", "--size", "24", "--quiet"); code != 0 {
+		t.Fatalf("generate exit %d: %s", code, stderr)
+	}
+	url := srv.URL("runs/ds")
+	upload(t, out, url)
+
+	stdout, stderr, code := runCLI("verify", url)
+	if code != 0 {
+		t.Fatalf("verify %s: exit %d\n%s%s", url, code, stdout, stderr)
+	}
+	if !strings.Contains(stderr, "fetched ") || !strings.Contains(stdout, "OK s3://data/runs/ds:") {
+		t.Errorf("verify should say what it fetched and name the URL without its options:\n%s%s", stdout, stderr)
+	}
+	noFetchLeft(t, tmp)
+
+	if _, stderr, code := runCLI("audit", url); code != 0 {
+		t.Errorf("audit %s: exit %d: %s", url, code, stderr)
+	}
+	stdout, stderr, code = runCLI("preview", url, "--per-class", "1")
+	if code != 0 || !strings.Contains(stdout, "s3://data/runs/ds/preview.png") {
+		t.Errorf("preview %s: exit %d: %s%s", url, code, stdout, stderr)
+	}
+	s, _ := store.Open(context.Background(), url)
+	defer s.Close()
+	if _, err := s.Stat(context.Background(), "preview.png"); err != nil {
+		t.Errorf("preview.png not uploaded: %v", err)
+	}
+
+	// Change one byte of one sample in the bucket: verify must fail naming it.
+	keys, _ := s.List(context.Background(), "val/")
+	victim := keys[0]
+	r, _ := s.Open(context.Background(), victim)
+	b, _ := io.ReadAll(r)
+	r.Close()
+	b[len(b)/2] ^= 1
+	w, _ := s.Create(context.Background(), victim)
+	w.Write(b)
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code = runCLI("verify", url)
+	if code != 1 || !strings.Contains(stdout+stderr, pathBase(victim)) {
+		t.Errorf("verify after changing %s: exit %d, want 1 naming it:\n%s%s", victim, code, stdout, stderr)
+	}
+	noFetchLeft(t, tmp)
+
+	// A prefix with nothing under it is an error, not an empty dataset.
+	if err := run(context.Background(), []string{"verify", srv.URL("runs/typo")}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "no objects") {
+		t.Errorf("verify of an empty prefix: %v", err)
+	}
+}
+
+func pathBase(key string) string { return key[strings.LastIndex(key, "/")+1:] }
+
+// generate --in s3://... makes the same samples and manifest as from the
+// local folder; only what records --in itself (the card, and the files
+// that carry its fingerprint) differs.
+func TestGenerateFromBucket(t *testing.T) {
+	srv := s3test.New(t, "src")
+	url := srv.URL("cells")
+	upload(t, "../../testdata/cells", url)
+	local := filepath.Join(t.TempDir(), "local")
+	remote := filepath.Join(t.TempDir(), "remote")
+	args := []string{"--per-source", "3", "--size", "24", "--quiet", "--seed", "5"}
+	if _, stderr, code := runCLI(append([]string{"generate", "--in", "../../testdata/cells", "--out", local}, args...)...); code != 0 {
+		t.Fatalf("generate local: exit %d: %s", code, stderr)
+	}
+	if _, stderr, code := runCLI(append([]string{"generate", "--in", url, "--out", remote}, args...)...); code != 0 {
+		t.Fatalf("generate --in %s: exit %d: %s", url, code, stderr)
+	}
+	var differ []string
+	n := 0
+	filepath.WalkDir(local, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		n++
+		rel, _ := filepath.Rel(local, p)
+		a, _ := os.ReadFile(p)
+		b, err := os.ReadFile(filepath.Join(remote, rel))
+		if err != nil || !bytes.Equal(a, b) {
+			differ = append(differ, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if countFiles(remote) != n {
+		t.Errorf("%d files from the bucket, %d from the folder", countFiles(remote), n)
+	}
+	t.Logf("differ: %q", differ)
+	for _, f := range differ {
+		if !slices.Contains([]string{"dataset.json", "croissant.json", "README.md"}, f) {
+			t.Errorf("%s differs between --in folder and --in bucket", f)
+		}
+	}
+	var card struct {
+		Config struct {
+			In string `json:"in"`
+		} `json:"config"`
+	}
+	b, _ := os.ReadFile(filepath.Join(remote, "dataset.json"))
+	if err := json.Unmarshal(b, &card); err != nil || card.Config.In != "s3://src/cells" {
+		t.Errorf("card records in = %q (%v), want s3://src/cells without the endpoint", card.Config.In, err)
+	}
+	err := run(context.Background(), []string{"generate", "--in", "../../testdata/cells", "--out", srv.URL("out")}, io.Discard, io.Discard)
+	if code := exitCode(context.Background(), err); code != 2 || !strings.Contains(err.Error(), "not supported") {
+		t.Errorf("generate --out s3://: exit %d: %v", code, err)
+	}
+}
+
+// train, eval and predict read data and models from a bucket.
+func TestTrainEvalPredictFromBucket(t *testing.T) {
+	srv := s3test.New(t, "ml")
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	data := t.TempDir()
+	writeImageFolder(t, data, map[string]int{"train": 6, "val": 2}, trainClasses[:3])
+	dataURL := srv.URL("data")
+	upload(t, data, dataURL)
+	runDir := filepath.Join(t.TempDir(), "run")
+	if _, errOut, code := runTrainCLI("train", "--data", dataURL, "--holdout", srv.URL("data/val"), "--out", runDir, "--epochs", "1", "--blocks", "2", "--dense", "4"); code != 0 {
+		t.Fatalf("train --data %s: exit %d: %s", dataURL, code, errOut)
+	}
+	upload(t, runDir, srv.URL("run"))
+	modelURL := strings.Replace(srv.URL("run"), "/run?", "/run/model.bin?", 1)
+	stdout, errOut, code := runTrainCLI("eval", "--model", modelURL, "--data", dataURL, "--json")
+	var r evalResult
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil || code != 0 || r.Images != 6 || r.Data != "s3://ml/data" {
+		t.Fatalf("eval from the bucket: exit %d, %v, %+v\n%s", code, err, r, errOut)
+	}
+	img := filepath.Join(data, "val", trainClasses[0], "00.png")
+	if _, err := os.Stat(img); err != nil {
+		entries, _ := os.ReadDir(filepath.Join(data, "val", trainClasses[0]))
+		img = filepath.Join(data, "val", trainClasses[0], entries[0].Name())
+	}
+	if _, errOut, code := runTrainCLI("predict", "--model", modelURL, img); code != 0 {
+		t.Errorf("predict --model %s: exit %d: %s", modelURL, code, errOut)
+	}
+	noFetchLeft(t, tmp)
+}

@@ -31,10 +31,10 @@ func Fetch(ctx context.Context, src Store, dst string) (Fetched, error) {
 		return Fetched{}, err
 	}
 	if len(keys) == 0 {
-		return Fetched{}, fmt.Errorf("%s: no objects there: check the bucket and prefix", src.URL())
+		return Fetched{}, fmt.Errorf("%s: no objects there: check the bucket and prefix", Name(src.URL()))
 	}
 	if err := os.MkdirAll(dst, 0o755); err != nil {
-		return Fetched{}, fmt.Errorf("fetch %s: %w", src.URL(), err)
+		return Fetched{}, fmt.Errorf("fetch %s: %w", Name(src.URL()), err)
 	}
 	out := OpenLocal(dst)
 	ctx, cancel := context.WithCancel(ctx)

@@ -257,3 +257,43 @@ func TestMissingBucket(t *testing.T) {
 		t.Fatalf("List of a missing bucket: %v", err)
 	}
 }
+
+func TestName(t *testing.T) {
+	for in, want := range map[string]string{
+		"s3://b/p/q?endpoint=http://127.0.0.1:9&region=x": "s3://b/p/q",
+		"s3://b/p/":     "s3://b/p",
+		"data/out":      "data/out",
+		"mem://m#frag":  "mem://m",
+		"file:///tmp/x": "file:///tmp/x",
+	} {
+		if got := store.Name(in); got != want {
+			t.Errorf("Name(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// Abort and a failed Commit leave no temporary file behind in the folder
+// (List would hide one, so look at the folder itself).
+func TestLocalAbortLeavesNoFile(t *testing.T) {
+	dir := t.TempDir()
+	s := store.OpenLocal(dir)
+	w, err := s.Create(context.Background(), "a/b.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(w, "x")
+	w.Abort()
+	// Commit onto a folder of that name fails and must clean up too.
+	os.MkdirAll(filepath.Join(dir, "a", "c.png", "inside"), 0o755)
+	w, _ = s.Create(context.Background(), "a/c.png")
+	io.WriteString(w, "x")
+	if err := w.Commit(); err == nil {
+		t.Error("Commit over a non-empty folder: no error")
+	}
+	entries, _ := os.ReadDir(filepath.Join(dir, "a"))
+	for _, e := range entries {
+		if e.Name() != "c.png" {
+			t.Errorf("left in the folder: %s", e.Name())
+		}
+	}
+}

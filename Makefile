@@ -5,12 +5,18 @@ OUT     ?= out
 SEED    ?= 1
 FUZZTIME ?= 60s
 
-.PHONY: all build dataset demo seed-bug study test test-short bench bench-go bench-cli fuzz faults clean cells
+.PHONY: all build static dataset demo seed-bug study test test-short deploy-check scale-demo bench bench-go bench-cli fuzz faults clean cells
 
 all: build
 
 build:
 	$(GO) build -o $(BIN) ./cmd/augsplit
+
+# The binary the Dockerfile builds: static (no cgo, runs on a base image
+# with no libc), no local paths, no symbol tables. deploy's test checks the
+# Dockerfile's go build line is this one.
+static:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $(BIN) ./cmd/augsplit
 
 # The user's scenario: ten sources, 300 variants each, 80/20, then verify.
 dataset: build

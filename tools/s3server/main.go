@@ -1,42 +1,187 @@
-// Command s3server runs an in-memory S3-protocol server (gofakes3) with one
-// bucket until it is killed, for make scale-demo and manual runs. It prints
-// the bucket's s3:// URL on stdout and the credentials to export on stderr.
-// Everything it holds is lost when it stops.
+// Command s3server serves the S3 wire protocol on a local address
+// (github.com/johannesboyne/gofakes3), for `make scale-demo` and for trying
+// augsplit's s3:// URLs without a cloud account:
+//
+//	go run ./tools/s3server -addr 127.0.0.1:0 -dir /tmp/s3 -bucket demo -upload testdata/cells
+//
+// It prints its endpoint URL (http://127.0.0.1:PORT) as the one line on
+// stdout once it accepts connections, logs to stderr, and serves until
+// SIGINT or SIGTERM. Point an s3:// URL at it with
+// s3://BUCKET/PREFIX?endpoint=URL&region=us-east-1&use_path_style=true and any
+// AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (it checks no signatures).
+//
+// With -dir the objects are files, DIR/buckets/BUCKET/KEY (metadata under
+// DIR/metadata), so a script can compare a bucket with a local folder using
+// plain file tools; without it they live in memory. -upload puts a local
+// folder's files into the bucket through the server's own backend before
+// it starts listening, under -prefix (default: the folder's base name).
 package main
 
 import (
+	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"io/fs"
+	"log"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
-	"sort"
+	"path"
+	"path/filepath"
 	"syscall"
+	"time"
 
-	"github.com/augsplit/augsplit/internal/s3test"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3afero"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"github.com/spf13/afero"
 )
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:0", "address to listen on (port 0: a free one)")
-	bucket := flag.String("bucket", "augsplit", "bucket to create")
-	flag.Parse()
-	s, err := s3test.Start(*addr, *bucket)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "s3server: %v\n", err)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "s3server:", err)
 		os.Exit(1)
 	}
-	env := s3test.Env()
-	keys := make([]string, 0, len(env))
-	for k := range env {
-		keys = append(keys, k)
+}
+
+// run serves until ctx ends. The URL line on stdout comes only once the
+// listener accepts connections, so a script may connect as soon as it
+// reads it.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fl := flag.NewFlagSet("s3server", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	addr := fl.String("addr", "127.0.0.1:0", "listen address (port 0: any free port)")
+	dir := fl.String("dir", "", "keep objects as files under `DIR`/buckets/BUCKET/KEY (default: in memory)")
+	bucket := fl.String("bucket", "", "create this bucket at start (others are created on first use)")
+	upload := fl.String("upload", "", "put the files under local `DIR` into -bucket before serving")
+	prefix := fl.String("prefix", "", "key prefix for -upload (default: DIR's base name)")
+	if err := fl.Parse(args); err != nil {
+		return err
 	}
-	sort.Strings(keys)
-	fmt.Fprintln(os.Stderr, "s3server: set these for augsplit (any keys work; requests must be signed):")
-	for _, k := range keys {
-		fmt.Fprintf(os.Stderr, "export %s=%q\n", k, env[k])
+	if fl.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (usage: s3server [-addr A] [-dir DIR] [-bucket B [-upload DIR [-prefix P]]])", fl.Arg(0))
 	}
-	fmt.Println(s.URL(""))
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
-	<-stop
-	s.Close()
+	if *upload != "" && *bucket == "" {
+		return errors.New("-upload needs -bucket: the bucket to put the files in")
+	}
+
+	backend, err := newBackend(*dir)
+	if err != nil {
+		return err
+	}
+	if *bucket != "" {
+		if err := ensureBucket(backend, *bucket); err != nil {
+			return err
+		}
+	}
+	if *upload != "" {
+		p := *prefix
+		if p == "" {
+			p = filepath.Base(filepath.Clean(*upload))
+		}
+		n, err := uploadDir(ctx, backend, *bucket, p, *upload)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "s3server: uploaded %d files from %s to s3://%s/%s\n", n, *upload, *bucket, p)
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (pick another -addr)", *addr, err)
+	}
+	url := "http://" + ln.Addr().String()
+	// Auto-created buckets let a test name a fresh bucket without a
+	// setup call; path-style addressing is what the URL above asks for.
+	faker := gofakes3.New(backend, gofakes3.WithAutoBucket(true), gofakes3.WithLogger(gofakes3.StdLog(log.New(stderr, "s3server: ", 0), gofakes3.LogErr)))
+	srv := &http.Server{Handler: faker.Server(), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	fmt.Fprintln(stdout, url)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve %s: %w", url, err)
+	case <-ctx.Done():
+	}
+	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shut); err != nil {
+		return fmt.Errorf("stop %s: %w", url, err)
+	}
+	return nil
+}
+
+func newBackend(dir string) (gofakes3.Backend, error) {
+	if dir == "" {
+		return s3mem.New(), nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("-dir %s: %w", dir, err)
+	}
+	// s3afero refuses a bare OsFs (it would serve the whole disk); a
+	// base-path Fs confines it to dir.
+	b, err := s3afero.MultiBucket(afero.NewBasePathFs(afero.NewOsFs(), dir))
+	if err != nil {
+		return nil, fmt.Errorf("-dir %s: %w", dir, err)
+	}
+	return b, nil
+}
+
+func ensureBucket(b gofakes3.Backend, name string) error {
+	ok, err := b.BucketExists(name)
+	if err != nil {
+		return fmt.Errorf("bucket %s: %w", name, err)
+	}
+	if ok {
+		return nil
+	}
+	if err := b.CreateBucket(name); err != nil {
+		return fmt.Errorf("create bucket %s: %w", name, err)
+	}
+	return nil
+}
+
+// uploadDir puts every regular file under dir into bucket at
+// prefix/REL (slash-separated), in lexical order, and returns how many.
+func uploadDir(ctx context.Context, b gofakes3.Backend, bucket, prefix, dir string) (int, error) {
+	n := 0
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			return err
+		}
+		key := path.Join(prefix, filepath.ToSlash(rel))
+		if _, err := b.PutObject(bucket, key, map[string]string{}, f, st.Size(), nil); err != nil {
+			return fmt.Errorf("put %s as s3://%s/%s: %w", p, bucket, key, err)
+		}
+		n++
+		return nil
+	})
+	if err != nil {
+		return n, fmt.Errorf("-upload %s: %w", dir, err)
+	}
+	return n, nil
 }

@@ -57,6 +57,21 @@ test:
 test-short:
 	$(GO) test -short ./...
 
+# The engines' files (Dockerfile, deploy/k8s, deploy/aws-batch) decoded
+# strictly and checked against the command lines make scale-demo runs. Its
+# own module (deploy/go.mod), so k8s.io/api stays out of augsplit's; not in
+# make test because compiling k8s.io/api from cold caches takes minutes
+# (deploy/README.md). .ci/run runs it after make test.
+deploy-check:
+	cd deploy && $(GO) vet ./... && $(GO) test ./...
+
+# A rehearsal of a scaled-out run on this machine: a local S3 server,
+# PARTS parts as separate processes, seal, verify, train from the bucket,
+# and a byte-for-byte comparison with a one-machine run.
+PARTS ?= 3
+scale-demo:
+	PARTS=$(PARTS) GO=$(GO) WORK=$(OUT)/scale-demo ./scripts/scale-demo.sh
+
 bench: bench-go bench-cli
 
 bench-go:

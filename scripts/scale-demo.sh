@@ -10,6 +10,7 @@
 #   scripts/scale-demo.sh                    PARTS=3 by default
 #   PARTS=7 scripts/scale-demo.sh
 #   scripts/scale-demo.sh --print-commands   the engines' command lines, unexpanded
+#   scripts/scale-demo.sh --compare A B      only the final comparison, of two folders
 #
 # The command lines below are the ones deploy/k8s and deploy/aws-batch run.
 # `--print-commands` prints them (one a line, arguments separated by tabs)
@@ -32,14 +33,39 @@ commands() {
   VERIFY=(verify "$AUGSPLIT_OUT")
 }
 
+# compare A B WHAT: the same relative file names under A and B, each with
+# the same bytes; prints OK or the first difference and returns 1.
+compare() {
+  local a=$1 b=$2 what=$3 diffs first n=0 f
+  list() { (cd "$1" && find . -type f | LC_ALL=C sort); }
+  if ! diffs=$(diff <(list "$a") <(list "$b")); then
+    first=$(grep -m1 '^[<>]' <<<"$diffs")
+    case "$first" in
+      '<'*) echo "DIFFERENT: ${first#< ./} is in $a only ($(grep -c '^[<>]' <<<"$diffs") files are not in both)" ;;
+      *) echo "DIFFERENT: ${first#> ./} is in $b only ($(grep -c '^[<>]' <<<"$diffs") files are not in both)" ;;
+    esac
+    return 1
+  fi
+  while IFS= read -r f; do
+    f=${f#./}
+    cmp -s "$a/$f" "$b/$f" || { echo "DIFFERENT: $f (cmp $a/$f $b/$f)"; return 1; }
+    n=$((n + 1))
+  done < <(list "$a")
+  [ "$n" -gt 0 ] || { echo "DIFFERENT: $a holds no files"; return 1; }
+  echo "OK: $n files, byte-identical ($what)"
+}
+
 if [ "${1:-}" = "--print-commands" ]; then
   # shellcheck disable=SC2016 # the variables stay unexpanded on purpose
   AUGSPLIT_IN='${AUGSPLIT_IN}' AUGSPLIT_OUT='${AUGSPLIT_OUT}' AUGSPLIT_PARTS='${AUGSPLIT_PARTS}'
   commands
   (IFS=$'\t'; printf '%s\n' "${GENERATE[*]}" "${SEAL[*]}" "${VERIFY[*]}")
   exit 0
+elif [ "${1:-}" = "--compare" ] && [ $# = 3 ]; then
+  compare "$2" "$3" "$2 vs $3"
+  exit
 elif [ $# -gt 0 ]; then
-  echo "usage: scale-demo.sh [--print-commands]   (env: PARTS, WORK, GO)" >&2
+  echo "usage: scale-demo.sh [--print-commands | --compare DIR DIR]   (env: PARTS, WORK, GO)" >&2
   exit 2
 fi
 
@@ -118,24 +144,8 @@ for ((i = 0; i < ${#GENERATE[@]}; i++)); do
   one+=("${GENERATE[$i]}")
 done
 echo "augsplit ${one[*]}" >&2
-"$BIN" "${one[@]}" 2>"$WORK/local.log"
+"$BIN" "${one[@]}" >"$WORK/local.log" 2>&1 || { sed 's/^/  /' "$WORK/local.log" >&2; exit 1; }
 "$BIN" verify "$WORK/local" >/dev/null
 
 step "compare s3://$BUCKET/dataset with $WORK/local, byte for byte"
-bucket="$WORK/s3/buckets/$BUCKET/dataset"
-list() { (cd "$1" && find . -type f | LC_ALL=C sort); }
-diff <(list "$bucket") <(list "$WORK/local") >"$WORK/compare.diff" || {
-  first=$(grep -m1 '^[<>]' "$WORK/compare.diff")
-  case "$first" in
-    '<'*) echo "DIFFERENT: ${first#< ./} is in the bucket only (of $(grep -c '^[<>]' "$WORK/compare.diff") files not in both; see $WORK/compare.diff)" ;;
-    *) echo "DIFFERENT: ${first#> ./} is in the local folder only (of $(grep -c '^[<>]' "$WORK/compare.diff") files not in both; see $WORK/compare.diff)" ;;
-  esac
-  exit 1
-}
-n=0
-while IFS= read -r f; do
-  cmp -s "$bucket/$f" "$WORK/local/$f" || { echo "DIFFERENT: ${f#./} (cmp $bucket/${f#./} $WORK/local/${f#./})"; exit 1; }
-  n=$((n + 1))
-done < <(list "$bucket")
-[ "$n" -gt 0 ] || { echo "DIFFERENT: the bucket holds no dataset"; exit 1; }
-echo "OK: $n files, byte-identical ($PARTS parts through S3 vs one machine)"
+compare "$WORK/s3/buckets/$BUCKET/dataset" "$WORK/local" "$PARTS parts through S3 vs one machine"

@@ -97,16 +97,18 @@ for _ in $(seq 600); do
   kill -0 "$server" 2>/dev/null || { cat "$WORK/s3server.log" >&2; echo "scale-demo: the S3 server exited" >&2; exit 1; }
   sleep 0.1
 done
-endpoint=$(head -n1 "$WORK/s3server.url")
-[ -n "$endpoint" ] || { echo "scale-demo: the S3 server printed no URL in 60 s (see $WORK/s3server.log)" >&2; exit 1; }
-echo "S3 endpoint: $endpoint" >&2
+url=$(head -n1 "$WORK/s3server.url")
+[ -n "$url" ] || { echo "scale-demo: the S3 server printed no URL in 60 s (see $WORK/s3server.log)" >&2; exit 1; }
+echo "S3 bucket: $url" >&2
 
-# Any key works: the server checks no signatures. No instance metadata
-# lookups: there is no cloud here.
-export AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
-query="endpoint=$endpoint&region=us-east-1&use_path_style=true"
-AUGSPLIT_IN="s3://$BUCKET/cells?$query"
-AUGSPLIT_OUT="s3://$BUCKET/dataset?$query"
+# Dummy keys (the server checks no secret, but the SDK signs every
+# request); no ~/.aws of yours, no instance metadata lookups.
+export AWS_ACCESS_KEY_ID=augsplit-test AWS_SECRET_ACCESS_KEY=augsplit-test-secret AWS_REGION=us-east-1 \
+  AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+unset AWS_PROFILE AWS_SESSION_TOKEN
+# s3://BUCKET?QUERY: a prefix goes after the bucket name.
+AUGSPLIT_IN="${url%%\?*}/cells?${url#*\?}"
+AUGSPLIT_OUT="${url%%\?*}/dataset?${url#*\?}"
 AUGSPLIT_PARTS=$PARTS
 commands
 

@@ -1,20 +1,22 @@
 // Command s3server serves the S3 wire protocol on a local address
-// (github.com/johannesboyne/gofakes3), for `make scale-demo` and for trying
-// augsplit's s3:// URLs without a cloud account:
+// (github.com/johannesboyne/gofakes3) with one bucket, for `make
+// scale-demo` and for trying augsplit's s3:// URLs without a cloud account:
 //
-//	go run ./tools/s3server -addr 127.0.0.1:0 -dir /tmp/s3 -bucket demo -upload testdata/cells
+//	go run ./tools/s3server -addr 127.0.0.1:0 -bucket demo -dir /tmp/s3 -upload testdata/cells
 //
-// It prints its endpoint URL (http://127.0.0.1:PORT) as the one line on
-// stdout once it accepts connections, logs to stderr, and serves until
-// SIGINT or SIGTERM. Point an s3:// URL at it with
-// s3://BUCKET/PREFIX?endpoint=URL&region=us-east-1&use_path_style=true and any
-// AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (it checks no signatures).
+// Once it accepts connections it prints the bucket's s3:// URL as the one
+// line on stdout, e.g.
+// s3://demo?endpoint=http://127.0.0.1:PORT&region=us-east-1&use_path_style=true&disable_https=true&request_checksum_calculation=when_required
+// (put a prefix after the bucket name: s3://demo/cells?...), and on stderr
+// the environment to export (dummy keys: it checks no secret, but the SDK
+// signs every request). It serves until SIGINT or SIGTERM.
 //
-// With -dir the objects are files, DIR/buckets/BUCKET/KEY (metadata under
-// DIR/metadata), so a script can compare a bucket with a local folder using
-// plain file tools; without it they live in memory. -upload puts a local
-// folder's files into the bucket through the server's own backend before
-// it starts listening, under -prefix (default: the folder's base name).
+// Without -dir the objects live in memory and are gone when it stops. With
+// -dir they are files, DIR/buckets/BUCKET/KEY (metadata under
+// DIR/metadata), so a script can compare a bucket with a local folder
+// using plain file tools. -upload puts a local folder's files into the
+// bucket through the server's backend before it listens, under -prefix
+// (default: the folder's base name).
 package main
 
 import (
@@ -57,27 +59,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fl.SetOutput(stderr)
 	addr := fl.String("addr", "127.0.0.1:0", "listen address (port 0: any free port)")
 	dir := fl.String("dir", "", "keep objects as files under `DIR`/buckets/BUCKET/KEY (default: in memory)")
-	bucket := fl.String("bucket", "", "create this bucket at start (others are created on first use)")
+	bucket := fl.String("bucket", "augsplit", "the bucket to create and print the URL of (others are created on first use)")
 	upload := fl.String("upload", "", "put the files under local `DIR` into -bucket before serving")
 	prefix := fl.String("prefix", "", "key prefix for -upload (default: DIR's base name)")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
 	if fl.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (usage: s3server [-addr A] [-dir DIR] [-bucket B [-upload DIR [-prefix P]]])", fl.Arg(0))
+		return fmt.Errorf("unexpected argument %q (usage: s3server [-addr A] [-bucket B] [-dir DIR] [-upload DIR [-prefix P]])", fl.Arg(0))
 	}
-	if *upload != "" && *bucket == "" {
-		return errors.New("-upload needs -bucket: the bucket to put the files in")
+	if *bucket == "" {
+		return errors.New("-bucket: want a bucket name")
 	}
 
 	backend, err := newBackend(*dir)
 	if err != nil {
 		return err
 	}
-	if *bucket != "" {
-		if err := ensureBucket(backend, *bucket); err != nil {
-			return err
-		}
+	if err := ensureBucket(backend, *bucket); err != nil {
+		return err
 	}
 	if *upload != "" {
 		p := *prefix
@@ -95,25 +95,46 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (pick another -addr)", *addr, err)
 	}
-	url := "http://" + ln.Addr().String()
+	endpoint := "http://" + ln.Addr().String()
 	// Auto-created buckets let a test name a fresh bucket without a
 	// setup call; path-style addressing is what the URL above asks for.
 	faker := gofakes3.New(backend, gofakes3.WithAutoBucket(true), gofakes3.WithLogger(gofakes3.StdLog(log.New(stderr, "s3server: ", 0), gofakes3.LogErr)))
 	srv := &http.Server{Handler: faker.Server(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	fmt.Fprintln(stdout, url)
+	for _, kv := range env {
+		fmt.Fprintf(stderr, "export %s\n", kv)
+	}
+	fmt.Fprintln(stdout, bucketURL(*bucket, endpoint))
 	select {
 	case err := <-errc:
-		return fmt.Errorf("serve %s: %w", url, err)
+		return fmt.Errorf("serve %s: %w", endpoint, err)
 	case <-ctx.Done():
 	}
 	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shut); err != nil {
-		return fmt.Errorf("stop %s: %w", url, err)
+		return fmt.Errorf("stop %s: %w", endpoint, err)
 	}
 	return nil
+}
+
+// env is what the AWS SDK needs to reach the server: dummy keys, a
+// region, and no instance-metadata lookups (there is no cloud here).
+var env = []string{
+	"AWS_ACCESS_KEY_ID=augsplit-test",
+	"AWS_SECRET_ACCESS_KEY=augsplit-test-secret",
+	"AWS_REGION=us-east-1",
+	"AWS_EC2_METADATA_DISABLED=true",
+}
+
+// bucketURL is the s3:// URL gocloud's s3blob opens against the server:
+// path-style requests over plain HTTP, and checksums only where S3 needs
+// them (newer AWS SDKs otherwise stream uploads with trailing checksums,
+// which gofakes3 does not read).
+func bucketURL(bucket, endpoint string) string {
+	return "s3://" + bucket + "?endpoint=" + endpoint +
+		"&region=us-east-1&use_path_style=true&disable_https=true&request_checksum_calculation=when_required"
 }
 
 func newBackend(dir string) (gofakes3.Backend, error) {

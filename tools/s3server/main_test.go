@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,16 +37,20 @@ func TestServeUploadedFiles(t *testing.T) {
 		pw.Close()
 		done <- err
 	}()
-	url, err := bufio.NewReader(pr).ReadString('\n')
+	line, err := bufio.NewReader(pr).ReadString('\n')
 	if err != nil {
 		t.Fatalf("no URL line on stdout: %v (stderr: %s)", err, stderr.String())
 	}
 	go io.Copy(io.Discard, pr)
-	url = strings.TrimSpace(url)
-	if !strings.HasPrefix(url, "http://127.0.0.1:") {
-		t.Fatalf("URL line %q, want http://127.0.0.1:PORT", url)
+	u, err := url.Parse(strings.TrimSpace(line))
+	if err != nil || u.Scheme != "s3" || u.Host != "b" {
+		t.Fatalf("URL line %q: want s3://b?endpoint=...", line)
 	}
-	resp, err := http.Get(url + "/b/cells/round/a.png")
+	endpoint := u.Query().Get("endpoint")
+	if !strings.HasPrefix(endpoint, "http://127.0.0.1:") {
+		t.Fatalf("URL line %q: endpoint %q, want http://127.0.0.1:PORT", line, endpoint)
+	}
+	resp, err := http.Get(endpoint + "/b/cells/round/a.png")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ package deploy
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -108,17 +109,13 @@ func decodeJSONBytes(data []byte, into any) error {
 	return nil
 }
 
-var errTrailing = jsonError("data after the JSON object")
-
-type jsonError string
-
-func (e jsonError) Error() string { return string(e) }
+var errTrailing = errors.New("data after the JSON object")
 
 // k8sRef is Kubernetes's $(NAME) in a container's args.
 var k8sRef = regexp.MustCompile(`\$\(([A-Za-z_][A-Za-z0-9_]*)\)`)
 
-// neutral writes an engine's variable references the way scale-demo.sh
-// prints them: $(NAME) for Kubernetes, Ref::name for AWS Batch.
+// neutralK8s writes Kubernetes's $(NAME) the way scale-demo.sh prints a
+// variable, ${NAME}.
 func neutralK8s(args []string) []string {
 	out := make([]string, len(args))
 	for i, a := range args {

@@ -6,7 +6,7 @@
 //
 // Once it accepts connections it prints the bucket's s3:// URL as the one
 // line on stdout, e.g.
-// s3://demo?endpoint=http://127.0.0.1:PORT&region=us-east-1&use_path_style=true&disable_https=true&request_checksum_calculation=when_required
+// s3://demo?endpoint=http://127.0.0.1:PORT&region=us-east-1&use_path_style=true&disable_https=true&request_checksum_calculation=when_required&response_checksum_validation=when_required
 // (put a prefix after the bucket name: s3://demo/cells?...), and on stderr
 // the environment to export (dummy keys: it checks no secret, but the SDK
 // signs every request). It serves until SIGINT or SIGTERM.
@@ -130,11 +130,12 @@ var env = []string{
 
 // bucketURL is the s3:// URL gocloud's s3blob opens against the server:
 // path-style requests over plain HTTP, and checksums only where S3 needs
-// them (newer AWS SDKs otherwise stream uploads with trailing checksums,
-// which gofakes3 does not read).
+// them: newer AWS SDKs otherwise stream uploads with trailing checksums,
+// which gofakes3 does not read, and warn on stderr about every response
+// that carries none.
 func bucketURL(bucket, endpoint string) string {
 	return "s3://" + bucket + "?endpoint=" + endpoint +
-		"&region=us-east-1&use_path_style=true&disable_https=true&request_checksum_calculation=when_required"
+		"&region=us-east-1&use_path_style=true&disable_https=true&request_checksum_calculation=when_required&response_checksum_validation=when_required"
 }
 
 func newBackend(dir string) (gofakes3.Backend, error) {

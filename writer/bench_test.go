@@ -65,6 +65,6 @@ func BenchmarkExampleOf(b *testing.B) {
 	o := &Out{}
 	b.ReportAllocs()
 	for b.Loop() {
-		o.exampleOf(&s)
+		o.enc.example(&s)
 	}
 }

@@ -93,13 +93,8 @@ type Out struct {
 	manHash     hash.Hash
 	manEnc      *json.Encoder
 	manRenamed  bool
-	jsonBuf     bytes.Buffer
-	jsonEnc     *json.Encoder
-	exBuf       []byte
-	nameBuf     []byte // image/filename scratch
-	keyBuf      []byte // image/key/sha256 scratch
+	enc         encoder
 	copyBuf     []byte
-	clsBuf      []byte
 	err         error // first failure: every later call returns it
 	done        bool
 	lock        *lock // OUT's lock, held from Open to the end of Commit or Abort
@@ -226,7 +221,6 @@ func newOut(dir string, opts Options) (*Out, error) {
 			return nil, fmt.Errorf("unknown output format %q (valid: %s)", f, strings.Join(schema.Formats(), ", "))
 		}
 	}
-	o.jsonEnc = json.NewEncoder(&o.jsonBuf)
 	return o, nil
 }
 
@@ -374,21 +368,11 @@ func (o *Out) Put(ctx context.Context, s *Sample) error {
 }
 
 func (o *Out) put(s *Sample) error {
-	if err := o.check(s); err != nil {
+	if err := checkSample(s, o.opts.Splits, o.opts.Classes, o.classIdx); err != nil {
 		return err
 	}
-	if len(s.Params) == 0 {
-		s.Params = json.RawMessage("[]")
-	}
-	// A sha256 the caller already computed (while encoding) is trusted
-	// rather than hashed again: verify recomputes every one from the files.
-	if s.SHA256 == "" {
-		o.hashScratch = sha256.Sum256(s.Data)
-		s.SHA256 = hex.EncodeToString(o.hashScratch[:])
-	} else if !lowerHex(s.SHA256, 2*sha256.Size) {
-		return &SampleError{ID: s.ID, Field: "sha256", Reason: fmt.Sprintf("malformed sha256 %q: want 64 lower-case hex digits, or none to have it computed", s.SHA256)}
-	} else if _, err := hex.Decode(o.hashScratch[:], []byte(s.SHA256)); err != nil {
-		return fmt.Errorf("sample %q: decode sha256: %w", s.ID, err) // unreachable after lowerHex
+	if err := fillSample(s, &o.hashScratch); err != nil {
+		return err
 	}
 	s.Path = ""
 	for _, f := range o.formats {
@@ -413,25 +397,6 @@ func (o *Out) put(s *Sample) error {
 	}
 	o.counts[s.Class][s.Split]++
 	o.total++
-	return nil
-}
-
-// check refuses a sample that does not fit the dataset being written, so
-// that the manifest can only hold records the card will agree with.
-func (o *Out) check(s *Sample) error {
-	if err := schema.CheckID(s.ID); err != nil {
-		return &SampleError{ID: s.ID, Field: "id", Reason: "invalid sample id: " + err.Error()}
-	}
-	if !slices.Contains(o.opts.Splits, s.Split) {
-		return &SampleError{ID: s.ID, Field: "split", Reason: fmt.Sprintf("unknown split %q (this dataset was opened for %s)", s.Split, strings.Join(o.opts.Splits, ", "))}
-	}
-	want, ok := o.classIdx[s.Class]
-	if !ok {
-		return &SampleError{ID: s.ID, Field: "class", Reason: fmt.Sprintf("class %q is not in the class list the writer was opened with (%s)", s.Class, listSome(o.opts.Classes))}
-	}
-	if s.ClassIndex != want {
-		return &SampleError{ID: s.ID, Field: "class_index", Reason: fmt.Sprintf("class_index %d does not match class %q, which is %d in the sorted class list", s.ClassIndex, s.Class, want)}
-	}
 	return nil
 }
 
@@ -462,12 +427,9 @@ func listSome(names []string) string {
 // moves each class folder to OUT/<split>/<class>), reusing an identical
 // file left there by an interrupted run of the same fingerprint.
 func (o *Out) putFolder(s *Sample) error {
-	ext := s.Ext
-	if ext == "" {
-		ext = ".png"
-	}
-	if !schema.ValidExt(ext) {
-		return &SampleError{ID: s.ID, Field: "ext", Reason: fmt.Sprintf("bad file extension %q: want a dot and 1 to 5 lower-case letters or digits", ext)}
+	ext, err := sampleExt(s)
+	if err != nil {
+		return err
 	}
 	rel := schema.SamplePath(s.Split, s.Class, s.ID, ext)
 	full := filepath.Join(o.dir, schema.StageDir, filepath.FromSlash(rel))

@@ -2,18 +2,13 @@ package writer
 
 import (
 	"bufio"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"hash"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/augsplit/augsplit/schema"
-	"github.com/augsplit/augsplit/tfrecord"
-	"github.com/augsplit/augsplit/wds"
 )
 
 // shardSeq writes the shards of one (format, split): it opens a shard
@@ -28,9 +23,6 @@ type shardSeq struct {
 	sizes   []int // planned samples per shard (PlanShards); nil = roll at the limits
 	next    int   // index of the next shard to open
 	cur     *shardFile
-	// members is the scratch for the members of the webdataset sample
-	// being written: a field, so that it is not allocated per sample.
-	members [3]wds.Member
 	// deferred holds closed shards still under their temporary names,
 	// waiting for the "-of-" total that only Commit knows.
 	deferred []*shardFile
@@ -41,37 +33,22 @@ type shardSeq struct {
 
 // shardFile is one shard being streamed to disk under a temporary name.
 type shardFile struct {
-	index   int
-	f       File
-	tmp     string // absolute temporary path
-	bw      *bufio.Writer
-	h       hash.Hash
-	tw      *wds.Writer      // webdataset only
-	rec     *tfrecord.Writer // tfrecord only
-	n       int64
-	samples int
-	closed  bool
-	shard   schema.Shard
-}
-
-// Write hashes and counts everything on its way to disk, so the card's
-// sha256 and size cost no second read of the shard.
-func (s *shardFile) Write(p []byte) (int, error) {
-	s.h.Write(p)
-	s.n += int64(len(p))
-	return s.bw.Write(p)
+	index  int
+	f      File
+	tmp    string // absolute temporary path
+	bw     *bufio.Writer
+	st     *stream
+	closed bool
+	shard  schema.Shard
 }
 
 // name is the shard's path relative to OUT, or a provisional one while the
 // "-of-" total is unknown.
 func (q *shardSeq) name(index, total int) string {
-	if q.format == schema.FormatWebDataset {
-		return path.Join(schema.FormatWebDataset, fmt.Sprintf("%s-%05d.tar", q.split, index))
-	}
-	if total == 0 {
+	if q.format == schema.FormatTFRecord && total == 0 {
 		return path.Join(schema.FormatTFRecord, fmt.Sprintf("%s-%05d-of-(pending)", q.split, index))
 	}
-	return path.Join(schema.FormatTFRecord, fmt.Sprintf("%s-%05d-of-%05d.tfrecord", q.split, index, total))
+	return ShardName(q.format, q.split, index, total)
 }
 
 // errPath names shard index in errors: the absolute path it will have.
@@ -112,8 +89,8 @@ func PlanShards(n, shards, size int) []int { return schema.PlanShards(n, shards,
 func (q *shardSeq) reserve(size int64) (*shardFile, error) {
 	o := q.o
 	if c := q.cur; c != nil {
-		full := c.samples >= q.limit(c.index) ||
-			(o.opts.ShardBytes > 0 && c.n+size+q.trailer > o.opts.ShardBytes)
+		full := c.st.samples >= q.limit(c.index) ||
+			(o.opts.ShardBytes > 0 && c.st.n+size+q.trailer > o.opts.ShardBytes)
 		if !full {
 			return c, nil
 		}
@@ -132,12 +109,8 @@ func (q *shardSeq) reserve(size int64) (*shardFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create shard %s: %w", q.errPath(q.next), err)
 	}
-	s := &shardFile{index: q.next, f: f, tmp: f.Name(), bw: bufio.NewWriterSize(f, 256<<10), h: sha256.New()}
-	if q.format == schema.FormatWebDataset {
-		s.tw = wds.NewWriter(s)
-	} else {
-		s.rec = tfrecord.NewWriter(s)
-	}
+	s := &shardFile{index: q.next, f: f, tmp: f.Name(), bw: bufio.NewWriterSize(f, 256<<10)}
+	s.st = newStream(q.format, s.bw)
 	q.next++
 	q.cur = s
 	q.files = append(q.files, s)
@@ -152,10 +125,8 @@ func (q *shardSeq) closeCurrent() error {
 		return nil
 	}
 	name := q.errPath(s.index)
-	if s.tw != nil {
-		if err := s.tw.Close(); err != nil {
-			return fmt.Errorf("write shard %s: %w", name, err)
-		}
+	if err := s.st.finish(); err != nil {
+		return fmt.Errorf("write shard %s: %w", name, err)
 	}
 	if err := s.bw.Flush(); err != nil {
 		return fmt.Errorf("write shard %s: %w", name, err)
@@ -171,16 +142,10 @@ func (q *shardSeq) closeCurrent() error {
 	if err := s.f.Close(); err != nil {
 		return fmt.Errorf("write shard %s: %w", name, err)
 	}
-	s.shard = schema.Shard{
-		Format:  q.format,
-		Split:   q.split,
-		Samples: s.samples,
-		Bytes:   s.n,
-		SHA256:  hex.EncodeToString(s.h.Sum(nil)),
-	}
+	s.shard = s.st.shard(q.format, q.split, "")
 	// Drop the buffers: files outlives the shard and memory must not grow
 	// with the number of shards.
-	s.bw, s.tw, s.rec, s.h, s.f = nil, nil, nil, nil, nil
+	s.bw, s.st, s.f = nil, nil, nil
 	final, ok := q.knownName(s.index)
 	if !ok {
 		q.deferred = append(q.deferred, s)

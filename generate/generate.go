@@ -60,8 +60,66 @@ type result struct {
 	err    error
 }
 
-// Run executes the generate pipeline and returns the committed card.
+// Run executes the generate pipeline and returns the committed card. An
+// --out that is a URL (s3://, gs://, ...) is written as part 0 of 1 and
+// sealed in the same call (RunPart, then Seal).
 func Run(ctx context.Context, cfg Config, opts Options) (*schema.Card, error) {
+	if IsURL(cfg.Out) {
+		if _, err := RunPart(ctx, cfg, 0, 1, opts); err != nil {
+			return nil, err
+		}
+		st, err := OpenStore(ctx, cfg.Out, opts.FS)
+		if err != nil {
+			return nil, err
+		}
+		defer st.Close()
+		return Seal(ctx, st, opts)
+	}
+	r, err := prepare(ctx, cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	out, err := writer.Open(ctx, r.cfg.Out, writer.Options{
+		Metadata:    hub.Files,
+		Classes:     r.classes,
+		Splits:      r.plan.Splits(),
+		Formats:     r.cfg.Formats,
+		Shards:      r.cfg.Shards,
+		ShardSize:   r.cfg.ShardSize,
+		ShardBytes:  r.cfg.ShardBytes,
+		Force:       r.cfg.Force,
+		Fingerprint: r.card.Fingerprint,
+		FS:          opts.FS,
+		SplitCounts: r.splitCounts,
+	})
+	if err != nil {
+		return nil, checkUpToDate(ctx, r.cfg.Out, err)
+	}
+	if err := produce(ctx, r.cfg, r.tree, r.plan, orderUnits(r.plan), r.classes, out, opts.Progress); err != nil {
+		out.Abort()
+		return nil, err
+	}
+	if err := out.Commit(r.card); err != nil {
+		out.Abort()
+		return nil, err
+	}
+	return r.card, nil
+}
+
+// prepared is a run before its first sample: the same for a one-machine
+// run and for every part.
+type prepared struct {
+	cfg         Config
+	tree        *dataset.Tree
+	classes     []string
+	plan        *plan.Plan
+	card        *schema.Card
+	splitCounts map[string]int
+}
+
+// prepare scans, plans and builds the card template (everything but what
+// the writer fills), saying on opts.Log what it warns about.
+func prepare(ctx context.Context, cfg Config, opts Options) (*prepared, error) {
 	cfg.Normalize()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -74,8 +132,10 @@ func Run(ctx context.Context, cfg Config, opts Options) (*schema.Card, error) {
 	if opts.InDir != "" {
 		inDir = opts.InDir
 	}
-	if err := dataset.CheckSeparate(inDir, cfg.Out); err != nil {
-		return nil, err
+	if !IsURL(cfg.Out) {
+		if err := dataset.CheckSeparate(inDir, cfg.Out); err != nil {
+			return nil, err
+		}
 	}
 	tree, err := dataset.Scan(ctx, inDir, scanOptions(cfg.MaxPixels, cfg.SkipBad, cfg.FollowSymlinks))
 	if err != nil {
@@ -126,31 +186,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (*schema.Card, error) {
 	for _, sp := range pl.Splits() {
 		splitCounts[sp] = pl.Count(sp)
 	}
-	out, err := writer.Open(ctx, cfg.Out, writer.Options{
-		Metadata:    hub.Files,
-		Classes:     classes,
-		Splits:      pl.Splits(),
-		Formats:     cfg.Formats,
-		Shards:      cfg.Shards,
-		ShardSize:   cfg.ShardSize,
-		ShardBytes:  cfg.ShardBytes,
-		Force:       cfg.Force,
-		Fingerprint: card.Fingerprint,
-		FS:          opts.FS,
-		SplitCounts: splitCounts,
-	})
-	if err != nil {
-		return nil, checkUpToDate(ctx, cfg.Out, err)
-	}
-	if err := produce(ctx, cfg, tree, pl, classes, out, opts.Progress); err != nil {
-		out.Abort()
-		return nil, err
-	}
-	if err := out.Commit(card); err != nil {
-		out.Abort()
-		return nil, err
-	}
-	return card, nil
+	return &prepared{cfg: cfg, tree: tree, classes: classes, plan: pl, card: card, splitCounts: splitCounts}, nil
 }
 
 // scanOptions are the scan settings of generate and split, whose errors
@@ -356,12 +392,17 @@ func sourceInfo(tree *dataset.Tree, splitOf func(i int) string) []schema.Source 
 	return out
 }
 
-// produce runs the workers and commits their samples in the plan's order:
-// its units in order (split-major), each unit's positions in order. A
+// sink takes the samples in order: a writer.Out, or a part's units.
+type sink interface {
+	Put(ctx context.Context, s *writer.Sample) error
+}
+
+// produce runs the workers and commits the samples of units (the plan's,
+// or a part's) in order, each unit's positions in order. A
 // window of in-flight jobs bounds memory to about window x one encoded
 // image, and the plan makes each job from its position, so nothing grows
 // with the number of variants.
-func produce(ctx context.Context, cfg Config, tree *dataset.Tree, pl *plan.Plan, classes []string, out *writer.Out, progress func(int, int)) error {
+func produce(ctx context.Context, cfg Config, tree *dataset.Tree, pl *plan.Plan, units []plan.Unit, classes []string, out sink, progress func(int, int)) error {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	// Cancel first so the feeder and workers see it, then wait for them: no
@@ -404,7 +445,7 @@ func produce(ctx context.Context, cfg Config, tree *dataset.Tree, pl *plan.Plan,
 	go func() {
 		defer close(work)
 		seq := 0
-		for _, u := range orderUnits(pl) {
+		for _, u := range units {
 			for pos := u.Start; pos < u.End; pos++ {
 				s := pl.At(u.Split, pos)
 				select {
@@ -421,7 +462,10 @@ func produce(ctx context.Context, cfg Config, tree *dataset.Tree, pl *plan.Plan,
 			}
 		}
 	}()
-	total := pl.Total()
+	total := 0
+	for _, u := range units {
+		total += u.End - u.Start
+	}
 	for i := range total {
 		var r result
 		select {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -24,6 +25,7 @@ type generateOptions struct {
 	printConfig bool
 	preview     bool
 	json        bool
+	parts       partFlags
 }
 
 func newGenerateCmd() *cobra.Command {
@@ -92,6 +94,8 @@ whole sources moved from --val/--test, are said on stderr and in the card.
 	f.StringVar(&cfg.Date, "date", "", "publication date `YYYY-MM-DD`: croissant.json's datePublished (default none: no clock, same command, same bytes)")
 	f.BoolVar(&o.preview, "preview", false, "write preview.png and splits.png at the end")
 	f.BoolVar(&o.json, "json", false, "print the run's summary as one JSON object on stdout (fields above)")
+	f.IntVar(&o.parts.parts, "parts", 0, "split the run into N parts (machines) that each write whole shards; augsplit seal OUT merges them")
+	f.IntVar(&o.parts.part, "part", -1, "with --parts: the part to write, 0 to N-1 (default from "+strings.Join(indexVars, ", ")+")")
 	completeWords(cmd, "color", "keep", "gray", "rgb")
 	completeWords(cmd, "fit", generate.FitSquash, generate.FitPad, generate.FitCrop)
 	completeWords(cmd, "bit-depth", "8", "16")
@@ -124,9 +128,6 @@ func runGenerate(ctx context.Context, cfg *generate.Config, o generateOptions, s
 	if cfg.In == "" || cfg.Out == "" {
 		return usagef("generate: --in and --out are required")
 	}
-	if store.IsURL(cfg.Out) {
-		return usagef("generate: --out %s: writing a dataset to a bucket is not supported yet: write to a folder", store.Name(cfg.Out))
-	}
 	// Sources in a bucket are fetched to a temporary folder; the card
 	// records the URL (without its endpoint options), not that folder.
 	inDir, cleanup, err := localDir(ctx, cfg.In, stderr)
@@ -135,6 +136,13 @@ func runGenerate(ctx context.Context, cfg *generate.Config, o generateOptions, s
 	}
 	defer cleanup()
 	cfg.In = store.Name(cfg.In)
+	part, err := resolvePart(o.parts, cfg, os.Getenv, stderr)
+	if err != nil {
+		return err
+	}
+	if part >= 0 {
+		return runPart(ctx, cfg, o, part, inDir, stdout, stderr)
+	}
 	prog := newProgress(stderr, o.quiet, "generate")
 	card, err := generate.Run(ctx, *cfg, generate.Options{Log: stderr, Progress: prog.update, InDir: inDir})
 	prog.finish()

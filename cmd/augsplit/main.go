@@ -87,7 +87,7 @@ configuration error; 130 interrupted (SIGINT); 143 terminated (SIGTERM).`,
 		return &usageError{msg: err.Error(), err: err, help: c.CommandPath()}
 	})
 	root.AddCommand(
-		newGenerateCmd(), newVerifyCmd(), newSplitCmd(),
+		newGenerateCmd(), newSealCmd(), newVerifyCmd(), newSplitCmd(),
 		newTrainCmd(), newEvalCmd(), newPredictCmd(), newSeedBugCmd(),
 		newAuditCmd(), newPreviewCmd(), newTransformsCmd(), newVersionCmd(),
 	)

@@ -1,0 +1,194 @@
+package generate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/augsplit/augsplit/dataset"
+	"github.com/augsplit/augsplit/hub"
+	"github.com/augsplit/augsplit/internal/store"
+	"github.com/augsplit/augsplit/plan"
+	"github.com/augsplit/augsplit/schema"
+	"github.com/augsplit/augsplit/writer"
+)
+
+// IsURL reports whether out names a bucket (s3://, gs://, azblob://,
+// file://, mem://) rather than a local folder.
+func IsURL(out string) bool {
+	i := strings.Index(out, "://")
+	return i > 0 && !strings.ContainsAny(out[:i], `/\`)
+}
+
+// OpenStore opens OUT: a local folder through fsys (nil means OS), or a
+// bucket URL.
+func OpenStore(ctx context.Context, out string, fsys writer.FS) (store.Store, error) {
+	if !IsURL(out) {
+		return writer.DirStore(fsys, out), nil
+	}
+	return openURL(ctx, out)
+}
+
+// openURL opens a bucket; the drivers come with the storage layer.
+var openURL = func(ctx context.Context, url string) (store.Store, error) {
+	return nil, fmt.Errorf("open %s: object storage is not built into this augsplit yet; give a local folder", url)
+}
+
+// PartSummary is what a part did.
+type PartSummary struct {
+	Part, Parts int
+	Units       int // units this part owns
+	Skipped     int // of those, found done (a re-run)
+	Samples     int // samples written
+	Fingerprint string
+}
+
+// RunPart writes part `part` of `parts` of the run cfg describes: the
+// units (one shard of one split each) whose index modulo parts is part,
+// through the store of cfg.Out. A unit already done (its summary and
+// objects are there) is skipped, so a part run twice, or two copies of
+// it at once, write the same bytes. Seal merges the parts. ErrUpToDate:
+// OUT already holds this run's card.
+func RunPart(ctx context.Context, cfg Config, part, parts int, opts Options) (*PartSummary, error) {
+	if parts < 1 || part < 0 || part >= parts {
+		return nil, fmt.Errorf("part %d of %d: want 0 <= --part < --parts", part, parts)
+	}
+	if cfg.ShardBytes > 0 {
+		return nil, errors.New("--shard-bytes decides shards while writing, so parts cannot own whole shards: use --shards or --shard-size with --parts")
+	}
+	r, err := prepare(ctx, cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	st, err := OpenStore(ctx, r.cfg.Out, opts.FS)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	planned := r.plan.Units()
+	units := make([]writer.Unit, len(planned))
+	for i, u := range planned {
+		units[i] = writer.Unit{Index: u.Index, Split: u.Split, Shard: u.Shard, Shards: u.Shards, Start: u.Start, End: u.End}
+	}
+	formats := r.cfg.Formats
+	if len(formats) == 0 {
+		formats = []string{schema.FormatFolder}
+	}
+	var canon []string
+	for _, f := range schema.Formats() {
+		for _, g := range formats {
+			if f == g {
+				canon = append(canon, f)
+				break
+			}
+		}
+	}
+	rec := &writer.PlanRecord{Fingerprint: r.card.Fingerprint, Classes: r.classes, Formats: canon, Card: r.card, Units: units}
+	err = writer.StartPart(ctx, st, writer.PartOptions{Plan: rec, Part: part, Parts: parts, FS: opts.FS})
+	if err != nil {
+		return nil, err
+	}
+	sum := &PartSummary{Part: part, Parts: parts, Fingerprint: r.card.Fingerprint}
+	var todo []writer.Unit
+	var mine []plan.Unit
+	for i, u := range units {
+		if u.Index%parts != part {
+			continue
+		}
+		sum.Units++
+		done, err := writer.UnitDone(ctx, st, rec.Fingerprint, u)
+		if err != nil {
+			return nil, err
+		}
+		if done {
+			sum.Skipped++
+			continue
+		}
+		todo = append(todo, u)
+		mine = append(mine, planned[i])
+		sum.Samples += u.End - u.Start
+	}
+	us := &unitSink{st: st, units: todo, opts: writer.UnitOptions{Fingerprint: rec.Fingerprint, Classes: r.classes, Formats: canon}}
+	if err := produce(ctx, r.cfg, r.tree, r.plan, mine, r.classes, us, opts.Progress); err != nil {
+		us.abort()
+		return nil, err
+	}
+	if us.cur != nil || us.next != len(todo) {
+		us.abort()
+		return nil, fmt.Errorf("part %d of %d: wrote %d of %d units", part, parts, us.next, len(todo))
+	}
+	return sum, nil
+}
+
+// unitSink writes samples into consecutive units, opening each at its
+// first sample and closing it at its last.
+type unitSink struct {
+	st    store.Store
+	units []writer.Unit
+	opts  writer.UnitOptions
+	next  int // index in units of the next unit to open
+	cur   *writer.UnitOut
+	n     int // samples in cur
+}
+
+func (u *unitSink) Put(ctx context.Context, s *writer.Sample) error {
+	if u.cur == nil {
+		if u.next >= len(u.units) {
+			return errors.New("more samples than the part's units hold")
+		}
+		o := u.opts
+		o.Unit = u.units[u.next]
+		w, err := writer.OpenUnit(ctx, u.st, o)
+		if err != nil {
+			return err
+		}
+		u.cur, u.n = w, 0
+	}
+	if err := u.cur.Put(ctx, s); err != nil {
+		return err
+	}
+	u.n++
+	unit := u.units[u.next]
+	if u.n == unit.End-unit.Start {
+		w := u.cur
+		u.cur = nil
+		u.next++
+		if _, err := w.Close(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (u *unitSink) abort() {
+	if u.cur != nil {
+		u.cur.Abort()
+		u.cur = nil
+	}
+}
+
+// Seal merges the parts written to st into the finished dataset (see
+// writer.Seal) with the hub metadata a one-machine run writes. A local
+// OUT found already sealed is verified, as generate does.
+func Seal(ctx context.Context, st store.Store, opts Options) (*schema.Card, error) {
+	card, err := writer.Seal(ctx, st, writer.SealOptions{FS: opts.FS, Metadata: hub.Files})
+	if err != nil && st.Dir() != "" {
+		return nil, checkUpToDate(ctx, st.Dir(), err)
+	}
+	return card, err
+}
+
+// ReadCard reads the card of a sealed OUT in st.
+func ReadCard(ctx context.Context, st store.Store) (*schema.Card, error) {
+	if dir := st.Dir(); dir != "" {
+		return dataset.ReadCard(ctx, dir)
+	}
+	r, err := st.Open(ctx, schema.CardFile)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return schema.ReadCard(io.LimitReader(r, schema.MaxCardBytes), st.URL()+"/"+schema.CardFile)
+}

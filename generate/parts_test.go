@@ -1,0 +1,278 @@
+package generate
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/augsplit/augsplit/dataset"
+	"github.com/augsplit/augsplit/internal/filetest"
+	"github.com/augsplit/augsplit/schema"
+	"github.com/augsplit/augsplit/writer"
+)
+
+// partsConfig is a small run with every format and several units per
+// split, on sources split by source (four per class).
+func partsConfig(t *testing.T, in string) Config {
+	cfg := small(t, in, 2)
+	cfg.PerSource = 6
+	cfg.Formats = []string{schema.FormatFolder, schema.FormatWebDataset, schema.FormatTFRecord}
+	cfg.ShardSize = 7
+	return cfg
+}
+
+// tree is every file (with its bytes) and every folder under dir.
+func tree(t *testing.T, dir string) (map[string][]byte, []string) {
+	t.Helper()
+	var dirs []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			rel, _ := filepath.Rel(dir, p)
+			dirs = append(dirs, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filetest.Read(t, dir), dirs
+}
+
+// sameTree fails unless got has exactly want's files, bytes and folders.
+func sameTree(t *testing.T, what string, got, want string) {
+	t.Helper()
+	gf, gd := tree(t, got)
+	wf, wd := tree(t, want)
+	for name, b := range wf {
+		g, ok := gf[name]
+		switch {
+		case !ok:
+			t.Errorf("%s: %s missing", what, name)
+		case !bytes.Equal(g, b):
+			t.Errorf("%s: %s differs from the one-machine run", what, name)
+		}
+	}
+	for name := range gf {
+		if _, ok := wf[name]; !ok {
+			t.Errorf("%s: extra file %s", what, name)
+		}
+	}
+	if !slices.Equal(gd, wd) {
+		t.Errorf("%s: folders %q, the one-machine run has %q", what, gd, wd)
+	}
+}
+
+// oneMachine runs generate into a fresh OUT and returns it.
+func oneMachine(t *testing.T, cfg Config) string {
+	t.Helper()
+	cfg.Out = filepath.Join(t.TempDir(), "one")
+	card, err := Run(context.Background(), cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(card.Shards) < 8 {
+		t.Fatalf("only %d shards: the test needs several units per split", len(card.Shards))
+	}
+	return cfg.Out
+}
+
+func runParts(t *testing.T, cfg Config, n int, concurrent bool) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		run := func() { _, errs[i] = RunPart(context.Background(), cfg, i, n, Options{}) }
+		if concurrent {
+			wg.Go(run)
+		} else {
+			run()
+		}
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("part %d of %d: %v", i, n, err)
+		}
+	}
+}
+
+func seal(t *testing.T, out string) *schema.Card {
+	t.Helper()
+	card, err := Seal(context.Background(), writer.DirStore(nil, out), Options{})
+	if err != nil {
+		t.Fatalf("seal %s: %v", out, err)
+	}
+	return card
+}
+
+// Issue 13: for every N, the sealed OUT is byte-identical to a
+// one-machine run of the same command (every file, nothing extra).
+func TestPartsByteIdenticalToOneMachine(t *testing.T) {
+	in := makeSources(t, []string{"ant", "bee", "cat"}, 4)
+	cfg := partsConfig(t, in)
+	want := oneMachine(t, cfg)
+	for _, n := range []int{1, 2, 3, 7} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			cfg := cfg
+			cfg.Out = filepath.Join(t.TempDir(), "parts")
+			runParts(t, cfg, n, n == 3)
+			seal(t, cfg.Out)
+			sameTree(t, fmt.Sprintf("%d parts", n), cfg.Out, want)
+			rep, err := dataset.Verify(context.Background(), cfg.Out)
+			if err != nil || !rep.OK() {
+				t.Fatalf("verify: %v %v", err, rep)
+			}
+		})
+	}
+}
+
+// The one-machine order is split-major, so a split's shards are runs of
+// the order that parts can write apart.
+func TestOrderIsSplitMajor(t *testing.T) {
+	cfg := partsConfig(t, makeSources(t, []string{"ant", "bee", "cat"}, 4))
+	out := oneMachine(t, cfg)
+	recs := readManifest(t, out)
+	last := -1
+	for i, r := range recs {
+		s := schema.SplitIndex(r.Split)
+		if s < last {
+			t.Fatalf("manifest line %d is %s after a later split", i+1, r.Split)
+		}
+		last = s
+	}
+}
+
+// A part killed mid-way (its context cancelled after k samples) and run
+// again gives the same bytes.
+func TestPartKilledThenRerun(t *testing.T) {
+	in := makeSources(t, []string{"ant", "bee", "cat"}, 4)
+	cfg := partsConfig(t, in)
+	want := oneMachine(t, cfg)
+	cfg.Out = filepath.Join(t.TempDir(), "parts")
+	ctx, cancel := context.WithCancel(context.Background())
+	_, err := RunPart(ctx, cfg, 0, 2, Options{Progress: func(done, total int) {
+		if done == 10 {
+			cancel()
+		}
+	}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	sums, _ := filepath.Glob(filepath.Join(cfg.Out, schema.PartsUnitsDir, "*.json"))
+	if len(sums) == 0 {
+		t.Fatal("the killed part finished no unit: the test did not interrupt mid-way")
+	}
+	if _, err := Seal(context.Background(), writer.DirStore(nil, cfg.Out), Options{}); err == nil {
+		t.Fatal("seal of a half-done run succeeded")
+	}
+	runParts(t, cfg, 2, false)
+	s, err := RunPart(context.Background(), cfg, 0, 2, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Skipped != s.Units || s.Samples != 0 {
+		t.Errorf("third run of part 0: skipped %d of %d units, wrote %d samples; want every unit skipped", s.Skipped, s.Units, s.Samples)
+	}
+	seal(t, cfg.Out)
+	sameTree(t, "killed and re-run", cfg.Out, want)
+}
+
+// Two copies of one part at once, then the other part and seal: the same
+// bytes.
+func TestTwoCopiesOfOnePart(t *testing.T) {
+	in := makeSources(t, []string{"ant", "bee", "cat"}, 4)
+	cfg := partsConfig(t, in)
+	want := oneMachine(t, cfg)
+	cfg.Out = filepath.Join(t.TempDir(), "parts")
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	for i, part := range []int{1, 1, 0} {
+		wg.Go(func() { _, errs[i] = RunPart(context.Background(), cfg, part, 2, Options{}) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	seal(t, cfg.Out)
+	sameTree(t, "two copies of part 1", cfg.Out, want)
+}
+
+// Seal with a part missing refuses, naming the units and the --part to
+// run; nothing final is written.
+func TestSealMissingPart(t *testing.T) {
+	in := makeSources(t, []string{"ant", "bee", "cat"}, 4)
+	cfg := partsConfig(t, in)
+	cfg.Out = filepath.Join(t.TempDir(), "parts")
+	for _, i := range []int{0, 2} {
+		if _, err := RunPart(context.Background(), cfg, i, 3, Options{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := Seal(context.Background(), writer.DirStore(nil, cfg.Out), Options{})
+	var me *writer.MissingUnitsError
+	if !errors.As(err, &me) {
+		t.Fatalf("err = %v, want a MissingUnitsError", err)
+	}
+	if !slices.Equal(me.Parts[3], []int{1}) || !strings.Contains(err.Error(), "--parts 3 --part 1") {
+		t.Errorf("error %q (parts %v) does not name --parts 3 --part 1", err, me.Parts)
+	}
+	for _, u := range me.Units {
+		if u.Index%3 != 1 {
+			t.Errorf("unit %s (index %d) listed as missing, but part %d wrote it", u.Name(), u.Index, u.Index%3)
+		}
+		if !strings.Contains(err.Error(), me.Units[0].Name()) {
+			t.Errorf("error %q does not name unit %s", err, me.Units[0].Name())
+		}
+	}
+	for _, name := range []string{schema.CardFile, schema.ManifestFile} {
+		if _, err := os.Stat(filepath.Join(cfg.Out, name)); err == nil {
+			t.Errorf("%s written by a refused seal", name)
+		}
+	}
+}
+
+// A part refuses an OUT holding another run's plan or card, and finds
+// its own sealed card up to date.
+func TestPartRefusesOtherRun(t *testing.T) {
+	in := makeSources(t, []string{"ant", "bee", "cat"}, 4)
+	cfg := partsConfig(t, in)
+	cfg.Out = filepath.Join(t.TempDir(), "parts")
+	if _, err := RunPart(context.Background(), cfg, 0, 2, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	other := cfg
+	other.Seed++
+	_, err := RunPart(context.Background(), other, 1, 2, Options{})
+	var ne *writer.NotEmptyError
+	if !errors.As(err, &ne) || !strings.Contains(err.Error(), "parts of another run") {
+		t.Fatalf("other run's part: err = %v, want a NotEmptyError about another run's parts", err)
+	}
+	runParts(t, cfg, 2, false)
+	seal(t, cfg.Out)
+	if _, err := RunPart(context.Background(), cfg, 1, 2, Options{}); !IsUpToDate(err) {
+		t.Errorf("part after seal: err = %v, want up to date", err)
+	}
+	if _, err := RunPart(context.Background(), other, 1, 2, Options{}); !errors.As(err, &ne) {
+		t.Errorf("other run's part after seal: err = %v, want a NotEmptyError", err)
+	}
+	if _, err := Seal(context.Background(), writer.DirStore(nil, cfg.Out), Options{}); !IsUpToDate(err) {
+		t.Errorf("second seal: err = %v, want up to date", err)
+	}
+	_, err = RunPart(context.Background(), func() Config { c := cfg; c.ShardBytes = 1000; c.ShardSize = 0; return c }(), 0, 2, Options{})
+	if err == nil || !strings.Contains(err.Error(), "--shard-bytes") {
+		t.Errorf("parts with --shard-bytes: err = %v, want a refusal naming --shard-bytes", err)
+	}
+}

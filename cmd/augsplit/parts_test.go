@@ -15,7 +15,6 @@ import (
 	"github.com/augsplit/augsplit/internal/filetest"
 )
 
-
 var partArgs = []string{"--in", cellsDir, "--per-source", "8", "--size", "24", "--png-compression", "speed",
 	"--format", "folder,webdataset,tfrecord", "--shard-size", "9", "--quiet"}
 

@@ -1,0 +1,281 @@
+package writer
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/augsplit/augsplit/internal/store"
+	"github.com/augsplit/augsplit/schema"
+)
+
+// splitMajor is samples in the order parts number units: train, val,
+// test, each in its given order.
+func splitMajor(samples []Sample) []Sample {
+	var out []Sample
+	for _, sp := range schema.Splits() {
+		for _, s := range samples {
+			if s.Split == sp {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+var allFormats = []string{schema.FormatFolder, schema.FormatWebDataset, schema.FormatTFRecord}
+
+// writeUnits writes the units part `part` of `parts` owns, as a part does.
+func writeUnits(t *testing.T, st store.Store, samples []Sample, units []Unit, part, parts int, fsys FS) error {
+	t.Helper()
+	rec := &PlanRecord{Fingerprint: "fp1", Classes: testClasses, Formats: allFormats, Card: testCard(testClasses), Units: units}
+	rec.Card.Fingerprint = "fp1"
+	if err := StartPart(context.Background(), st, PartOptions{Plan: rec, Part: part, Parts: parts, FS: fsys}); err != nil {
+		return err
+	}
+	offset := map[string]int{}
+	at := 0
+	for _, sp := range schema.Splits() {
+		offset[sp] = at
+		at += splitCounts(samples)[sp]
+	}
+	for _, u := range units {
+		if u.Index%parts != part {
+			continue
+		}
+		if done, err := UnitDone(context.Background(), st, "fp1", u); err != nil || done {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		w, err := OpenUnit(context.Background(), st, UnitOptions{Fingerprint: "fp1", Classes: testClasses, Formats: allFormats, Unit: u})
+		if err != nil {
+			return err
+		}
+		for _, s := range samples[offset[u.Split]+u.Start : offset[u.Split]+u.End] {
+			if err := w.Put(context.Background(), &s); err != nil {
+				w.Abort()
+				return err
+			}
+		}
+		if _, err := w.Close(context.Background()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// The writer-level promise under generate's: units written by any number
+// of parts and sealed have the bytes Out writes from the same samples.
+func TestUnitsSealToOutBytes(t *testing.T) {
+	samples := splitMajor(makeSamples(90))
+	counts := splitCounts(samples)
+	one := t.TempDir()
+	write(t, one, Options{Formats: allFormats, ShardSize: 8, SplitCounts: counts}, samples)
+	units := Units(counts, 0, 8)
+	for _, n := range []int{1, 4} {
+		dir := t.TempDir()
+		st := DirStore(nil, dir)
+		for part := range n {
+			if err := writeUnits(t, st, samples, units, part, n, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := Seal(context.Background(), st, SealOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := snapshot(t, dir), snapshot(t, one); !mapsEqual(got, want) {
+			t.Errorf("%d parts: files %q, Out wrote %q", n, sortedKeys(got), sortedKeys(want))
+		}
+	}
+}
+
+// A part whose disk fills up part-way leaves no temporary file and no
+// summary for the unit it was writing; run again, it finishes and the
+// seal has Out's bytes.
+func TestUnitDiskFullThenRerun(t *testing.T) {
+	samples := splitMajor(makeSamples(90))
+	counts := splitCounts(samples)
+	one := t.TempDir()
+	write(t, one, Options{Formats: allFormats, ShardSize: 8, SplitCounts: counts}, samples)
+	units := Units(counts, 0, 8)
+	dir := t.TempDir()
+	fsys := &faultFS{FS: OS, budget: 100000}
+	err := writeUnits(t, DirStore(fsys, dir), samples, units, 0, 1, fsys)
+	if err == nil {
+		t.Fatal("no error from a full disk")
+	}
+	if !errors.Is(err, errFull) {
+		t.Fatalf("err = %v, want the full disk", err)
+	}
+	if tmp := tempFiles(t, dir); len(tmp) > 0 {
+		t.Errorf("temporary files left: %q", tmp)
+	}
+	sums, _ := filepath.Glob(filepath.Join(dir, schema.PartsUnitsDir, "*.json"))
+	if len(sums) == 0 || len(sums) == len(units) {
+		t.Fatalf("%d of %d units done: the disk did not fill part-way", len(sums), len(units))
+	}
+	st := DirStore(nil, dir)
+	if err := writeUnits(t, st, samples, units, 0, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Seal(context.Background(), st, SealOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := snapshot(t, dir), snapshot(t, one); !mapsEqual(got, want) {
+		t.Errorf("files %q, Out wrote %q", sortedKeys(got), sortedKeys(want))
+	}
+}
+
+// faultFS fails writes with a full disk once budget bytes are written.
+type faultFS struct {
+	FS
+	budget int64
+}
+
+func (f *faultFS) CreateTemp(dir, pattern string) (File, error) {
+	file, err := f.FS.CreateTemp(dir, pattern)
+	if err != nil {
+		return nil, err
+	}
+	return &faultFile{File: file, fs: f}, nil
+}
+
+type faultFile struct {
+	File
+	fs *faultFS
+}
+
+var errFull = errors.New("no space left on device (test)")
+
+func (f *faultFile) Write(p []byte) (int, error) {
+	if int64(len(p)) > f.fs.budget {
+		return 0, errFull
+	}
+	f.fs.budget -= int64(len(p))
+	return f.File.Write(p)
+}
+
+// A summary whose objects are gone or cut short is not done, and seal
+// names its unit.
+func TestSealNamesUnitWithMissingObject(t *testing.T) {
+	samples := splitMajor(makeSamples(90))
+	units := Units(splitCounts(samples), 0, 8)
+	dir := t.TempDir()
+	st := DirStore(nil, dir)
+	if err := writeUnits(t, st, samples, units, 0, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	victim := units[3]
+	key := ShardName(schema.FormatTFRecord, victim.Split, victim.Shard, victim.Shards)
+	if err := st.Delete(context.Background(), key); err != nil {
+		t.Fatal(err)
+	}
+	if done, err := UnitDone(context.Background(), st, "fp1", victim); err != nil || done {
+		t.Errorf("unit without its shard: done %v, err %v", done, err)
+	}
+	_, err := Seal(context.Background(), st, SealOptions{})
+	var me *MissingUnitsError
+	if !errors.As(err, &me) || len(me.Units) != 1 || me.Units[0] != victim || !strings.Contains(err.Error(), "--parts 1 --part 0") {
+		t.Fatalf("err = %v, want unit %s missing", err, victim.Name())
+	}
+}
+
+// fragStore serves n manifest fragments of lines records each, made as
+// they are read, and swallows what is written: a seal's merge through it
+// allocates only what it keeps, never the records.
+type fragStore struct {
+	store.Store
+	lines int
+}
+
+var fragLine = []byte(`{"id":"cell_0001","split":"train","class":"cell","class_index":0,"source":"cell/a.png","source_sha256":"` + strings.Repeat("ab", 32) + `","variant":1,"params":[],"width":64,"height":64,"channels":1,"bit_depth":8,"sha256":"` + strings.Repeat("cd", 32) + `","path":"train/cell/cell_0001.png"}` + "\n")
+
+type lineReader struct{ left, off int }
+
+func (r *lineReader) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) && r.left > 0 {
+		c := copy(p[n:], fragLine[r.off:])
+		n += c
+		r.off += c
+		if r.off == len(fragLine) {
+			r.off = 0
+			r.left--
+		}
+	}
+	if n == 0 {
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+func (s *fragStore) Open(context.Context, string) (io.ReadCloser, error) {
+	return io.NopCloser(&lineReader{left: s.lines}), nil
+}
+func (s *fragStore) URL() string { return "frag://" }
+
+func fragments(units, lines int) []fragment {
+	h := sha256Lines(lines)
+	frags := make([]fragment, units)
+	for i := range frags {
+		frags[i] = fragment{key: fmt.Sprintf("u%d", i), bytes: int64(lines * len(fragLine)), sha256: h}
+	}
+	return frags
+}
+
+func sha256Lines(lines int) string {
+	var b bytes.Buffer
+	b.Write(bytes.Repeat(fragLine, lines))
+	return sha256Hex(b.Bytes())
+}
+
+// Issue 13: seal's memory does not grow with samples. 10^5 manifest lines
+// (33 MB) merge with the same allocations as 10^3.
+func TestSealMergeStreams(t *testing.T) {
+	alloc := func(units int) uint64 {
+		st := &fragStore{lines: 1000}
+		frags := fragments(units, 1000)
+		buf := make([]byte, 256<<10)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		if _, err := mergeFragments(context.Background(), st, io.Discard, frags, buf); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	small, large := alloc(1), alloc(100)
+	t.Logf("merge allocated %d bytes for 10^3 lines, %d for 10^5 (%d MB of lines)", small, large, 100*1000*len(fragLine)>>20)
+	if large > 1<<20 {
+		t.Errorf("merging 10^5 lines allocated %d bytes: it buffers the records", large)
+	}
+}
+
+func BenchmarkSealMerge(b *testing.B) {
+	st := &fragStore{lines: 1000}
+	frags := fragments(100, 1000)
+	buf := make([]byte, 256<<10)
+	b.SetBytes(int64(100 * 1000 * len(fragLine)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := mergeFragments(context.Background(), st, io.Discard, frags, buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}

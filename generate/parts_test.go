@@ -276,3 +276,19 @@ func TestPartRefusesOtherRun(t *testing.T) {
 		t.Errorf("parts with --shard-bytes: err = %v, want a refusal naming --shard-bytes", err)
 	}
 }
+
+// A one-machine run over what parts of the same command left (a user
+// gave up on the parts) finishes with nothing of theirs left.
+func TestOneMachineOverParts(t *testing.T) {
+	in := makeSources(t, []string{"ant", "bee", "cat"}, 4)
+	cfg := partsConfig(t, in)
+	want := oneMachine(t, cfg)
+	cfg.Out = filepath.Join(t.TempDir(), "parts")
+	if _, err := RunPart(context.Background(), cfg, 1, 2, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), cfg, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	sameTree(t, "one machine over parts", cfg.Out, want)
+}

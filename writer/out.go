@@ -286,11 +286,18 @@ func (o *Out) checkState() error {
 		// Resume. Shards are streamed again from the first sample, so old
 		// ones are never reused; removing them guarantees no stale shard
 		// survives next to the new set. Samples are kept for reuse.
+		// What parts of this run left (generate --parts) is dropped too:
+		// this run writes the whole dataset itself.
 		for _, rel := range s.owned {
-			if strings.HasPrefix(rel, schema.FormatWebDataset+"/") || strings.HasPrefix(rel, schema.FormatTFRecord+"/") {
+			if strings.HasPrefix(rel, schema.FormatWebDataset+"/") || strings.HasPrefix(rel, schema.FormatTFRecord+"/") || partsFile(rel) {
 				if err := o.fs.Remove(filepath.Join(o.dir, filepath.FromSlash(rel))); err != nil && !errors.Is(err, fs.ErrNotExist) {
 					return fmt.Errorf("resume: %w", err)
 				}
+			}
+		}
+		for _, d := range []string{schema.PartsUnitsDir, schema.PartsDir} {
+			if err := o.fs.Remove(filepath.Join(o.dir, filepath.FromSlash(d))); err != nil && !errors.Is(err, fs.ErrNotExist) && !isNotEmpty(err) {
+				return fmt.Errorf("resume: %w", err)
 			}
 		}
 		return o.removeTempFiles(s)

@@ -33,7 +33,7 @@ var pictures = []string{"preview.png", "splits.png"}
 func augsplitNames() []string {
 	return append(append(schema.Splits(), schema.FormatWebDataset, schema.FormatTFRecord,
 		schema.ManifestFile, schema.CardFile, schema.ClassesFile, schema.MarkerFile,
-		schema.StageDir, schema.CroissantFile, schema.ReadmeFile), pictures...)
+		schema.StageDir, schema.PartsDir, schema.CroissantFile, schema.ReadmeFile), pictures...)
 }
 
 // shardName matches the shard files the writer names (shard.go).
@@ -127,6 +127,9 @@ func (o *Out) listed(card *schema.Card) map[string]bool {
 // Used only when the run marker shows augsplit was writing OUT, which
 // lists no files before its card.
 func shaped(rel string) bool {
+	if partsFile(rel) {
+		return true
+	}
 	parts := strings.Split(rel, "/")
 	switch len(parts) {
 	case 1:
@@ -139,6 +142,22 @@ func shaped(rel string) bool {
 			slices.Contains(sampleExts, ext) && schema.CheckID(strings.TrimSuffix(parts[2], ext)) == nil
 	case 4:
 		return parts[0] == schema.StageDir && shaped(path.Join(parts[1:]...))
+	}
+	return false
+}
+
+// partsFile reports whether rel is one of the files parts keep under
+// schema.PartsDir until seal (plan record, parts count, units' manifests
+// and summaries).
+func partsFile(rel string) bool {
+	if rel == schema.PartsPlanFile {
+		return true
+	}
+	if unit, ok := strings.CutPrefix(rel, schema.PartsUnitsDir+"/"); ok {
+		return unitFile.MatchString(unit)
+	}
+	if name, ok := strings.CutPrefix(rel, schema.PartsDir+"/"); ok {
+		return partsName.MatchString(name)
 	}
 	return false
 }
@@ -199,7 +218,7 @@ func (o *Out) survey(card *schema.Card, marker bool) (*survey, error) {
 			if s.other == "" {
 				s.other = name
 			}
-		case e.IsDir() && e.Type()&fs.ModeSymlink == 0 && (schema.IsSplit(name) || name == schema.StageDir || name == schema.FormatWebDataset || name == schema.FormatTFRecord):
+		case e.IsDir() && e.Type()&fs.ModeSymlink == 0 && (schema.IsSplit(name) || name == schema.StageDir || name == schema.PartsDir || name == schema.FormatWebDataset || name == schema.FormatTFRecord):
 			if err := walk(name); err != nil {
 				return nil, err
 			}
@@ -223,7 +242,7 @@ func (o *Out) survey(card *schema.Card, marker bool) (*survey, error) {
 // sampleTree reports whether rel is a folder whose subfolders hold samples:
 // a split folder, the staging folder, or a split folder inside it.
 func sampleTree(rel string) bool {
-	if schema.IsSplit(rel) || rel == schema.StageDir {
+	if schema.IsSplit(rel) || rel == schema.StageDir || rel == schema.PartsDir {
 		return true
 	}
 	sp, ok := strings.CutPrefix(rel, schema.StageDir+"/")

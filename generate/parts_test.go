@@ -292,3 +292,39 @@ func TestOneMachineOverParts(t *testing.T) {
 	}
 	sameTree(t, "one machine over parts", cfg.Out, want)
 }
+
+// Issue 13 on a bucket (no rename: folder samples go to their final keys
+// and the card is the commit): parts for every N, and a plain generate
+// --out URL (part 0 of 1, then seal), give the one-machine bytes.
+func TestPartsOnBucket(t *testing.T) {
+	useMemStores(t)
+	in := makeSources(t, []string{"ant", "bee", "cat"}, 4)
+	cfg := partsConfig(t, in)
+	want := oneMachine(t, cfg)
+	for _, n := range []int{1, 2, 3, 7} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			cfg := cfg
+			cfg.Out = fmt.Sprintf("mem://parts%d/data", n)
+			runParts(t, cfg, n, n == 3)
+			st, err := OpenStore(context.Background(), cfg.Out, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Seal(context.Background(), st, Options{}); err != nil {
+				t.Fatal(err)
+			}
+			sameTree(t, fmt.Sprintf("%d parts on a bucket", n), download(t, cfg.Out), want)
+			if _, err := RunPart(context.Background(), cfg, 0, n, Options{}); !IsUpToDate(err) {
+				t.Errorf("part after seal: err = %v, want up to date", err)
+			}
+		})
+	}
+	cfg.Out = "mem://one/data"
+	if _, err := Run(context.Background(), cfg, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	sameTree(t, "generate --out URL", download(t, cfg.Out), want)
+	if _, err := Run(context.Background(), cfg, Options{}); !IsUpToDate(err) {
+		t.Errorf("second generate --out URL: err = %v, want up to date", err)
+	}
+}

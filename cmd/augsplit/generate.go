@@ -152,7 +152,7 @@ func runGenerate(ctx context.Context, cfg *generate.Config, o generateOptions, s
 		if !o.json {
 			return nil
 		}
-		if card, err = dataset.ReadCard(ctx, cfg.Out); err != nil {
+		if card, err = readCardAt(ctx, cfg.Out); err != nil {
 			return err
 		}
 		return writeJSON(stdout, summarize(card, cfg.Out, true, asked))

@@ -139,7 +139,7 @@ the same command, for any N. Sealing again is harmless.
 			upToDate := generate.IsUpToDate(err)
 			if upToDate {
 				fmt.Fprintf(stderr, "%s is already sealed: nothing to do\n", out)
-				if card, err = generate.ReadCard(ctx, st); err != nil {
+				if card, err = readCardAt(ctx, out); err != nil {
 					return err
 				}
 			}
@@ -171,4 +171,15 @@ func cardShares(card *schema.Card) map[string]float64 {
 	}
 	_ = json.Unmarshal(card.Config, &c)
 	return askedShares(c.Val, c.Test)
+}
+
+// readCardAt reads the card of the sealed dataset at out, a folder or a
+// bucket URL.
+func readCardAt(ctx context.Context, out string) (*schema.Card, error) {
+	st, err := generate.OpenStore(ctx, out, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	return generate.ReadCard(ctx, st)
 }

@@ -11,8 +11,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/augsplit/augsplit/internal/filetest"
+	"github.com/augsplit/augsplit/schema"
 )
 
 var partArgs = []string{"--in", cellsDir, "--per-source", "8", "--size", "24", "--png-compression", "speed",
@@ -129,5 +131,60 @@ func TestPartsUsage(t *testing.T) {
 	_, stderr, code = runErr("seal", out)
 	if code != 1 || !strings.Contains(stderr, "--parts 2 --part 0") {
 		t.Errorf("seal with a part missing: exit %d, stderr %q; want exit 1 naming --parts 2 --part 0", code, stderr)
+	}
+}
+
+// A part SIGKILLed part-way (temporaries and half a unit left behind),
+// run again, then the other part and seal: the one-machine bytes.
+func TestPartKilledThenRerunConverges(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs generate several times")
+	}
+	bin := buildBinary(t)
+	args := func(out string, part int) []string {
+		return append([]string{"generate", "--out", out, "--parts", "2", "--part", fmt.Sprint(part)}, partArgs...)
+	}
+	ref := filepath.Join(t.TempDir(), "ref")
+	if _, stderr, code := runCLI(append([]string{"generate", "--out", ref}, partArgs...)...); code != 0 {
+		t.Fatalf("reference run: exit %d: %s", code, stderr)
+	}
+	want := filetest.Read(t, ref)
+	for _, killAfter := range []int{0, 7, 30} {
+		t.Run(fmt.Sprint(killAfter), func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			cmd := exec.Command(bin, args(out, 0)...)
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); {
+				if countFiles(filepath.Join(out, schema.StageDir)) >= killAfter {
+					break
+				}
+				time.Sleep(time.Millisecond)
+			}
+			_ = cmd.Process.Kill()
+			if err := cmd.Wait(); err == nil {
+				t.Skip("the part finished before the kill landed")
+			}
+			for _, part := range []int{0, 1} {
+				if o, err := exec.Command(bin, args(out, part)...).CombinedOutput(); err != nil {
+					t.Fatalf("part %d: %v\n%s", part, err, o)
+				}
+			}
+			if _, stderr, code := runCLI("seal", out, "--quiet"); code != 0 {
+				t.Fatalf("seal: exit %d: %s", code, stderr)
+			}
+			got := filetest.Read(t, out)
+			for name, b := range want {
+				if !bytes.Equal(got[name], b) {
+					t.Errorf("%s differs from the one-machine run", name)
+				}
+			}
+			for name := range got {
+				if _, ok := want[name]; !ok {
+					t.Errorf("extra file %s", name)
+				}
+			}
+		})
 	}
 }

@@ -138,6 +138,11 @@ func (u *unitSink) Put(ctx context.Context, s *writer.Sample) error {
 		if u.next >= len(u.units) {
 			return errors.New("more samples than the part's units hold")
 		}
+		// A seal may have finished while this copy of the part lagged (a
+		// scheduler retried it): write nothing more into a sealed OUT.
+		if _, err := u.st.Stat(ctx, schema.CardFile); err == nil {
+			return writer.ErrUpToDate
+		}
 		o := u.opts
 		o.Unit = u.units[u.next]
 		w, err := writer.OpenUnit(ctx, u.st, o)

@@ -328,3 +328,28 @@ func TestPartsOnBucket(t *testing.T) {
 		t.Errorf("second generate --out URL: err = %v, want up to date", err)
 	}
 }
+
+// A copy of a part that lags behind a finished seal writes nothing more.
+func TestLaggingPartAfterSealWritesNothing(t *testing.T) {
+	in := makeSources(t, []string{"ant", "bee", "cat"}, 4)
+	cfg := partsConfig(t, in)
+	cfg.Out = filepath.Join(t.TempDir(), "parts")
+	runParts(t, cfg, 2, false)
+	r, err := prepare(context.Background(), cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seal(t, cfg.Out)
+	before, _ := tree(t, cfg.Out)
+	units := writer.Units(r.splitCounts, cfg.Shards, cfg.ShardSize)
+	us := &unitSink{st: writer.DirStore(nil, cfg.Out), units: units[:1],
+		opts: writer.UnitOptions{Fingerprint: r.card.Fingerprint, Classes: r.classes, Formats: cfg.Formats}}
+	err = produce(context.Background(), r.cfg, r.tree, r.jobs[:units[0].End], r.classes, us, nil)
+	if !IsUpToDate(err) {
+		t.Errorf("lagging part: err = %v, want up to date", err)
+	}
+	after, _ := tree(t, cfg.Out)
+	if len(after) != len(before) {
+		t.Errorf("the lagging part changed the sealed OUT: %d files, %d before", len(after), len(before))
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/augsplit/augsplit/generate"
 	"github.com/augsplit/augsplit/hub"
 	"github.com/augsplit/augsplit/schema"
 )
@@ -57,6 +58,9 @@ func summarize(card *schema.Card, out string, upToDate bool, asked map[string]fl
 		SplitTotals: splitTotals(card), Fractions: map[string]fraction{}, SplitLevel: card.SplitLevel,
 		Renamed: orEmpty(card.Renamed), Skipped: orEmpty(card.Skipped), Warnings: orEmpty(card.Warnings),
 		Formats: orEmpty(card.Formats), Fingerprint: card.Fingerprint, Card: filepath.Join(out, schema.CardFile),
+	}
+	if generate.IsURL(out) {
+		s.Card = strings.TrimSuffix(out, "/") + "/" + schema.CardFile
 	}
 	for _, sp := range []string{schema.Train, schema.Val, schema.Test} {
 		if asked[sp] == 0 && s.SplitTotals[sp] == 0 {

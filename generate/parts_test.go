@@ -341,15 +341,40 @@ func TestLaggingPartAfterSealWritesNothing(t *testing.T) {
 	}
 	seal(t, cfg.Out)
 	before, _ := tree(t, cfg.Out)
-	units := writer.Units(r.splitCounts, cfg.Shards, cfg.ShardSize)
-	us := &unitSink{st: writer.DirStore(nil, cfg.Out), units: units[:1],
+	pu := r.plan.Units()[:1]
+	units := []writer.Unit{{Index: pu[0].Index, Split: pu[0].Split, Shard: pu[0].Shard, Shards: pu[0].Shards, Start: pu[0].Start, End: pu[0].End}}
+	us := &unitSink{st: writer.DirStore(nil, cfg.Out), units: units,
 		opts: writer.UnitOptions{Fingerprint: r.card.Fingerprint, Classes: r.classes, Formats: cfg.Formats}}
-	err = produce(context.Background(), r.cfg, r.tree, r.jobs[:units[0].End], r.classes, us, nil)
+	err = produce(context.Background(), r.cfg, r.tree, r.plan, pu, r.classes, us, nil)
 	if !IsUpToDate(err) {
 		t.Errorf("lagging part: err = %v, want up to date", err)
 	}
 	after, _ := tree(t, cfg.Out)
 	if len(after) != len(before) {
 		t.Errorf("the lagging part changed the sealed OUT: %d files, %d before", len(after), len(before))
+	}
+}
+
+// writer.Units (what writer-level callers lay out) and the plan's units
+// are the same, so a part and a one-machine run agree on shard bounds.
+func TestWriterUnitsArePlanUnits(t *testing.T) {
+	in := makeSources(t, []string{"ant", "bee", "cat"}, 4)
+	for _, sh := range [][2]int{{0, 0}, {0, 7}, {3, 0}} {
+		cfg := partsConfig(t, in)
+		cfg.Shards, cfg.ShardSize = sh[0], sh[1]
+		r, err := prepare(context.Background(), cfg, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := writer.Units(r.splitCounts, cfg.Shards, cfg.ShardSize)
+		want := r.plan.Units()
+		if len(got) != len(want) {
+			t.Fatalf("shards %d, size %d: %d writer units, %d plan units", sh[0], sh[1], len(got), len(want))
+		}
+		for i, u := range want {
+			if w := (writer.Unit{Index: u.Index, Split: u.Split, Shard: u.Shard, Shards: u.Shards, Start: u.Start, End: u.End}); got[i] != w {
+				t.Errorf("unit %d: writer %+v, plan %+v", i, got[i], w)
+			}
+		}
 	}
 }

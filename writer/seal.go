@@ -260,6 +260,11 @@ func Seal(ctx context.Context, st store.Store, opts SealOptions) (*schema.Card, 
 	}
 	if rec == nil {
 		if haveCard {
+			// A seal killed while cleaning up may have left the units
+			// (the plan record goes last).
+			if err := cleanParts(ctx, st, fsys); err != nil {
+				return nil, err
+			}
 			return nil, ErrUpToDate
 		}
 		return nil, fmt.Errorf("%s has no %s: nothing to seal (run generate --parts N --part I for every I first)", st.URL(), schema.PartsPlanFile)
@@ -594,7 +599,10 @@ func cleanParts(ctx context.Context, st store.Store, fsys FS) error {
 	if err != nil {
 		return fmt.Errorf("list %s in %s: %w", schema.PartsDir, st.URL(), err)
 	}
-	for _, k := range keys {
+	// The plan record goes last: while it is there, a seal run again
+	// knows whose leftovers these are.
+	keys = slices.DeleteFunc(keys, func(k string) bool { return k == schema.PartsPlanFile })
+	for _, k := range append(keys, schema.PartsPlanFile) {
 		rel := strings.TrimPrefix(k, schema.PartsDir+"/")
 		unit, isUnit := strings.CutPrefix(k, schema.PartsUnitsDir+"/")
 		if k != schema.PartsPlanFile && !partsName.MatchString(rel) && !(isUnit && unitFile.MatchString(unit)) {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -278,4 +279,38 @@ func BenchmarkSealMerge(b *testing.B) {
 func sha256Hex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// A seal killed while cleaning up (card written, some of the parts'
+// files left) is finished by the next seal, which says up to date.
+func TestSealFinishesInterruptedCleanup(t *testing.T) {
+	samples := splitMajor(makeSamples(90))
+	units := Units(splitCounts(samples), 0, 8)
+	dir := t.TempDir()
+	st := DirStore(nil, dir)
+	if err := writeUnits(t, st, samples, units, 0, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Seal(context.Background(), st, SealOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	sealed := snapshot(t, dir)
+	// What a kill after the card, before the clean-up ended, leaves.
+	for _, k := range []string{units[2].SummaryKey(), units[2].ManifestKey(), partsKey(1)} {
+		if err := putObject(context.Background(), st, k, []byte("{}\n")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := WriteFileAtomic(OS, filepath.Join(dir, schema.MarkerFile), []byte("fp1\n")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Seal(context.Background(), st, SealOptions{}); !errors.Is(err, ErrUpToDate) {
+		t.Fatalf("second seal: err = %v, want up to date", err)
+	}
+	if got := snapshot(t, dir); !mapsEqual(got, sealed) {
+		t.Errorf("after the second seal: %q, want %q", sortedKeys(got), sortedKeys(sealed))
+	}
+	if _, err := os.Stat(filepath.Join(dir, schema.PartsDir)); err == nil {
+		t.Errorf("%s left behind", schema.PartsDir)
+	}
 }

@@ -19,6 +19,16 @@
 // refuses a card that verify would reject (*CardError). The files and
 // their names are package schema's.
 //
+// A run spread over machines (generate --parts) writes the same bytes
+// another way, through a store.Store that may be a bucket without rename:
+// StartPart records the plan (PlanRecord), each part writes its Units with
+// OpenUnit (whole shards under their final names, folder samples, the
+// unit's manifest lines, and last its summary, the unit's done marker),
+// and Seal checks every unit, streams their manifest lines in unit order
+// into manifest.jsonl and writes the card last. Out and UnitOut share the
+// sample checks and shard encoding (encode.go), so a shard has the same
+// bytes whichever wrote it.
+//
 // Typical use:
 //
 //	out, err := writer.Open(ctx, dir, writer.Options{Classes: classes, Fingerprint: fp, Formats: formats})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/augsplit/augsplit/dataset"
@@ -76,13 +77,10 @@ func RunPart(ctx context.Context, cfg Config, part, parts int, opts Options) (*P
 	if len(formats) == 0 {
 		formats = []string{schema.FormatFolder}
 	}
-	var canon []string
+	var canon []string // schema order, as the card lists them
 	for _, f := range schema.Formats() {
-		for _, g := range formats {
-			if f == g {
-				canon = append(canon, f)
-				break
-			}
+		if slices.Contains(formats, f) {
+			canon = append(canon, f)
 		}
 	}
 	rec := &writer.PlanRecord{Fingerprint: r.card.Fingerprint, Classes: r.classes, Formats: canon, Card: r.card, Units: units}

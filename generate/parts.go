@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 
 	"github.com/augsplit/augsplit/dataset"
 	"github.com/augsplit/augsplit/hub"
@@ -16,26 +15,30 @@ import (
 	"github.com/augsplit/augsplit/writer"
 )
 
-// IsURL reports whether out names a bucket (s3://, gs://, azblob://,
-// file://, mem://) rather than a local folder.
-func IsURL(out string) bool {
-	i := strings.Index(out, "://")
-	return i > 0 && !strings.ContainsAny(out[:i], `/\`)
-}
+// IsURL reports whether out names a store by URL (s3://, gs://,
+// azblob://, file://, mem://) rather than a local folder.
+func IsURL(out string) bool { return store.IsURL(out) }
 
-// OpenStore opens OUT: a local folder through fsys (nil means OS), or a
-// bucket URL.
+// OpenStore opens OUT: a local folder (a path, or a file:// URL) through
+// fsys (nil means OS), which keeps the writer's FS seam under parts and
+// seal, or a bucket.
 func OpenStore(ctx context.Context, out string, fsys writer.FS) (store.Store, error) {
 	if !IsURL(out) {
 		return writer.DirStore(fsys, out), nil
 	}
-	return openURL(ctx, out)
+	st, err := openURL(ctx, out)
+	if err != nil {
+		return nil, err
+	}
+	if dir := st.Dir(); dir != "" {
+		_ = st.Close()
+		return writer.DirStore(fsys, dir), nil
+	}
+	return st, nil
 }
 
-// openURL opens a bucket; the drivers come with the storage layer.
-var openURL = func(ctx context.Context, url string) (store.Store, error) {
-	return nil, fmt.Errorf("open %s: object storage is not built into this augsplit yet; give a local folder", url)
-}
+// openURL opens a store by URL; tests replace it.
+var openURL = store.Open
 
 // PartSummary is what a part did.
 type PartSummary struct {

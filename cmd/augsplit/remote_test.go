@@ -157,9 +157,36 @@ func TestGenerateFromBucket(t *testing.T) {
 	if err := json.Unmarshal(b, &card); err != nil || card.Config.In != "s3://src/cells" {
 		t.Errorf("card records in = %q (%v), want s3://src/cells without the endpoint", card.Config.In, err)
 	}
-	err := run(context.Background(), []string{"generate", "--in", "../../testdata/cells", "--out", srv.URL("out")}, io.Discard, io.Discard)
-	if code := exitCode(context.Background(), err); code != 2 || !strings.Contains(err.Error(), "not supported") {
-		t.Errorf("generate --out s3://: exit %d: %v", code, err)
+	// Issue 13: generate --out s3://... (part 0 of 1, then seal) writes
+	// the bytes of --out folder, and verify reads them back.
+	if _, stderr, code := runCLI(append([]string{"generate", "--in", "../../testdata/cells", "--out", srv.URL("out")}, args...)...); code != 0 {
+		t.Fatalf("generate --out s3://: exit %d: %s", code, stderr)
+	}
+	if _, stderr, code := runCLI("verify", srv.URL("out")); code != 0 {
+		t.Errorf("verify of generate --out s3://: exit %d: %s", code, stderr)
+	}
+	st, err := store.Open(context.Background(), srv.URL("out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	keys, err := st.List(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != n {
+		t.Errorf("generate --out s3:// wrote %d objects, --out folder %d files: %q", len(keys), n, keys)
+	}
+	for _, k := range keys {
+		r, err := st.Open(context.Background(), k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(r)
+		r.Close()
+		if want, err := os.ReadFile(filepath.Join(local, filepath.FromSlash(k))); err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s in the bucket differs from --out folder's", k)
+		}
 	}
 }
 

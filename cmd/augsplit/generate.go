@@ -136,6 +136,9 @@ func runGenerate(ctx context.Context, cfg *generate.Config, o generateOptions, s
 	}
 	defer cleanup()
 	cfg.In = store.Name(cfg.In)
+	if o.preview && store.IsURL(cfg.Out) {
+		return usagef("generate: --preview writes pictures into a folder: with --out %s, run augsplit preview on it afterwards", store.Name(cfg.Out))
+	}
 	part, err := resolvePart(o.parts, cfg, os.Getenv, stderr)
 	if err != nil {
 		return err

@@ -104,6 +104,7 @@ func TestPartsUsage(t *testing.T) {
 		{[]string{"--parts", "3", "--part", "3"}, "want 0 to 2"},
 		{[]string{"--parts", "3", "--part", "0", "--shard-bytes", "100000"}, "--shard-bytes"},
 		{[]string{"--parts", "3", "--part", "0", "--force"}, "--force"},
+		{[]string{"--preview", "--out", "s3://b/p"}, "--preview"},
 	} {
 		args := append([]string{"generate", "--in", cellsDir, "--out", out}, tc.args...)
 		_, stderr, code := runErr(args...)

@@ -13,7 +13,7 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/augsplit ./cmd/augsplit
+RUN CGO_ENABLED=0 go build -tags "gcs azure" -trimpath -ldflags "-s -w" -o /out/augsplit ./cmd/augsplit
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/augsplit /augsplit

@@ -622,14 +622,23 @@ func (o *Out) commit(card *schema.Card) error {
 }
 
 // writeMetadata writes the files Options.Metadata derives from the card
-// and seals them in card.Metadata (sorted by path, so the card's bytes do
-// not depend on map order).
+// and seals them in card.Metadata.
 func (o *Out) writeMetadata(card *schema.Card) error {
+	return writeMetadata(card, o.opts.Metadata, func(name string, data []byte) error {
+		return WriteFileAtomic(o.fs, o.path(name), data)
+	})
+}
+
+// writeMetadata renders the files of render (nil: none) from card, writes
+// each through put and records their sha256 in card.Metadata, sorted by
+// path so that the card's bytes do not depend on map order. Out and Seal
+// share it, so both write the same files and the same card.
+func writeMetadata(card *schema.Card, render func(*schema.Card) (map[string][]byte, error), put func(name string, data []byte) error) error {
 	card.Metadata = nil
-	if o.opts.Metadata == nil {
+	if render == nil {
 		return nil
 	}
-	files, err := o.opts.Metadata(card)
+	files, err := render(card)
 	if err != nil {
 		return fmt.Errorf("render dataset metadata: %w", err)
 	}
@@ -639,7 +648,7 @@ func (o *Out) writeMetadata(card *schema.Card) error {
 		if !slices.Contains(augsplitNames(), name) || !schema.ValidPath(name) {
 			return fmt.Errorf("metadata file %q is not one augsplit owns at the top of OUT", name)
 		}
-		if err := WriteFileAtomic(o.fs, o.path(name), files[name]); err != nil {
+		if err := put(name, files[name]); err != nil {
 			return err
 		}
 		sum := sha256.Sum256(files[name])

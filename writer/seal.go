@@ -568,27 +568,9 @@ func (s *sealer) card(manSHA string) (*schema.Card, error) {
 
 // writeMetadata is Out.writeMetadata through the store.
 func (s *sealer) writeMetadata(ctx context.Context, card *schema.Card) error {
-	if s.opts.Metadata == nil {
-		return nil
-	}
-	files, err := s.opts.Metadata(card)
-	if err != nil {
-		return fmt.Errorf("render dataset metadata: %w", err)
-	}
-	names := slices.Sorted(maps.Keys(files))
-	sums := make([]schema.FileSum, 0, len(names))
-	for _, name := range names {
-		if !slices.Contains(augsplitNames(), name) || !schema.ValidPath(name) {
-			return fmt.Errorf("metadata file %q is not one augsplit owns at the top of OUT", name)
-		}
-		if err := putObject(ctx, s.st, name, files[name]); err != nil {
-			return err
-		}
-		sum := sha256.Sum256(files[name])
-		sums = append(sums, schema.FileSum{Path: name, SHA256: hex.EncodeToString(sum[:])})
-	}
-	card.Metadata = sums
-	return nil
+	return writeMetadata(card, s.opts.Metadata, func(name string, data []byte) error {
+		return putObject(ctx, s.st, name, data)
+	})
 }
 
 // cleanParts deletes what parts wrote besides the dataset: the objects

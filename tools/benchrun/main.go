@@ -38,6 +38,9 @@ func main() {
 	peerRounds := flag.Int("peer-rounds", 3, "alternating runs of each side per size in the peer comparison")
 	python := flag.String("python", defaultPython(), "the Python with Debian's python3-opencv and python3-numpy (generate peer) and python3-torch, python3-numpy and python3-pil (train peer)")
 	peerScript := flag.String("peer-script", "tools/peers/generate_cv.py", "the peer generate script")
+	parts := flag.String("parts", "1,2,4", "comma-separated part counts N to run one generate as (empty: none)")
+	partsSize := flag.Int("parts-size", 128, "image size of the parts runs")
+	partsPerSource := flag.Int("parts-per-source", 300, "variants per source of the parts runs")
 	flag.Parse()
 
 	tmp, err := os.MkdirTemp("", "augsplit-bench-")
@@ -66,6 +69,11 @@ func main() {
 				float64(images)/wall, float64(images)/cpu, rss)
 			os.RemoveAll(out)
 		}
+	}
+
+	if *parts != "" {
+		p := &partsBench{bin: *bin, in: *in, level: *level, size: *partsSize, perSrc: *partsPerSource, tmp: tmp, workers: *workers}
+		p.run(strings.Split(*parts, ","))
 	}
 
 	if *peerSizes != "" {

@@ -71,6 +71,13 @@ func RunPart(ctx context.Context, cfg Config, part, parts int, opts Options) (*P
 		return nil, err
 	}
 	defer st.Close()
+	if dir := st.Dir(); dir != "" {
+		unlock, err := writer.LockPart(dir, opts.FS)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+	}
 	planned := r.plan.Units()
 	units := make([]writer.Unit, len(planned))
 	for i, u := range planned {

@@ -3,6 +3,7 @@ package writer
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -83,4 +84,26 @@ func (e *LockedError) Error() string {
 		who = fmt.Sprintf("another augsplit run (pid %d)", e.PID)
 	}
 	return fmt.Sprintf("output folder %s is in use by %s: wait for it to finish or stop it, or choose another --out", e.Dir, who)
+}
+
+// PartsRunningError is returned by Seal (and Open) of a local OUT while
+// parts (generate --parts) hold its lock shared: sealing under a part
+// still writing would lose its samples.
+type PartsRunningError struct {
+	Dir  string
+	PIDs []int // the parts' process ids, when the system says (Linux)
+}
+
+func (e *PartsRunningError) Error() string {
+	if len(e.PIDs) == 0 {
+		return fmt.Sprintf("parts are still writing %s: wait for them, then seal", e.Dir)
+	}
+	pids := make([]string, len(e.PIDs))
+	for i, p := range e.PIDs {
+		pids[i] = strconv.Itoa(p)
+	}
+	if len(pids) == 1 {
+		return fmt.Sprintf("1 part is still writing %s (pid %s): wait for it, then seal", e.Dir, pids[0])
+	}
+	return fmt.Sprintf("%d parts are still writing %s (pids %s): wait for them, then seal", len(e.PIDs), e.Dir, strings.Join(pids, ", "))
 }

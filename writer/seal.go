@@ -55,8 +55,9 @@ type PartOptions struct {
 // OUT that holds another run's card, plan or unfinished run, or files
 // augsplit did not write (a *NotEmptyError); returns ErrUpToDate when
 // OUT's card is this run's; and otherwise writes the run marker (a local
-// OUT) and the plan record. Parts do not lock OUT: they run at once, and
-// each writes only whole objects with the same bytes as any other copy.
+// OUT) and the plan record. Parts run at once (a local OUT's lock is
+// held shared by each, LockPart), and each writes only whole objects with
+// the same bytes as any other copy.
 func StartPart(ctx context.Context, st store.Store, opts PartOptions) error {
 	rec := opts.Plan
 	if rec == nil || rec.Fingerprint == "" || rec.Card == nil {
@@ -93,6 +94,28 @@ func StartPart(ctx context.Context, st store.Store, opts PartOptions) error {
 		return err
 	}
 	return putObject(ctx, st, partsKey(opts.Parts), fmt.Appendf(nil, "{\"parts\": %d}\n", opts.Parts))
+}
+
+// LockPart takes a local OUT's lock shared for a part's whole run (call
+// unlock at its end): parts run together, but a part cannot start while
+// a seal or a one-machine run holds OUT (a *LockedError), and those
+// cannot start while a part runs (a *PartsRunningError), so a seal never
+// moves the stage under a part still writing into it. It creates dir.
+func LockPart(dir string, fsys FS) (unlock func(), err error) {
+	if fsys == nil {
+		fsys = OS
+	}
+	if err := (&Out{dir: dir, fs: fsys}).checkSafeDir(); err != nil {
+		return nil, err
+	}
+	if err := fsys.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create output folder: %w", err)
+	}
+	l, err := lockShared(dir)
+	if err != nil {
+		return nil, err
+	}
+	return l.release, nil
 }
 
 // cardFingerprint reads the fingerprint of OUT's card, "" when there is

@@ -378,3 +378,46 @@ func TestWriterUnitsArePlanUnits(t *testing.T) {
 		}
 	}
 }
+
+// QA: a one-machine generate and a part on one local OUT at once (either
+// order) broke each other (rename errors, a stray temporary in the
+// dataset, .augsplit-parts/ left). Whichever comes second now refuses at
+// once, and the first finishes cleanly.
+func TestPartAndOneMachineExcludeEachOther(t *testing.T) {
+	in := makeSources(t, []string{"ant", "bee", "cat"}, 4)
+	cfg := partsConfig(t, in)
+	want := oneMachine(t, cfg)
+	cfg.Out = filepath.Join(t.TempDir(), "out")
+
+	var second error
+	asked := false
+	_, err := RunPart(context.Background(), cfg, 0, 1, Options{Progress: func(done, total int) {
+		if !asked {
+			asked = true
+			_, second = Run(context.Background(), cfg, Options{})
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !errors.As(second, new(*writer.PartsRunningError)) {
+		t.Fatalf("generate while a part runs: err = %v, want a *writer.PartsRunningError", second)
+	}
+	seal(t, cfg.Out)
+	sameTree(t, "part with a refused generate beside it", cfg.Out, want)
+
+	cfg.Out = filepath.Join(t.TempDir(), "out2")
+	asked, second = false, nil
+	if _, err := Run(context.Background(), cfg, Options{Progress: func(done, total int) {
+		if !asked {
+			asked = true
+			_, second = RunPart(context.Background(), cfg, 0, 2, Options{})
+		}
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if !errors.As(second, new(*writer.LockedError)) {
+		t.Fatalf("part while generate runs: err = %v, want a *writer.LockedError", second)
+	}
+	sameTree(t, "generate with a refused part beside it", cfg.Out, want)
+}

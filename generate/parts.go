@@ -40,6 +40,15 @@ func OpenStore(ctx context.Context, out string, fsys writer.FS) (store.Store, er
 // openURL opens a store by URL; tests replace it.
 var openURL = store.Open
 
+// IsPartRefusal reports whether err is a part's refusal of OUT that every
+// retry repeats: OUT holds another run's plan (other flags or --in), card
+// or unfinished run, or files augsplit did not write. The CLI exits 2 on
+// it, which schedulers (a Kubernetes podFailurePolicy) take as "do not
+// retry".
+func IsPartRefusal(err error) bool {
+	return errors.As(err, new(*writer.OtherRunError)) || errors.As(err, new(*writer.NotEmptyError))
+}
+
 // PartSummary is what a part did.
 type PartSummary struct {
 	Part, Parts int
@@ -118,7 +127,7 @@ func RunPart(ctx context.Context, cfg Config, part, parts int, opts Options) (*P
 		mine = append(mine, planned[i])
 		sum.Samples += u.End - u.Start
 	}
-	us := &unitSink{st: st, units: todo, opts: writer.UnitOptions{Fingerprint: rec.Fingerprint, Classes: r.classes, Formats: canon}}
+	us := &unitSink{st: st, units: todo, opts: writer.UnitOptions{Fingerprint: rec.Fingerprint, Classes: r.classes, Formats: canon, Config: r.card.Config}}
 	if err := produce(ctx, r.cfg, r.tree, r.plan, mine, r.classes, us, opts.Progress); err != nil {
 		us.abort()
 		return nil, err
@@ -126,6 +135,9 @@ func RunPart(ctx context.Context, cfg Config, part, parts int, opts Options) (*P
 	if us.cur != nil || us.next != len(todo) {
 		us.abort()
 		return nil, fmt.Errorf("part %d of %d: wrote %d of %d units", part, parts, us.next, len(todo))
+	}
+	if err := writer.CheckPlan(ctx, st, rec); err != nil {
+		return nil, err
 	}
 	return sum, nil
 }

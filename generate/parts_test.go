@@ -256,10 +256,11 @@ func TestPartRefusesOtherRun(t *testing.T) {
 	other := cfg
 	other.Seed++
 	_, err := RunPart(context.Background(), other, 1, 2, Options{})
-	var ne *writer.NotEmptyError
-	if !errors.As(err, &ne) || !strings.Contains(err.Error(), "parts of another run") {
-		t.Fatalf("other run's part: err = %v, want a NotEmptyError about another run's parts", err)
+	var oe *writer.OtherRunError
+	if !errors.As(err, &oe) || !strings.Contains(err.Error(), "parts of another run (seed: ") || strings.Contains(err.Error(), "--force") {
+		t.Fatalf("other run's part: err = %v, want an OtherRunError naming the seed, without --force", err)
 	}
+	var ne *writer.NotEmptyError
 	runParts(t, cfg, 2, false)
 	seal(t, cfg.Out)
 	if _, err := RunPart(context.Background(), cfg, 1, 2, Options{}); !IsUpToDate(err) {

@@ -1,8 +1,12 @@
 package writer
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -23,11 +27,17 @@ type NotEmptyError struct {
 	// Dir, slash separated. Force does not remove it, so the message does
 	// not suggest it.
 	Foreign string
+	// Advice replaces the default "choose another --out or use --force"
+	// where --force does not apply (generate --parts refuses it).
+	Advice string
 }
 
 func (e *NotEmptyError) Error() string {
 	if e.Foreign != "" {
 		return fmt.Sprintf("output folder %s holds %s, which augsplit did not write, where augsplit writes its output: move it elsewhere or choose another --out (augsplit only ever removes files it can prove it wrote)", e.Dir, e.Foreign)
+	}
+	if e.Advice != "" {
+		return fmt.Sprintf("output folder %s is not empty: it %s; %s", e.Dir, e.Reason, e.Advice)
 	}
 	return fmt.Sprintf("output folder %s is not empty: it %s; choose another --out or use --force to replace augsplit's files there", e.Dir, e.Reason)
 }
@@ -106,4 +116,80 @@ func (e *PartsRunningError) Error() string {
 		return fmt.Sprintf("1 part is still writing %s (pid %s): wait for it, then seal", e.Dir, pids[0])
 	}
 	return fmt.Sprintf("%d parts are still writing %s (pids %s): wait for them, then seal", len(e.PIDs), e.Dir, strings.Join(pids, ", "))
+}
+
+// OtherRunError is a part's refusal when OUT's plan record is another
+// run's (other flags, or other --in contents): at its start, or, Changed,
+// because another run's part replaced the plan while this one ran. Every
+// retry would fail the same way (the CLI exits 2).
+type OtherRunError struct {
+	Where        string
+	Ours, Theirs string   // the fingerprints of this part's run and of OUT's plan
+	Differences  []string // settings that differ: "seed: 2 in OUT's plan, 3 here"
+	Changed      bool
+}
+
+func (e *OtherRunError) Error() string {
+	what := fmt.Sprintf("fingerprint %.12s... in OUT's plan, %.12s... here: the same settings but other --in contents", e.Theirs, e.Ours)
+	if len(e.Differences) > 0 {
+		what = strings.Join(e.Differences, "; ")
+	}
+	if e.Changed {
+		return fmt.Sprintf("the plan in %s was replaced while this part ran, by a part of another run (%s): stop one of the two runs, then run every part with the same flags and --in (or give each run its own --out) and seal", e.Where, what)
+	}
+	return fmt.Sprintf("%s holds the parts of another run (%s): run this part with the flags and --in of the parts already there, or seal or clear %s, or use another --out", e.Where, what, e.Where)
+}
+
+// configDifferences lists the settings (top-level keys of the cards'
+// config) where theirs and ours differ, at most 4.
+func configDifferences(theirs, ours json.RawMessage) []string {
+	var a, b map[string]json.RawMessage
+	if json.Unmarshal(theirs, &a) != nil || json.Unmarshal(ours, &b) != nil {
+		return nil
+	}
+	keys := slices.Sorted(maps.Keys(a))
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	var out []string
+	for _, k := range keys {
+		x, y := compact(a[k]), compact(b[k])
+		if x == y {
+			continue
+		}
+		if len(out) == 4 {
+			out = append(out, "...")
+			break
+		}
+		out = append(out, fmt.Sprintf("%s: %s in OUT's plan, %s here", k, orNone(cut(x)), orNone(cut(y))))
+	}
+	return out
+}
+
+// compact is v without insignificant space (the plan record is indented).
+func compact(v json.RawMessage) string {
+	var b bytes.Buffer
+	if json.Compact(&b, v) != nil {
+		b.Reset()
+		b.Write(v)
+	}
+	return b.String()
+}
+
+// cut shortens s to what a message can carry.
+func cut(s string) string {
+	if len(s) > 60 {
+		return s[:57] + "..."
+	}
+	return s
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "unset"
+	}
+	return s
 }

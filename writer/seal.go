@@ -78,7 +78,7 @@ func StartPart(ctx context.Context, st store.Store, opts PartOptions) error {
 			return fmt.Errorf("create output folder: %w", err)
 		}
 	}
-	if err := checkPartState(ctx, st, fsys, rec.Fingerprint); err != nil {
+	if err := checkPartState(ctx, st, fsys, rec.Fingerprint, rec.Card.Config); err != nil {
 		return err
 	}
 	if dir := st.Dir(); dir != "" {
@@ -118,6 +118,38 @@ func LockPart(dir string, fsys FS) (unlock func(), err error) {
 	return l.release, nil
 }
 
+// CheckPlan fails with an *OtherRunError (Changed) when OUT's plan record
+// is no longer rec's: a part of another run replaced it. Parts check
+// before each unit's summary and at their end, so two runs with other
+// flags on one OUT cannot both finish. A missing plan (sealed since, or
+// cleared) is not this check's business.
+func CheckPlan(ctx context.Context, st store.Store, rec *PlanRecord) error {
+	var config json.RawMessage
+	if rec.Card != nil {
+		config = rec.Card.Config
+	}
+	return checkPlan(ctx, st, rec.Fingerprint, config)
+}
+
+func checkPlan(ctx context.Context, st store.Store, fp string, config json.RawMessage) error {
+	got, err := readPlan(ctx, st)
+	if err != nil || got == nil || got.Fingerprint == fp {
+		return err
+	}
+	return otherRun(ctx, st, fp, config, true)
+}
+
+// otherRun is the *OtherRunError for OUT's plan against fingerprint fp
+// and the config ours.
+func otherRun(ctx context.Context, st store.Store, fp string, ours json.RawMessage, changed bool) error {
+	e := &OtherRunError{Where: st.URL(), Ours: fp, Changed: changed}
+	if rec, err := readPlan(ctx, st); err == nil && rec != nil {
+		e.Theirs = rec.Fingerprint
+		e.Differences = configDifferences(rec.Card.Config, ours)
+	}
+	return e
+}
+
 // cardFingerprint reads the fingerprint of OUT's card, "" when there is
 // none.
 func cardFingerprint(ctx context.Context, st store.Store) (string, bool, error) {
@@ -151,7 +183,11 @@ func readPlan(ctx context.Context, st store.Store) (*PlanRecord, error) {
 	return &rec, nil
 }
 
-func checkPartState(ctx context.Context, st store.Store, fsys FS, fp string) error {
+// partAdvice ends a part's refusals: --force, which a one-machine run
+// offers, is refused with --parts.
+const partAdvice = "choose another --out, or clear it (a part never removes what is in OUT)"
+
+func checkPartState(ctx context.Context, st store.Store, fsys FS, fp string, config json.RawMessage) error {
 	where := st.URL()
 	cardFP, haveCard, err := cardFingerprint(ctx, st)
 	if err != nil {
@@ -161,7 +197,7 @@ func checkPartState(ctx context.Context, st store.Store, fsys FS, fp string) err
 		if cardFP == fp {
 			return ErrUpToDate
 		}
-		return &NotEmptyError{Dir: where, Reason: "holds a finished dataset made with other inputs or settings"}
+		return &NotEmptyError{Dir: where, Reason: "holds a finished dataset made with other inputs or settings", Advice: partAdvice}
 	}
 	planFP := func() (string, error) {
 		rec, err := readPlan(ctx, st)
@@ -175,13 +211,13 @@ func checkPartState(ctx context.Context, st store.Store, fsys FS, fp string) err
 		return err
 	}
 	if got != "" && got != fp {
-		return &NotEmptyError{Dir: where, Reason: fmt.Sprintf("holds the parts of another run (fingerprint %.12s..., this run's is %.12s...); seal or clear it, or use another --out", got, fp)}
+		return otherRun(ctx, st, fp, config, false)
 	}
 	if dir := st.Dir(); dir != "" {
 		marker, err := fsys.ReadFile(filepath.Join(dir, schema.MarkerFile))
 		switch {
 		case err == nil && strings.TrimSpace(string(marker)) != fp:
-			return &NotEmptyError{Dir: where, Reason: "holds an unfinished run made with other inputs or settings"}
+			return &NotEmptyError{Dir: where, Reason: "holds an unfinished run made with other inputs or settings", Advice: partAdvice}
 		case err != nil && !errors.Is(err, fs.ErrNotExist):
 			return fmt.Errorf("read run marker: %w", err)
 		case err == nil:
@@ -205,7 +241,7 @@ func checkPartState(ctx context.Context, st store.Store, fsys FS, fp string) err
 		if again, err := planFP(); err == nil && again == fp {
 			return nil
 		}
-		return &NotEmptyError{Dir: where, Reason: fmt.Sprintf("holds files augsplit did not write (%s, ...)", k)}
+		return &NotEmptyError{Dir: where, Reason: fmt.Sprintf("holds files augsplit did not write (%s, ...)", k), Advice: partAdvice}
 	}
 	return nil
 }

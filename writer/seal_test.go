@@ -5,9 +5,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -312,5 +314,53 @@ func TestSealFinishesInterruptedCleanup(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, schema.PartsDir)); err == nil {
 		t.Errorf("%s left behind", schema.PartsDir)
+	}
+}
+
+// QA: two runs with other flags writing parts into one OUT at once both
+// finished. A part re-reads the plan before each unit's summary: once
+// another run's part replaced it, the unit is not marked done and the
+// part fails naming the settings that differ.
+func TestUnitRefusesReplacedPlan(t *testing.T) {
+	ctx := context.Background()
+	samples := splitMajor(makeSamples(20))
+	units := Units(splitCounts(samples), 0, 8)
+	st := DirStore(nil, t.TempDir())
+	rec := &PlanRecord{Fingerprint: "fp1", Classes: testClasses, Formats: allFormats, Card: testCard(testClasses), Units: units}
+	rec.Card.Fingerprint, rec.Card.Config = "fp1", json.RawMessage(`{"seed":1,"val":0.2}`)
+	if err := StartPart(ctx, st, PartOptions{Plan: rec, Part: 0, Parts: 1}); err != nil {
+		t.Fatal(err)
+	}
+	u := units[0]
+	w, err := OpenUnit(ctx, st, UnitOptions{Fingerprint: "fp1", Classes: testClasses, Formats: allFormats, Unit: u, Config: rec.Card.Config})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range samples[u.Start:u.End] {
+		if err := w.Put(ctx, &s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Another run's part writes its plan now.
+	other := *rec
+	other.Card = testCard(testClasses)
+	other.Fingerprint, other.Card.Fingerprint, other.Card.Config = "fp2", "fp2", json.RawMessage(`{"seed":2,"val":0.2}`)
+	data, _ := json.Marshal(&other)
+	if err := putObject(ctx, st, schema.PartsPlanFile, data); err != nil {
+		t.Fatal(err)
+	}
+	_, err = w.Close(ctx)
+	var oe *OtherRunError
+	if !errors.As(err, &oe) || !oe.Changed || oe.Theirs != "fp2" || !strings.Contains(err.Error(), "seed: 2 in OUT's plan, 1 here") {
+		t.Fatalf("Close after the plan was replaced = %v, want an *OtherRunError naming seed", err)
+	}
+	if _, err := st.Stat(ctx, u.SummaryKey()); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the unit was marked done under another run's plan (stat: %v)", err)
+	}
+	if err := CheckPlan(ctx, st, rec); !errors.As(err, &oe) {
+		t.Errorf("CheckPlan = %v, want an *OtherRunError", err)
+	}
+	if err := CheckPlan(ctx, st, &other); err != nil {
+		t.Errorf("CheckPlan of the plan's own run = %v", err)
 	}
 }

@@ -77,6 +77,9 @@ type UnitOptions struct {
 	Classes     []string // sorted, as for Options.Classes
 	Formats     []string // as for Options.Formats; default folder
 	Unit        Unit
+	// Config is the run's card config, for naming the settings that
+	// differ when another run replaced OUT's plan (CheckPlan).
+	Config json.RawMessage
 }
 
 // UnitOut writes one unit through a store. Its methods are not safe for
@@ -324,6 +327,11 @@ func (w *UnitOut) close(ctx context.Context) (*UnitSummary, error) {
 	}
 	sum.ManifestBytes = w.manN
 	sum.ManifestSHA256 = hex.EncodeToString(w.manHash.Sum(nil))
+	// The summary says "done by this run": not if OUT's plan is now
+	// another run's (a part of it started beside this one).
+	if err := checkPlan(ctx, w.st, w.opts.Fingerprint, w.opts.Config); err != nil {
+		return nil, err
+	}
 	data, err := json.MarshalIndent(sum, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encode unit summary %s: %w", u.SummaryKey(), err)

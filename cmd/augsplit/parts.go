@@ -94,6 +94,8 @@ func runPart(ctx context.Context, cfg *generate.Config, o generateOptions, part 
 	case generate.IsUpToDate(err):
 		fmt.Fprintf(stderr, "%s already holds this exact dataset, sealed: nothing to do\n", cfg.Out)
 		res.UpToDate = true
+	case generate.IsPartRefusal(err):
+		return &usageError{msg: err.Error(), err: err}
 	case err != nil:
 		return explain(ctx, stderr, err)
 	default:

@@ -128,6 +128,13 @@ func TestPartsUsage(t *testing.T) {
 	if !strings.Contains(stderr, "--part 1 from CLOUD_RUN_TASK_INDEX") {
 		t.Errorf("stderr %q does not say where --part came from", stderr)
 	}
+	// QA 4: a part with other flags than the plan's is refused with exit
+	// 2 (a podFailurePolicy fails the Job instead of retrying), naming
+	// the setting, without advice that --parts refuses (--force).
+	_, stderr, code = runErr(append([]string{"generate", "--out", out, "--parts", "2", "--part", "0", "--seed", "7"}, partArgs...)...)
+	if code != 2 || !strings.Contains(stderr, "holds the parts of another run (seed: ") || strings.Contains(stderr, "--force") {
+		t.Errorf("part with another seed: exit %d, stderr %q; want exit 2 naming the seed, not --force", code, stderr)
+	}
 	// Seal with part 0 missing: exit 1, naming the part to run.
 	_, stderr, code = runErr("seal", out)
 	if code != 1 || !strings.Contains(stderr, "--parts 2 --part 0") {

@@ -1,6 +1,7 @@
 package writer
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -361,15 +362,25 @@ type fragment struct {
 	key    string
 	bytes  int64
 	sha256 string
+	unit   Unit
+	folder int64 // UnitSummary.FolderBytes
 }
 
 func (s *sealer) seal(ctx context.Context) (*schema.Card, error) {
 	if err := s.readSummaries(ctx); err != nil {
 		return nil, err
 	}
-	if s.dir != "" && slices.Contains(s.rec.Formats, schema.FormatFolder) {
-		if err := s.unstage(); err != nil {
+	if slices.Contains(s.rec.Formats, schema.FormatFolder) {
+		if err := s.checkSamples(ctx); err != nil {
 			return nil, err
+		}
+		if s.dir != "" {
+			if err := s.checkFolders(); err != nil {
+				return nil, err
+			}
+			if err := s.unstage(); err != nil {
+				return nil, err
+			}
 		}
 	}
 	manSHA, err := s.mergeManifest(ctx)
@@ -443,7 +454,7 @@ func (s *sealer) readSummaries(ctx context.Context) error {
 			s.total += n
 		}
 		s.shards = append(s.shards, sum.Shards...)
-		s.frags = append(s.frags, fragment{key: u.ManifestKey(), bytes: sum.ManifestBytes, sha256: sum.ManifestSHA256})
+		s.frags = append(s.frags, fragment{key: u.ManifestKey(), bytes: sum.ManifestBytes, sha256: sum.ManifestSHA256, unit: u, folder: sum.FolderBytes})
 	}
 	if len(missing) > 0 {
 		return s.missing(ctx, missing)
@@ -476,6 +487,164 @@ func (s *sealer) missing(ctx context.Context, units []Unit) error {
 		e.Parts[n] = parts
 	}
 	return e
+}
+
+// checkSamples checks that the folder-format images are the manifest's:
+// each record's object is there (Stat: a local OUT's under the stage, or
+// in place where a killed seal moved its folder) and each unit's images
+// add up to the bytes its summary recorded (an image another run wrote
+// under the same name has other bytes). The summaries of units that fail
+// are deleted, so that their parts write them again, and the error names
+// those parts. One manifest line in memory at a time.
+func (s *sealer) checkSamples(ctx context.Context) error {
+	var bad []Unit
+	var paths []string
+	for _, f := range s.frags {
+		missing, total, err := s.statUnit(ctx, f)
+		if err != nil {
+			return err
+		}
+		if len(missing) == 0 && (f.folder == 0 || total == f.folder) {
+			continue
+		}
+		bad = append(bad, f.unit)
+		for _, p := range missing {
+			if len(paths) < 3 {
+				paths = append(paths, p)
+			}
+		}
+		if len(missing) == 0 && len(paths) < 3 {
+			paths = append(paths, fmt.Sprintf("%s's images (%d bytes, its summary says %d)", f.unit.Name(), total, f.folder))
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	for _, u := range bad {
+		if err := s.st.Delete(ctx, u.SummaryKey()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("images of unit %s in %s are missing or another run's, and removing its summary failed: %w", u.Name(), s.st.URL(), err)
+		}
+	}
+	return fmt.Errorf("images of %d units are missing or were replaced by another run's (%s): their summaries are removed so their parts write them again: %w",
+		len(bad), strings.Join(paths, ", "), s.missing(ctx, bad))
+}
+
+// statUnit Stats the folder image of each of f's manifest lines: the
+// paths missing (at most 3) and the total size of those found.
+func (s *sealer) statUnit(ctx context.Context, f fragment) (missing []string, total int64, err error) {
+	r, err := s.st.Open(ctx, f.key)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read %s in %s: %w", f.key, s.st.URL(), err)
+	}
+	defer r.Close()
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), schema.MaxManifestLine)
+	var nMissing int
+	for line := 1; sc.Scan(); line++ {
+		var rec struct {
+			Path string `json:"path"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			return nil, 0, fmt.Errorf("%s in %s line %d: %w (delete the unit's summary, .json beside it, and re-run its part)", f.key, s.st.URL(), line, err)
+		}
+		if rec.Path == "" {
+			continue
+		}
+		if !schema.ValidPath(rec.Path) {
+			return nil, 0, fmt.Errorf("%s in %s line %d: sample path %q is not a clean relative path", f.key, s.st.URL(), line, rec.Path)
+		}
+		n, err := s.statSample(ctx, rec.Path)
+		if errors.Is(err, fs.ErrNotExist) {
+			nMissing++
+			if len(missing) < 3 {
+				missing = append(missing, rec.Path)
+			}
+			continue
+		}
+		if err != nil {
+			return nil, 0, fmt.Errorf("stat sample %s in %s: %w", rec.Path, s.st.URL(), err)
+		}
+		total += n
+	}
+	if err := sc.Err(); err != nil {
+		return nil, 0, fmt.Errorf("read %s in %s: %w", f.key, s.st.URL(), err)
+	}
+	return missing, total, nil
+}
+
+// statSample is the size of the folder image at rel: on a local OUT the
+// staged copy, or, once moved into place, the final one.
+func (s *sealer) statSample(ctx context.Context, rel string) (int64, error) {
+	if s.dir == "" {
+		return s.st.Stat(ctx, rel)
+	}
+	n, err := s.st.Stat(ctx, schema.StageDir+"/"+rel)
+	if errors.Is(err, fs.ErrNotExist) {
+		return s.st.Stat(ctx, rel)
+	}
+	return n, err
+}
+
+// checkFolders checks, on a local OUT, that each class folder (staged,
+// or in place) holds as many images as the manifest lists: more are
+// another run's, written under other names, which verify would reject.
+func (s *sealer) checkFolders() error {
+	var bad []string
+	var splits []string
+	for _, sp := range schema.Splits() {
+		for _, class := range s.rec.Classes {
+			want := s.counts[class][sp]
+			dir := filepath.Join(s.dir, sp, class)
+			if want > 0 {
+				// unstage replaces the folder in place with the staged one.
+				if staged := filepath.Join(s.dir, schema.StageDir, sp, class); s.exists(staged) {
+					dir = staged
+				}
+			}
+			got, err := s.countFiles(dir)
+			if err != nil {
+				return err
+			}
+			if got == want {
+				continue
+			}
+			if len(bad) < 3 {
+				bad = append(bad, fmt.Sprintf("%s holds %d images, the parts' manifests list %d", dir, got, want))
+			}
+			if !slices.Contains(splits, sp) {
+				splits = append(splits, sp)
+			}
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s: folder images that are not the manifest's, another run's (%s): delete OUT's %s/ objects that are not in any part (no %s/%s-*.jsonl lists them) and seal again, or delete %s/ and %s/ and re-run every part",
+		s.st.URL(), strings.Join(bad, "; "), strings.Join(splits, "/, "), schema.PartsUnitsDir, splits[0], schema.StageDir, schema.PartsUnitsDir)
+}
+
+func (s *sealer) exists(path string) bool {
+	_, err := s.fs.Stat(path)
+	return err == nil
+}
+
+// countFiles counts the files in dir, temporaries aside (0 when dir is
+// missing).
+func (s *sealer) countFiles(dir string) (int, error) {
+	entries, err := s.fs.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("list %s: %w", dir, err)
+	}
+	n := 0
+	for _, e := range entries {
+		if !IsTemp(e.Name()) {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // unstage moves each staged class folder into OUT/<split>/<class>, as

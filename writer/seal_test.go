@@ -364,3 +364,93 @@ func TestUnitRefusesReplacedPlan(t *testing.T) {
 		t.Errorf("CheckPlan of the plan's own run = %v", err)
 	}
 }
+
+// QA 2c: seal checks that the folder images are the manifest's before it
+// moves them into place. An image missing, or another run's under the
+// same name (other bytes), removes its unit's summary and names the part
+// to run again, which then seals to Out's bytes; another run's images
+// under other names are refused naming the folder.
+func TestSealChecksFolderImages(t *testing.T) {
+	ctx := context.Background()
+	samples := splitMajor(makeSamples(60))
+	counts := splitCounts(samples)
+	one := t.TempDir()
+	write(t, one, Options{Formats: allFormats, ShardSize: 8, SplitCounts: counts}, samples)
+	units := Units(counts, 0, 8)
+	staged := func(dir string) string {
+		var first string
+		_ = filepath.WalkDir(filepath.Join(dir, schema.StageDir), func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && first == "" {
+				first = p
+			}
+			return nil
+		})
+		if first == "" {
+			t.Fatal("no staged image")
+		}
+		return first
+	}
+	for _, tc := range []struct {
+		name  string
+		spoil func(img string) error
+		want  string
+	}{
+		{"missing", os.Remove, "missing or were replaced by another run's"},
+		{"same name, other bytes", func(img string) error { return os.WriteFile(img, []byte("another run's png"), 0o644) }, "bytes, its summary says"},
+	} {
+		dir := t.TempDir()
+		st := DirStore(nil, dir)
+		if err := writeUnits(t, st, samples, units, 0, 2, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := writeUnits(t, st, samples, units, 1, 2, nil); err != nil {
+			t.Fatal(err)
+		}
+		img := staged(dir)
+		if err := tc.spoil(img); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Seal(ctx, st, SealOptions{})
+		var me *MissingUnitsError
+		if !errors.As(err, &me) || len(me.Units) != 1 || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "--parts 2 --part ") {
+			t.Fatalf("%s: Seal = %v, want a refusal naming the unit and its part", tc.name, err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, schema.CardFile)); err == nil {
+			t.Fatalf("%s: sealed anyway", tc.name)
+		}
+		part := me.Units[0].Index % 2
+		if err := writeUnits(t, st, samples, units, part, 2, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Seal(ctx, st, SealOptions{}); err != nil {
+			t.Fatalf("%s: Seal after re-running part %d = %v", tc.name, part, err)
+		}
+		if got, want := snapshot(t, dir), snapshot(t, one); !mapsEqual(got, want) {
+			t.Errorf("%s: files %q, Out wrote %q", tc.name, sortedKeys(got), sortedKeys(want))
+		}
+	}
+
+	// Another run's image under a name no manifest lists.
+	dir := t.TempDir()
+	st := DirStore(nil, dir)
+	if err := writeUnits(t, st, samples, units, 0, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	extra := filepath.Join(filepath.Dir(staged(dir)), "other-run.png")
+	if err := os.WriteFile(extra, []byte("png"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Seal(ctx, st, SealOptions{})
+	if err == nil || !strings.Contains(err.Error(), filepath.Dir(extra)+" holds ") || !strings.Contains(err.Error(), "not in any part") {
+		t.Fatalf("Seal with another run's image = %v, want a refusal naming %s", err, filepath.Dir(extra))
+	}
+	if err := os.Remove(extra); err != nil {
+		t.Fatalf("seal moved the stage although it refused: %v", err)
+	}
+	if _, err := Seal(ctx, st, SealOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := snapshot(t, dir), snapshot(t, one); !mapsEqual(got, want) {
+		t.Errorf("files %q, Out wrote %q", sortedKeys(got), sortedKeys(want))
+	}
+}

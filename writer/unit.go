@@ -69,6 +69,10 @@ type UnitSummary struct {
 	// lines (ManifestKey).
 	ManifestBytes  int64  `json:"manifest_bytes"`
 	ManifestSHA256 string `json:"manifest_sha256"`
+	// FolderBytes is the size of the unit's folder-format images, all
+	// together: seal adds up their Stat sizes, which catches an image of
+	// another run written under the same name (0: no folder format).
+	FolderBytes int64 `json:"folder_bytes,omitempty"`
 }
 
 // UnitOptions configures OpenUnit.
@@ -101,6 +105,7 @@ type UnitOut struct {
 	manEnc   *json.Encoder
 	counts   map[string]int
 	n        int
+	folderN  int64 // bytes of the folder images written
 	sum      [sha256.Size]byte
 	open     []store.Writer // everything not yet committed, for Abort
 	err      error
@@ -278,6 +283,7 @@ func (w *UnitOut) putFolder(ctx context.Context, s *Sample) error {
 		return fmt.Errorf("write sample %s in %s: %w", key, w.st.URL(), err)
 	}
 	s.Path = rel
+	w.folderN += int64(len(s.Data))
 	return nil
 }
 
@@ -325,6 +331,7 @@ func (w *UnitOut) close(ctx context.Context) (*UnitSummary, error) {
 	if err := w.man.Commit(); err != nil {
 		return nil, fmt.Errorf("write %s in %s: %w", u.ManifestKey(), w.st.URL(), err)
 	}
+	sum.FolderBytes = w.folderN
 	sum.ManifestBytes = w.manN
 	sum.ManifestSHA256 = hex.EncodeToString(w.manHash.Sum(nil))
 	// The summary says "done by this run": not if OUT's plan is now

@@ -198,7 +198,7 @@ func (u *unitSink) abort() {
 // writer.Seal) with the hub metadata a one-machine run writes. A local
 // OUT found already sealed is verified, as generate does.
 func Seal(ctx context.Context, st store.Store, opts Options) (*schema.Card, error) {
-	card, err := writer.Seal(ctx, st, writer.SealOptions{FS: opts.FS, Metadata: hub.Files})
+	card, err := writer.Seal(ctx, st, writer.SealOptions{FS: opts.FS, Metadata: hub.Files, Log: opts.Log})
 	if err != nil && st.Dir() != "" {
 		return nil, checkUpToDate(ctx, st.Dir(), err)
 	}

@@ -44,6 +44,46 @@ var partsName = regexp.MustCompile(`^parts-([0-9]{1,9})\.json$`)
 // unitFile matches what a part writes under schema.PartsUnitsDir.
 var unitFile = regexp.MustCompile(`^(train|val|test)-[0-9]{5,}\.jsonl?$`)
 
+// ownPartsObject reports whether key, under schema.PartsDir but of no
+// unit of the plan, is one augsplit wrote: a parts-N.json of that form,
+// a unit summary that parses as one (of another plan's unit: a run with
+// more shards), or the manifest lines beside such a summary. Seal deletes
+// only those.
+func ownPartsObject(ctx context.Context, st store.Store, key string) bool {
+	rel := strings.TrimPrefix(key, schema.PartsDir+"/")
+	if partsName.MatchString(rel) {
+		data, err := readSmall(ctx, st, key)
+		var p struct {
+			Parts *int `json:"parts"`
+		}
+		return err == nil && json.Unmarshal(data, &p) == nil && p.Parts != nil && *p.Parts > 0
+	}
+	name, ok := strings.CutPrefix(key, schema.PartsUnitsDir+"/")
+	if !ok || !unitFile.MatchString(name) {
+		return false
+	}
+	summary := strings.TrimSuffix(key, "l") // x.jsonl's summary is x.json
+	data, err := readSmall(ctx, st, summary)
+	var sum UnitSummary
+	if err != nil || json.Unmarshal(data, &sum) != nil || sum.Fingerprint == "" || sum.ManifestSHA256 == "" {
+		return false
+	}
+	return sum.Unit.SummaryKey() == summary
+}
+
+// readSmall reads key when it is at most 1 MiB (a summary or a
+// parts-N.json is a few hundred bytes).
+func readSmall(ctx context.Context, st store.Store, key string) ([]byte, error) {
+	n, err := st.Stat(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	if n > 1<<20 {
+		return nil, fmt.Errorf("%s: %d bytes, more than a summary has", key, n)
+	}
+	return readObject(ctx, st, key)
+}
+
 // PartOptions configures StartPart.
 type PartOptions struct {
 	Plan  *PlanRecord
@@ -286,6 +326,9 @@ func (e *MissingUnitsError) Error() string {
 type SealOptions struct {
 	FS       FS // a local OUT's file-system seam; nil means OS
 	Metadata func(card *schema.Card) (map[string][]byte, error)
+	// Log gets warnings (files under schema.PartsDir seal leaves because
+	// augsplit did not write them); nil discards them.
+	Log io.Writer
 }
 
 // Seal finishes a dataset whose units parts wrote to st: it checks that
@@ -322,7 +365,7 @@ func Seal(ctx context.Context, st store.Store, opts SealOptions) (*schema.Card, 
 		if haveCard {
 			// A seal killed while cleaning up may have left the units
 			// (the plan record goes last).
-			if err := cleanParts(ctx, st, fsys); err != nil {
+			if err := cleanParts(ctx, st, fsys, nil, opts.Log); err != nil {
 				return nil, err
 			}
 			return nil, ErrUpToDate
@@ -334,7 +377,7 @@ func Seal(ctx context.Context, st store.Store, opts SealOptions) (*schema.Card, 
 			return nil, &NotEmptyError{Dir: st.URL(), Reason: "holds a finished dataset made with other inputs or settings next to the parts of another run"}
 		}
 		// Killed after the card was written: only the clean-up is left.
-		if err := cleanParts(ctx, st, fsys); err != nil {
+		if err := cleanParts(ctx, st, fsys, rec, opts.Log); err != nil {
 			return nil, err
 		}
 		return nil, ErrUpToDate
@@ -422,7 +465,7 @@ func (s *sealer) seal(ctx context.Context) (*schema.Card, error) {
 	if err := putObject(ctx, s.st, schema.CardFile, data); err != nil {
 		return nil, err
 	}
-	if err := cleanParts(ctx, s.st, s.fs); err != nil {
+	if err := cleanParts(ctx, s.st, s.fs, s.rec, s.opts.Log); err != nil {
 		return card, fmt.Errorf("the dataset is sealed, but cleaning up failed (run seal again to finish): %w", err)
 	}
 	return card, nil
@@ -801,26 +844,44 @@ func (s *sealer) writeMetadata(ctx context.Context, card *schema.Card) error {
 	})
 }
 
-// cleanParts deletes what parts wrote besides the dataset: the objects
-// under schema.PartsDir with the names parts give them (nothing else),
-// and, locally, the marker, leftover temporaries and the empty folders.
-func cleanParts(ctx context.Context, st store.Store, fsys FS) error {
+// cleanParts deletes what parts wrote besides the dataset: under
+// schema.PartsDir, the plan record, the objects of the plan's units (rec;
+// nil once the plan record is gone) and the files it reads as its own (a
+// parts-N.json, a unit summary and the manifest lines beside it), nothing
+// else: others are left, with a warning to log; and, locally, the
+// marker, leftover temporaries and the empty folders.
+func cleanParts(ctx context.Context, st store.Store, fsys FS, rec *PlanRecord, log io.Writer) error {
 	keys, err := st.List(ctx, schema.PartsDir+"/")
 	if err != nil {
 		return fmt.Errorf("list %s in %s: %w", schema.PartsDir, st.URL(), err)
 	}
+	planned := map[string]bool{}
+	if rec != nil {
+		for _, u := range rec.Units {
+			planned[u.ManifestKey()], planned[u.SummaryKey()] = true, true
+		}
+	}
 	// The plan record goes last: while it is there, a seal run again
 	// knows whose leftovers these are.
 	keys = slices.DeleteFunc(keys, func(k string) bool { return k == schema.PartsPlanFile })
-	for _, k := range append(keys, schema.PartsPlanFile) {
-		rel := strings.TrimPrefix(k, schema.PartsDir+"/")
-		unit, isUnit := strings.CutPrefix(k, schema.PartsUnitsDir+"/")
-		if k != schema.PartsPlanFile && !partsName.MatchString(rel) && !(isUnit && unitFile.MatchString(unit)) {
-			continue
+	// Decide first: a manifest fragment is known by the summary beside
+	// it, which must still be there.
+	var left, del []string
+	for _, k := range keys {
+		if planned[k] || ownPartsObject(ctx, st, k) {
+			del = append(del, k)
+		} else {
+			left = append(left, k)
 		}
-		if err := st.Delete(ctx, k); err != nil {
+	}
+	for _, k := range append(del, schema.PartsPlanFile) {
+		if err := st.Delete(ctx, k); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
+	}
+	if len(left) > 0 && log != nil {
+		fmt.Fprintf(log, "warning: left %d files in %s/%s that augsplit did not write (%s): delete them yourself if they are not needed\n",
+			len(left), st.URL(), schema.PartsDir, strings.Join(left[:min(len(left), 3)], ", "))
 	}
 	dir := st.Dir()
 	if dir == "" {

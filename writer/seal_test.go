@@ -293,13 +293,19 @@ func TestSealFinishesInterruptedCleanup(t *testing.T) {
 	if err := writeUnits(t, st, samples, units, 0, 1, nil); err != nil {
 		t.Fatal(err)
 	}
+	plan, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(schema.PartsPlanFile)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := Seal(context.Background(), st, SealOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	sealed := snapshot(t, dir)
-	// What a kill after the card, before the clean-up ended, leaves.
-	for _, k := range []string{units[2].SummaryKey(), units[2].ManifestKey(), partsKey(1)} {
-		if err := putObject(context.Background(), st, k, []byte("{}\n")); err != nil {
+	// What a kill after the card, before the clean-up ended, leaves (the
+	// plan record goes last).
+	for k, data := range map[string][]byte{units[2].SummaryKey(): []byte("{}\n"), units[2].ManifestKey(): []byte("{}\n"),
+		partsKey(1): []byte("{\"parts\": 1}\n"), schema.PartsPlanFile: plan} {
+		if err := putObject(context.Background(), st, k, data); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -452,5 +458,48 @@ func TestSealChecksFolderImages(t *testing.T) {
 	}
 	if got, want := snapshot(t, dir), snapshot(t, one); !mapsEqual(got, want) {
 		t.Errorf("files %q, Out wrote %q", sortedKeys(got), sortedKeys(want))
+	}
+}
+
+// QA 3: seal deleted a file under .augsplit-parts/units/ that augsplit did
+// not write (a name like a unit's, of no unit of the plan). It deletes
+// only the plan's units' objects and files it reads as its own, and says
+// what it left.
+func TestSealLeavesForeignUnitFiles(t *testing.T) {
+	ctx := context.Background()
+	samples := splitMajor(makeSamples(30))
+	units := Units(splitCounts(samples), 0, 8)
+	dir := t.TempDir()
+	st := DirStore(nil, dir)
+	if err := writeUnits(t, st, samples, units, 0, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	notes := filepath.Join(dir, filepath.FromSlash(schema.PartsUnitsDir), "train-00099.json")
+	if err := os.WriteFile(notes, []byte("my notes\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A unit of an earlier plan (more shards) that augsplit did write.
+	old := units[0]
+	old.Shard, old.Shards = 98, 99
+	oldSum, _ := json.Marshal(&UnitSummary{Fingerprint: "fp0", Unit: old, ManifestSHA256: "ab"})
+	for key, data := range map[string][]byte{old.SummaryKey(): oldSum, old.ManifestKey(): []byte("{}\n")} {
+		if err := putObject(ctx, st, key, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var log strings.Builder
+	if _, err := Seal(ctx, st, SealOptions{Log: &log}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(notes); err != nil || string(got) != "my notes\n" {
+		t.Fatalf("seal removed or changed %s (%q, %v)", notes, got, err)
+	}
+	if !strings.Contains(log.String(), "warning: left 1 files") || !strings.Contains(log.String(), "train-00099.json") {
+		t.Errorf("seal's log %q does not say it left train-00099.json", log.String())
+	}
+	for _, key := range []string{old.SummaryKey(), old.ManifestKey(), schema.PartsPlanFile} {
+		if _, err := st.Stat(ctx, key); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s left after seal (stat: %v)", key, err)
+		}
 	}
 }

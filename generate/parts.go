@@ -53,6 +53,7 @@ func IsPartRefusal(err error) bool {
 type PartSummary struct {
 	Part, Parts int
 	Units       int // units this part owns
+	PlanUnits   int // units of the whole plan
 	Skipped     int // of those, found done (a re-run)
 	Samples     int // samples written
 	Fingerprint string
@@ -107,7 +108,7 @@ func RunPart(ctx context.Context, cfg Config, part, parts int, opts Options) (*P
 	if err != nil {
 		return nil, err
 	}
-	sum := &PartSummary{Part: part, Parts: parts, Fingerprint: r.card.Fingerprint}
+	sum := &PartSummary{Part: part, Parts: parts, PlanUnits: len(units), Fingerprint: r.card.Fingerprint}
 	var todo []writer.Unit
 	var mine []plan.Unit
 	for i, u := range units {

@@ -347,6 +347,9 @@ func Seal(ctx context.Context, st store.Store, opts SealOptions) (*schema.Card, 
 	}
 	dir := st.Dir()
 	if dir != "" {
+		if _, err := fsys.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+			return nil, &notFoundError{what: "no dataset or parts at " + dir}
+		}
 		l, err := lockDir(dir)
 		if err != nil {
 			return nil, err
@@ -385,6 +388,13 @@ func Seal(ctx context.Context, st store.Store, opts SealOptions) (*schema.Card, 
 	s := &sealer{st: st, fs: fsys, dir: dir, rec: rec, opts: opts}
 	return s.seal(ctx)
 }
+
+// notFoundError is a missing OUT: its message says so plainly, and it
+// is fs.ErrNotExist for callers.
+type notFoundError struct{ what string }
+
+func (e *notFoundError) Error() string { return e.what }
+func (e *notFoundError) Unwrap() error { return fs.ErrNotExist }
 
 type sealer struct {
 	st   store.Store

@@ -100,6 +100,12 @@ func runPart(ctx context.Context, cfg *generate.Config, o generateOptions, part 
 		return explain(ctx, stderr, err)
 	default:
 		res.Units, res.Skipped, res.Samples, res.Fingerprint = sum.Units, sum.Skipped, sum.Samples, sum.Fingerprint
+		if sum.Units == 0 {
+			// Not an error: an engine may start more indexes than there
+			// are units, and seal needs no part that owns none.
+			fmt.Fprintf(stderr, "note: part %d of %d owns no units: the plan has %d; --parts above %d leaves parts idle\n",
+				part, o.parts.parts, sum.PlanUnits, sum.PlanUnits)
+		}
 		if !o.quiet {
 			fmt.Fprintf(stderr, "part %d of %d: %d units (%d found done), %d samples written to %s; when every part is done: augsplit seal %s\n",
 				part, o.parts.parts, sum.Units, sum.Skipped, sum.Samples, cfg.Out, cfg.Out)

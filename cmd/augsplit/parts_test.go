@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -134,6 +135,16 @@ func TestPartsUsage(t *testing.T) {
 	_, stderr, code = runErr(append([]string{"generate", "--out", out, "--parts", "2", "--part", "0", "--seed", "7"}, partArgs...)...)
 	if code != 2 || !strings.Contains(stderr, "holds the parts of another run (seed: ") || strings.Contains(stderr, "--force") {
 		t.Errorf("part with another seed: exit %d, stderr %q; want exit 2 naming the seed, not --force", code, stderr)
+	}
+	// QA 5: a part that owns no unit says so; seal of a missing folder
+	// says there is nothing there, not how the lock failed.
+	_, stderr, code = runErr(append([]string{"generate", "--out", out, "--parts", "500", "--part", "499"}, partArgs...)...)
+	if code != 0 || !regexp.MustCompile(`note: part 499 of 500 owns no units: the plan has [0-9]+; --parts above [0-9]+ leaves parts idle`).MatchString(stderr) {
+		t.Errorf("idle part: exit %d, stderr %q; want exit 0 and a note", code, stderr)
+	}
+	missing := filepath.Join(t.TempDir(), "nothing")
+	if _, stderr, code := runErr("seal", missing); code != 1 || !strings.Contains(stderr, "no dataset or parts at "+missing) || strings.Contains(stderr, "lock") {
+		t.Errorf("seal of a missing folder: exit %d, stderr %q", code, stderr)
 	}
 	// Seal with part 0 missing: exit 1, naming the part to run.
 	_, stderr, code = runErr("seal", out)

@@ -338,8 +338,10 @@ type SealOptions struct {
 // writes the shard indexes, classes.txt, the metadata files and then the
 // card, last; and finally deletes what the parts kept (schema.PartsDir,
 // the marker). The result has the bytes a one-machine Out would have
-// written. A local OUT is locked while sealing. ErrUpToDate: OUT's card
-// is already the plan's.
+// written. A local OUT is locked while sealing: a *PartsRunningError
+// while parts hold it (LockPart). Before anything moves, the folder
+// images are checked against the manifest lines (checkSamples,
+// checkFolders). ErrUpToDate: OUT's card is already the plan's.
 func Seal(ctx context.Context, st store.Store, opts SealOptions) (*schema.Card, error) {
 	fsys := opts.FS
 	if fsys == nil {

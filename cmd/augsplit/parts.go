@@ -124,7 +124,10 @@ func newSealCmd() *cobra.Command {
 		Short: "merge the parts of generate --parts N into the finished dataset",
 		Long: `Finishes an OUT (a folder or a bucket URL) whose parts were written by
 generate --parts N --part I for every I: checks that every unit is done (else
-exits 1 naming the missing units and the --part values to run again), moves
+exits 1 naming the missing units and the --part values to run again; on a
+local OUT, exits 1 at once while parts still write there, naming their pids),
+checks that the folder images are the manifests' (a missing image, or one of
+another run, names the part to run again), moves
 staged images into place, streams the parts' manifest lines into manifest.jsonl
 in the one-machine order, writes the shard indexes, classes.txt, croissant.json,
 README.md and dataset.json last, then deletes the parts' bookkeeping

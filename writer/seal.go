@@ -31,8 +31,75 @@ type PlanRecord struct {
 	// Card is the card as the run knows it before any sample is made:
 	// everything but classes, splits, counts, total, formats, shards,
 	// metadata and the manifest's sha256, which seal fills from the units.
-	Card  *schema.Card `json:"card"`
-	Units []Unit       `json:"units"`
+	Card *schema.Card `json:"card"`
+	// Units are every split's shards in order. The record stores them as
+	// a split's sample and shard counts (planSplit), since units follow
+	// the balanced shard rule (schema.PlanShards): a list of units would
+	// make the record grow with samples (150 bytes a shard, 15 MB at 10^8
+	// samples), the counts do not.
+	Units []Unit `json:"-"`
+}
+
+// planSplit is one split's units in the plan record.
+type planSplit struct {
+	Split   string `json:"split"`
+	Samples int    `json:"samples"`
+	Shards  int    `json:"shards"`
+}
+
+// planRecordJSON is PlanRecord as stored.
+type planRecordJSON struct {
+	Fingerprint string       `json:"fingerprint"`
+	Classes     []string     `json:"classes"`
+	Formats     []string     `json:"formats"`
+	Card        *schema.Card `json:"card"`
+	Splits      []planSplit  `json:"splits"`
+}
+
+// MarshalJSON stores the units as counts; it refuses units that do not
+// follow the balanced shard rule, which the counts could not restore.
+func (r PlanRecord) MarshalJSON() ([]byte, error) {
+	out := planRecordJSON{Fingerprint: r.Fingerprint, Classes: r.Classes, Formats: r.Formats, Card: r.Card}
+	for _, u := range r.Units {
+		if n := len(out.Splits); n == 0 || out.Splits[n-1].Split != u.Split {
+			out.Splits = append(out.Splits, planSplit{Split: u.Split})
+		}
+		last := &out.Splits[len(out.Splits)-1]
+		last.Samples += u.End - u.Start
+		last.Shards++
+	}
+	if !slices.Equal(unitsOf(out.Splits), r.Units) {
+		return nil, errors.New("plan record: the units are not each split's balanced shards in order (schema.PlanShards)")
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON restores the units from the stored counts.
+func (r *PlanRecord) UnmarshalJSON(data []byte) error {
+	var in planRecordJSON
+	if err := json.Unmarshal(data, &in); err != nil {
+		return err
+	}
+	for _, sp := range in.Splits {
+		if !schema.IsSplit(sp.Split) || sp.Samples < 0 || sp.Shards < 0 || sp.Shards > sp.Samples {
+			return fmt.Errorf("plan record: split %q with %d samples in %d shards", sp.Split, sp.Samples, sp.Shards)
+		}
+	}
+	*r = PlanRecord{Fingerprint: in.Fingerprint, Classes: in.Classes, Formats: in.Formats, Card: in.Card, Units: unitsOf(in.Splits)}
+	return nil
+}
+
+// unitsOf lays out the units of the stored splits, in order.
+func unitsOf(splits []planSplit) []Unit {
+	var units []Unit
+	for _, sp := range splits {
+		start := 0
+		for i, n := range PlanShards(sp.Samples, sp.Shards, 0) {
+			units = append(units, Unit{Index: len(units), Split: sp.Split, Shard: i, Shards: sp.Shards, Start: start, End: start + n})
+			start += n
+		}
+	}
+	return units
 }
 
 // partsKey is the object a part of N writes to say so, for seal's message

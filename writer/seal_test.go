@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -501,5 +502,34 @@ func TestSealLeavesForeignUnitFiles(t *testing.T) {
 		if _, err := st.Stat(ctx, key); !errors.Is(err, fs.ErrNotExist) {
 			t.Errorf("%s left after seal (stat: %v)", key, err)
 		}
+	}
+}
+
+// QA: the plan record listed every unit (15 MB at 10^8 samples). It stores
+// each split's sample and shard counts, and gives the same units back.
+func TestPlanRecordSizeDoesNotGrowWithSamples(t *testing.T) {
+	size := func(perSplit int) int {
+		units := Units(map[string]int{schema.Train: perSplit, schema.Val: perSplit / 4}, 0, 1000)
+		rec := PlanRecord{Fingerprint: "fp", Classes: testClasses, Formats: allFormats, Card: testCard(testClasses), Units: units}
+		data, err := json.Marshal(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back PlanRecord
+		if err := json.Unmarshal(data, &back); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(back.Units, units) {
+			t.Fatalf("%d samples: units do not round-trip", perSplit)
+		}
+		return len(data)
+	}
+	small, large := size(10_000), size(100_000_000)
+	if large > small+64 {
+		t.Errorf("plan record: %d bytes for 10^4 samples a split, %d for 10^8: it grows with samples", small, large)
+	}
+	odd := PlanRecord{Fingerprint: "fp", Card: testCard(testClasses), Units: []Unit{{Split: schema.Train, Shards: 2, End: 3}, {Index: 1, Split: schema.Train, Shard: 1, Shards: 2, Start: 3, End: 10}}}
+	if _, err := json.Marshal(odd); err == nil {
+		t.Error("units off the balanced shard rule were stored; the counts cannot restore them")
 	}
 }

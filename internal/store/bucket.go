@@ -22,6 +22,9 @@ type bucket struct {
 	root   string // the URL as given, for URL()
 	base   string // scheme://bucket/prefix/ without the query, to name objects
 	scheme string
+	// endpoint names where requests go (the URL's endpoint= or the
+	// cloud's), for a timeout's message.
+	endpoint string
 }
 
 // object names key for a person: the full URL without the query (which
@@ -34,6 +37,9 @@ func (s *bucket) explain(op, key string, err error) error {
 	what := s.object(key)
 	if key == "" {
 		what = s.base
+	}
+	if isTimeout(err) {
+		return fmt.Errorf("%s %s: no answer from %s: check that the endpoint is right and up (%s sets how long to wait, now %s): %w", op, what, s.endpoint, TimeoutEnv, waitNow(), err)
 	}
 	switch gcerrors.Code(err) {
 	case gcerrors.NotFound:

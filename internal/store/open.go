@@ -101,14 +101,19 @@ func Open(ctx context.Context, root string) (Store, error) {
 	} else {
 		bu := *u
 		bu.Path, bu.RawPath, bu.Fragment = "", "", ""
-		if b, err = blob.OpenBucket(ctx, bu.String()); err != nil {
+		if scheme == "s3" {
+			b, err = openS3(ctx, &bu)
+		} else {
+			b, err = blob.OpenBucket(ctx, bu.String())
+		}
+		if err != nil {
 			return nil, fmt.Errorf("open %s: %w (check the URL's options and %s)", base, err, credentialsHint(scheme))
 		}
 	}
 	if prefix != "" {
 		b = blob.PrefixedBucket(b, prefix)
 	}
-	return &bucket{b: b, root: root, base: base, scheme: scheme}, nil
+	return &bucket{b: b, root: root, base: base, scheme: scheme, endpoint: endpointOf(scheme, u)}, nil
 }
 
 var (

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/augsplit/augsplit/internal/store"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -259,15 +261,26 @@ func within(parent, child string) bool {
 }
 
 // CheckSeparate returns *SamePlaceError when in and out are the same
-// folder or one contains the other. Call it before any work.
+// folder or one contains the other. Call it before any work. Each may be a
+// bucket URL (s3://, gs://, ...): two buckets are compared by scheme,
+// bucket, endpoint and prefix (store.Within), a file:// URL as its folder,
+// and a bucket never overlaps a folder.
 func CheckSeparate(in, out string) error {
-	inOut, err := ContainsPath(in, out)
-	if err != nil {
-		return err
-	}
-	outIn, err := ContainsPath(out, in)
-	if err != nil {
-		return err
+	inPath, inLocal := store.LocalPath(in)
+	outPath, outLocal := store.LocalPath(out)
+	var inOut, outIn bool
+	switch {
+	case inLocal && outLocal:
+		var err error
+		if inOut, err = ContainsPath(inPath, outPath); err != nil {
+			return err
+		}
+		if outIn, err = ContainsPath(outPath, inPath); err != nil {
+			return err
+		}
+	case !inLocal && !outLocal:
+		inOut, outIn = store.Within(in, out), store.Within(out, in)
+		in, out = store.Name(in), store.Name(out) // the query may hold secrets; the place is enough
 	}
 	switch {
 	case inOut && outIn:

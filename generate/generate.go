@@ -132,10 +132,13 @@ func prepare(ctx context.Context, cfg Config, opts Options) (*prepared, error) {
 	if opts.InDir != "" {
 		inDir = opts.InDir
 	}
-	if !IsURL(cfg.Out) {
-		if err := dataset.CheckSeparate(inDir, cfg.Out); err != nil {
-			return nil, err
-		}
+	// A URL --in is compared as the URL, not as the folder it was fetched to.
+	in := inDir
+	if IsURL(cfg.In) {
+		in = cfg.In
+	}
+	if err := dataset.CheckSeparate(in, cfg.Out); err != nil {
+		return nil, err
 	}
 	tree, err := dataset.Scan(ctx, inDir, scanOptions(cfg.MaxPixels, cfg.SkipBad, cfg.FollowSymlinks))
 	if err != nil {

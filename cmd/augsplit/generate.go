@@ -128,6 +128,11 @@ func runGenerate(ctx context.Context, cfg *generate.Config, o generateOptions, s
 	if cfg.In == "" || cfg.Out == "" {
 		return usagef("generate: --in and --out are required")
 	}
+	// Before fetching anything: OUT inside --in (or the reverse) would
+	// write into the sources.
+	if err := dataset.CheckSeparate(cfg.In, cfg.Out); err != nil {
+		return explain(ctx, stderr, err)
+	}
 	// Sources in a bucket are fetched to a temporary folder; the card
 	// records the URL (without its endpoint options), not that folder.
 	inDir, cleanup, err := localDir(ctx, cfg.In, stderr)

@@ -220,3 +220,33 @@ func TestTrainEvalPredictFromBucket(t *testing.T) {
 	}
 	noFetchLeft(t, tmp)
 }
+
+// generate refuses a bucket --out under a bucket --in (or the reverse, or
+// the same prefix) with exit 2, before fetching or writing anything.
+func TestGenerateBucketOutInsideIn(t *testing.T) {
+	srv := s3test.New(t, "b")
+	upload(t, "../../testdata/cells", srv.URL("src/photos"))
+	for _, c := range []struct{ in, out, want string }{
+		{srv.URL("src/photos"), srv.URL("src/photos/out"), "the output folder is inside the input folder"},
+		{srv.URL("src/photos"), srv.URL("src/photos"), "they are the same folder"},
+		{srv.URL("src/photos/cat"), srv.URL("src"), "the input folder is inside the output folder"},
+	} {
+		_, stderr, code := runTrainCLI("generate", "--in", c.in, "--out", c.out, "--per-source", "1", "--quiet")
+		if code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("generate --in %s --out %s: exit %d, want 2 saying %q: %s", c.in, c.out, code, c.want, stderr)
+		}
+		if strings.Contains(stderr, "fetched") {
+			t.Errorf("generate fetched the sources before refusing: %s", stderr)
+		}
+	}
+	s, _ := store.Open(context.Background(), srv.URL("src/photos"))
+	defer s.Close()
+	keys, _ := s.List(context.Background(), "out/")
+	if len(keys) > 0 {
+		t.Errorf("generate wrote into the sources: %q", keys)
+	}
+	// Another prefix of the same bucket is fine.
+	if _, stderr, code := runTrainCLI("generate", "--in", srv.URL("src/photos"), "--out", srv.URL("data/cells"), "--per-source", "3", "--size", "16", "--quiet"); code != 0 {
+		t.Errorf("generate into a sibling prefix: exit %d: %s", code, stderr)
+	}
+}

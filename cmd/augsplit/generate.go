@@ -128,6 +128,11 @@ func runGenerate(ctx context.Context, cfg *generate.Config, o generateOptions, s
 	if cfg.In == "" || cfg.Out == "" {
 		return usagef("generate: --in and --out are required")
 	}
+	for _, l := range []string{cfg.In, cfg.Out} { // a config file's too
+		if err := store.CheckLocation(l); err != nil {
+			return &usageError{msg: err.Error(), err: err}
+		}
+	}
 	// Before fetching anything: OUT inside --in (or the reverse) would
 	// write into the sources.
 	if err := dataset.CheckSeparate(cfg.In, cfg.Out); err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/augsplit/augsplit/generate"
+	"github.com/augsplit/augsplit/internal/store"
 )
 
 func main() {
@@ -79,6 +80,9 @@ configuration error; 130 interrupted (SIGINT); 143 terminated (SIGTERM).`,
 			fmt.Fprint(cmd.ErrOrStderr(), cmd.UsageString())
 			return usagef("no command given")
 		},
+	}
+	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		return checkLocations(cmd, args)
 	}
 	root.SetVersionTemplate("augsplit {{.Version}}\n")
 	// cobra would add -v as well; keep -v free (it reads as "verbose").
@@ -172,4 +176,32 @@ func addCompletionCmd(root *cobra.Command) {
 			sh.Args = noArgs
 		}
 	}
+}
+
+// locationFlags are the flags that name a folder, file or URL.
+var locationFlags = []string{"in", "out", "data", "holdout", "model"}
+
+// locationArgs are the commands whose arguments name a dataset.
+var locationArgs = map[string]bool{"verify": true, "audit": true, "preview": true, "seal": true}
+
+// checkLocations is the one place every command's locations are checked
+// before any work: an argument that looks like a URL but is not one augsplit
+// opens ("s3:/b/x", "s4://b/x") is exit 2, not a local folder named "s3:"
+// or a "no such file".
+func checkLocations(cmd *cobra.Command, args []string) error {
+	var locs []string
+	for _, name := range locationFlags {
+		if f := cmd.Flags().Lookup(name); f != nil && f.Changed {
+			locs = append(locs, f.Value.String())
+		}
+	}
+	if locationArgs[cmd.Name()] {
+		locs = append(locs, args...)
+	}
+	for _, l := range locs {
+		if err := store.CheckLocation(l); err != nil {
+			return &usageError{msg: err.Error(), err: err}
+		}
+	}
+	return nil
 }

@@ -250,3 +250,32 @@ func TestGenerateBucketOutInsideIn(t *testing.T) {
 		t.Errorf("generate into a sibling prefix: exit %d: %s", code, stderr)
 	}
 }
+
+// A URL missing a slash or with an unknown scheme is exit 2 naming the
+// mistake, for every command, before anything is created: not a local
+// folder "s3:" nor a "no such file".
+func TestMalformedURLs(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"generate", "--in", "../../testdata/cells", "--out", "s3:/b/x?endpoint=http://127.0.0.1:1&region=r"}, "looks like a URL missing a slash: write s3://b/x"},
+		{[]string{"generate", "--in", "s4://b/src", "--out", "out"}, "unknown scheme s4 (known: s3, gs, azblob, file, mem)"},
+		{[]string{"verify", "s4://b/x"}, "s4://b/x: unknown scheme s4 (known: s3, gs, azblob, file, mem)"},
+		{[]string{"audit", "gs:/b/x"}, "looks like a URL missing a slash: write gs://b/x"},
+		{[]string{"preview", "s3:/b/x"}, "looks like a URL missing a slash"},
+		{[]string{"seal", "s3:/b/x"}, "looks like a URL missing a slash"},
+		{[]string{"train", "--data", "s3:/b/x"}, "looks like a URL missing a slash"},
+		{[]string{"eval", "--model", "s5://b/m.bin", "--data", "d"}, "unknown scheme s5"},
+		{[]string{"predict", "--model", "s3:/b/m.bin", "x.png"}, "looks like a URL missing a slash"},
+	} {
+		_, stderr, code := runTrainCLI(c.args...)
+		if code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("%q: exit %d, want 2 saying %q:\n%s", c.args, code, c.want, stderr)
+		}
+	}
+	if ents, _ := os.ReadDir("."); len(ents) > 0 {
+		t.Errorf("a malformed URL created %s in the working folder", ents[0].Name())
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -56,6 +57,9 @@ func (e *DriverError) Error() string {
 // driver) with keys under PREFIX. mem:// buckets live as long as the
 // process and are shared by name, for tests.
 func Open(ctx context.Context, root string) (Store, error) {
+	if err := CheckLocation(root); err != nil {
+		return nil, err
+	}
 	if !IsURL(root) {
 		if root == "" {
 			return nil, fmt.Errorf("store: empty path: name a folder or a URL such as s3://bucket/prefix")
@@ -152,4 +156,60 @@ func Name(root string) string {
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	u.RawPath = ""
 	return u.String()
+}
+
+// LocationError is an argument that looks like a URL augsplit cannot open:
+// a known scheme missing a slash ("s3:/b/x") or an unknown scheme
+// ("s4://b/x"). Without it, either would be taken for a local path: a
+// folder named "s3:" created, or a "no such file" that hides the typo.
+type LocationError struct {
+	Arg, Msg string
+}
+
+func (e *LocationError) Error() string { return e.Arg + ": " + e.Msg }
+
+// CheckLocation refuses an argument that looks like a URL but is not one
+// Open understands (*LocationError); anything else, a plain path or a
+// known URL, is nil. Only a scheme-like start counts ("s3:/...",
+// "word://..."), so paths like "a:b" or "./x://y" stay paths.
+func CheckLocation(arg string) error {
+	colon := strings.Index(arg, ":")
+	if colon <= 0 || !isScheme(arg[:colon]) {
+		return nil
+	}
+	scheme, rest := strings.ToLower(arg[:colon]), arg[colon+1:]
+	known := slices.Contains(schemes, scheme)
+	name, _, _ := strings.Cut(arg, "?") // the query says how to reach, not what
+	switch {
+	case strings.HasPrefix(rest, "//"):
+		if !known {
+			return &LocationError{Arg: name, Msg: fmt.Sprintf("unknown scheme %s (known: %s)", scheme, strings.Join(knownSchemes(), ", "))}
+		}
+	case known && strings.HasPrefix(rest, "/"):
+		path := strings.TrimLeft(name[colon+1:], "/")
+		fix := scheme + "://" + path
+		if scheme == "file" {
+			fix = "file:///" + path
+		}
+		return &LocationError{Arg: name, Msg: fmt.Sprintf("looks like a URL missing a slash: write %s (two slashes after %s:)", fix, scheme)}
+	}
+	return nil
+}
+
+// isScheme reports whether s is a URL scheme by RFC 3986's grammar.
+func isScheme(s string) bool {
+	for i, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+		case i > 0 && (r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.'):
+		default:
+			return false
+		}
+	}
+	return s != ""
+}
+
+// knownSchemes lists the schemes in the order users meet them.
+func knownSchemes() []string {
+	return []string{"s3", "gs", "azblob", "file", "mem"}
 }

@@ -1,6 +1,8 @@
 package store_test
 
 import (
+	"context"
+	"strings"
 	"testing"
 
 	"github.com/augsplit/augsplit/internal/store"
@@ -26,6 +28,38 @@ func TestWithin(t *testing.T) {
 	} {
 		if got := store.Within(c.parent, c.child); got != c.want {
 			t.Errorf("Within(%s, %s) = %v, want %v", c.parent, c.child, got, c.want)
+		}
+	}
+}
+
+func TestCheckLocation(t *testing.T) {
+	for arg, want := range map[string]string{
+		"s3:/b/x?endpoint=http://h:9000": "looks like a URL missing a slash: write s3://b/x (two slashes after s3:)",
+		"S3:/b/x":                        "looks like a URL missing a slash: write s3://b/x",
+		"gs:/b":                          "looks like a URL missing a slash: write gs://b",
+		"file:/abs/p":                    "looks like a URL missing a slash: write file:///abs/p",
+		"s4://b/x?region=r":              "s4://b/x: unknown scheme s4 (known: s3, gs, azblob, file, mem)",
+		"http://example.com/data":        "unknown scheme http",
+		"s3://b/x":                       "",
+		"file:///abs":                    "",
+		"mem://m/p":                      "",
+		"data":                           "",
+		"a:b":                            "",
+		"./x://y":                        "",
+		"/tmp/s3:/x":                     "",
+		"12://x":                         "",
+	} {
+		err := store.CheckLocation(arg)
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("CheckLocation(%q) = %v, want nil", arg, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("CheckLocation(%q) = %v, want %q", arg, err, want)
+		}
+		if want != "" {
+			if _, err := store.Open(context.Background(), arg); err == nil {
+				t.Errorf("Open(%q) succeeded", arg)
+			}
 		}
 	}
 }

@@ -23,7 +23,11 @@ Exit 0 when clean, 1 when a problem was found, 2 on a usage or input error.`,
   augsplit audit photos --keras-validation-split 0.2
   augsplit audit labels.csv --json`,
 		Args: exactlyOne("PATH"),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
+			// Messages name a fetched URL, not its temporary folder.
+			names := &fetchNames{}
+			stdout, stderr := names.writer(cmd.OutOrStdout()), names.writer(cmd.ErrOrStderr())
+			defer func() { stdout.Flush(); stderr.Flush(); err = names.err(err) }()
 			if k := opts.KerasValidationSplit; k < 0 || k >= 1 {
 				return usagef("audit: --keras-validation-split %v: want a fraction in (0, 1)", k)
 			}
@@ -33,7 +37,7 @@ Exit 0 when clean, 1 when a problem was found, 2 on a usage or input error.`,
 			if s := opts.ShareThreshold; s <= 0 || s > 1 {
 				return usagef("audit: --share-threshold %v: want a fraction in (0, 1]", s)
 			}
-			local, cleanup, err := localDir(cmd.Context(), args[0], cmd.ErrOrStderr())
+			local, cleanup, err := localDir(cmd.Context(), args[0], stderr, names)
 			if err != nil {
 				return exit2(err)
 			}
@@ -47,9 +51,9 @@ Exit 0 when clean, 1 when a problem was found, 2 on a usage or input error.`,
 				return exit2(err)
 			}
 			if asJSON {
-				err = rep.WriteJSON(cmd.OutOrStdout())
+				err = rep.WriteJSON(stdout)
 			} else {
-				err = rep.WriteText(cmd.OutOrStdout())
+				err = rep.WriteText(stdout)
 			}
 			if err != nil {
 				return exit2(err)

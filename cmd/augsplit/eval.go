@@ -74,11 +74,15 @@ accuracy, lo, hi, note} (the 95% interval over sources).`,
   augsplit eval --model run/model.bin --data new-photos
   augsplit eval --model run/model.bin --data data --split test --json | jq .accuracy`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
+			// Messages name a fetched URL, not its temporary folder.
+			names := &fetchNames{}
+			stdout, stderr := names.writer(cmd.OutOrStdout()), names.writer(cmd.ErrOrStderr())
+			defer func() { stdout.Flush(); stderr.Flush(); err = names.err(err) }()
 			if modelPath == "" || data == "" {
 				return usagef("eval: --model and --data are required")
 			}
-			modelFile, cleanup, err := localFile(cmd.Context(), modelPath, cmd.ErrOrStderr())
+			modelFile, cleanup, err := localFile(cmd.Context(), modelPath, stderr, names)
 			if err != nil {
 				return err
 			}
@@ -87,7 +91,7 @@ accuracy, lo, hi, note} (the 95% interval over sources).`,
 			if err != nil {
 				return err
 			}
-			dataDir, cleanup, err := localDir(cmd.Context(), data, cmd.ErrOrStderr())
+			dataDir, cleanup, err := localDir(cmd.Context(), data, stderr, names)
 			if err != nil {
 				return err
 			}
@@ -100,20 +104,20 @@ accuracy, lo, hi, note} (the 95% interval over sources).`,
 			// Say what was read: --split defaults to val and a dataset
 			// has several splits.
 			if from != "" {
-				fmt.Fprintf(cmd.ErrOrStderr(), "eval: %s split of %s: %d images (choose another with --split)\n", from, data, set.N)
+				fmt.Fprintf(stderr, "eval: %s split of %s: %d images (choose another with --split)\n", from, data, set.N)
 			} else {
-				fmt.Fprintf(cmd.ErrOrStderr(), "eval: class folders of %s: %d images\n", data, set.N)
+				fmt.Fprintf(stderr, "eval: class folders of %s: %d images\n", data, set.N)
 			}
 			ev, err := train.Evaluate(m, set)
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), newEvalResult(modelPath, data, from, m.Classes, set, ev))
+				return writeJSON(stdout, newEvalResult(modelPath, data, from, m.Classes, set, ev))
 			}
-			fmt.Fprint(cmd.OutOrStdout(), train.ConfusionText(m.Classes, ev))
-			fmt.Fprintln(cmd.OutOrStdout())
-			fmt.Fprint(cmd.OutOrStdout(), train.SourceReport(set, ev))
+			fmt.Fprint(stdout, train.ConfusionText(m.Classes, ev))
+			fmt.Fprintln(stdout)
+			fmt.Fprint(stdout, train.SourceReport(set, ev))
 			return nil
 		},
 	}

@@ -104,7 +104,12 @@ whole sources moved from --val/--test, are said on stderr and in the card.
 	return cmd
 }
 
-func runGenerate(ctx context.Context, cfg *generate.Config, o generateOptions, stdout, stderr io.Writer) error {
+func runGenerate(ctx context.Context, cfg *generate.Config, o generateOptions, stdout, stderr io.Writer) (err error) {
+	// Messages name a fetched --in by its URL, not its temporary folder.
+	names := &fetchNames{}
+	nout, nerr := names.writer(stdout), names.writer(stderr)
+	defer func() { nout.Flush(); nerr.Flush(); err = names.err(err) }()
+	stdout, stderr = nout, nerr
 	if m := generate.MaxWorkers(); cfg.Workers > m {
 		fmt.Fprintf(stderr, "warning: --workers %d is more than %d (4 per CPU, at most 256): using %d\n", cfg.Workers, m, m)
 	}
@@ -140,7 +145,7 @@ func runGenerate(ctx context.Context, cfg *generate.Config, o generateOptions, s
 	}
 	// Sources in a bucket are fetched to a temporary folder; the card
 	// records the URL (without its endpoint options), not that folder.
-	inDir, cleanup, err := localDir(ctx, cfg.In, stderr)
+	inDir, cleanup, err := localDir(ctx, cfg.In, stderr, names)
 	if err != nil {
 		return err
 	}

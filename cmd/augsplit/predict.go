@@ -64,9 +64,13 @@ the predictions of thousands of files as they come (jq reads them as they are).`
 	return cmd
 }
 
-func runPredict(cmd *cobra.Command, o predictOptions, files []string) error {
+func runPredict(cmd *cobra.Command, o predictOptions, files []string) (err error) {
 	ctx, stdout, stderr := cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr()
-	modelFile, cleanup, err := localFile(ctx, o.model, stderr)
+	// Errors name a fetched model's URL, not its temporary file; stdout
+	// holds only results about FILEs, which are local.
+	names := &fetchNames{}
+	defer func() { err = names.err(err) }()
+	modelFile, cleanup, err := localFile(ctx, o.model, stderr, names)
 	if err != nil {
 		return err
 	}

@@ -21,12 +21,16 @@ dataset is fetched to a temporary folder and the two pictures uploaded beside it
 		Example: `  augsplit preview data
   augsplit preview data --per-class 10`,
 		Args: exactlyOne("dataset folder"),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
+			// Messages name a fetched URL, not its temporary folder.
+			names := &fetchNames{}
+			stdout, stderr := names.writer(cmd.OutOrStdout()), names.writer(cmd.ErrOrStderr())
+			defer func() { stdout.Flush(); stderr.Flush(); err = names.err(err) }()
 			if perClass < 0 || perClass > 100 {
 				return usagef("preview: --per-class %d: want 0 to 100", perClass)
 			}
 			out := args[0]
-			local, cleanup, err := localDir(cmd.Context(), out, cmd.ErrOrStderr())
+			local, cleanup, err := localDir(cmd.Context(), out, stderr, names)
 			if err != nil {
 				return err
 			}
@@ -35,12 +39,12 @@ dataset is fetched to a temporary folder and the two pictures uploaded beside it
 				return err
 			}
 			if local == out {
-				fmt.Fprintln(cmd.OutOrStdout(), filepath.Join(out, preview.SheetFile))
-				fmt.Fprintln(cmd.OutOrStdout(), filepath.Join(out, preview.ChartFile))
+				fmt.Fprintln(stdout, filepath.Join(out, preview.SheetFile))
+				fmt.Fprintln(stdout, filepath.Join(out, preview.ChartFile))
 				return nil
 			}
 			// A bucket's dataset gets its pictures beside it, as a folder's does.
-			return uploadFiles(cmd.Context(), out, local, cmd.OutOrStdout(), preview.SheetFile, preview.ChartFile)
+			return uploadFiles(cmd.Context(), out, local, stdout, preview.SheetFile, preview.ChartFile)
 		},
 	}
 	cmd.Flags().IntVar(&perClass, "per-class", defaultPreviewPerClass, "variants shown per class, after the source")

@@ -51,6 +51,10 @@ const (
 )
 
 func newProgress(w io.Writer, quiet bool, label string) *progress {
+	// Progress names no paths; it needs the terminal itself, to draw.
+	if nw, ok := w.(*namesWriter); ok {
+		w = nw.w
+	}
 	p := newProgressFor(w, quiet, label, canDrawBar(w, os.Getenv("TERM")), time.Now)
 	if f, ok := w.(*os.File); ok && p.bar {
 		if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 0 {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -8,6 +9,8 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sort"
+	"strings"
 
 	"github.com/augsplit/augsplit/internal/store"
 )
@@ -17,8 +20,10 @@ import (
 // a new temporary folder (under $TMPDIR: point it at a disk with room), so
 // every command's local code reads it unchanged; cleanup removes that
 // folder and nothing else. Each call fetches afresh, so verify of a URL
-// checks the objects as they are now, never a stale copy.
-func localDir(ctx context.Context, arg string, stderr io.Writer) (dir string, cleanup func(), err error) {
+// checks the objects as they are now, never a stale copy. names, if not
+// nil, learns that the folder stands for the URL, so messages name the URL
+// rather than a folder that is gone when the user reads them.
+func localDir(ctx context.Context, arg string, stderr io.Writer, names *fetchNames) (dir string, cleanup func(), err error) {
 	if !store.IsURL(arg) {
 		return arg, func() {}, nil
 	}
@@ -41,12 +46,13 @@ func localDir(ctx context.Context, arg string, stderr io.Writer) (dir string, cl
 		return "", nil, err
 	}
 	fmt.Fprintf(stderr, "fetched %d %s (%s) from %s\n", got.Objects, plural(got.Objects, "object", "objects"), byteSize(got.Bytes), store.Name(arg))
+	names.add(tmp, store.Name(arg))
 	return tmp, cleanup, nil
 }
 
 // localFile is localDir for one object (a model file): a URL's last path
 // element is the object, the rest its store.
-func localFile(ctx context.Context, arg string, stderr io.Writer) (file string, cleanup func(), err error) {
+func localFile(ctx context.Context, arg string, stderr io.Writer, names *fetchNames) (file string, cleanup func(), err error) {
 	if !store.IsURL(arg) {
 		return arg, func() {}, nil
 	}
@@ -79,6 +85,8 @@ func localFile(ctx context.Context, arg string, stderr io.Writer) (file string, 
 	}
 	fi, _ := os.Stat(file)
 	fmt.Fprintf(stderr, "fetched %s (%s)\n", store.Name(arg), byteSize(fi.Size()))
+	names.add(file, store.Name(arg))
+	names.add(tmp, store.Name(u.String()))
 	return file, cleanup, nil
 }
 
@@ -145,4 +153,88 @@ func uploadFile(ctx context.Context, s store.Store, file, key string) error {
 		return err
 	}
 	return w.Commit()
+}
+
+// fetchNames maps the temporary folders of fetched URLs back to the URLs
+// (without their queries), for every message and report a command prints:
+// "read train split of s3://b/ds: ...", not of /tmp/augsplit-fetch-123,
+// which is removed before the user reads it. The zero value and nil map
+// nothing.
+type fetchNames struct {
+	pairs [][2]string // local, URL; longest local first
+}
+
+func (n *fetchNames) add(local, url string) {
+	if n == nil {
+		return
+	}
+	n.pairs = append(n.pairs, [2]string{local, url})
+	// A file inside a folder of another pair must be replaced first.
+	sort.SliceStable(n.pairs, func(i, j int) bool { return len(n.pairs[i][0]) > len(n.pairs[j][0]) })
+}
+
+// text replaces each fetched folder in s by its URL.
+func (n *fetchNames) text(s string) string {
+	if n == nil {
+		return s
+	}
+	for _, p := range n.pairs {
+		s = strings.ReplaceAll(s, p[0], p[1])
+	}
+	return s
+}
+
+// err is err with its message's fetched folders named by URL; errors.Is
+// and errors.As still see the original chain (exit codes depend on it).
+func (n *fetchNames) err(err error) error {
+	if err == nil || n == nil || len(n.pairs) == 0 {
+		return err
+	}
+	msg := n.text(err.Error())
+	if msg == err.Error() {
+		return err
+	}
+	return &renamedError{msg: msg, err: err}
+}
+
+type renamedError struct {
+	msg string
+	err error
+}
+
+func (e *renamedError) Error() string { return e.msg }
+func (e *renamedError) Unwrap() error { return e.err }
+
+// writer returns w with fetched folders named by URL. It holds text until
+// a line ends ("\n", or "\r" of a progress line) so a name split across
+// writes is still replaced; call Flush when done.
+func (n *fetchNames) writer(w io.Writer) *namesWriter { return &namesWriter{n: n, w: w} }
+
+type namesWriter struct {
+	n   *fetchNames
+	w   io.Writer
+	buf []byte
+}
+
+func (w *namesWriter) Write(p []byte) (int, error) {
+	w.buf = append(w.buf, p...)
+	if i := bytes.LastIndexAny(w.buf, "\n\r"); i >= 0 {
+		line := w.n.text(string(w.buf[:i+1]))
+		w.buf = append(w.buf[:0], w.buf[i+1:]...)
+		if _, err := io.WriteString(w.w, line); err != nil {
+			return 0, err
+		}
+	}
+	return len(p), nil
+}
+
+// Flush writes what is held back.
+func (w *namesWriter) Flush() error {
+	if len(w.buf) == 0 {
+		return nil
+	}
+	s := w.n.text(string(w.buf))
+	w.buf = w.buf[:0]
+	_, err := io.WriteString(w.w, s)
+	return err
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/augsplit/augsplit/internal/filetest"
 	"github.com/augsplit/augsplit/internal/s3test"
 	"github.com/augsplit/augsplit/internal/store"
 )
@@ -277,5 +278,44 @@ func TestMalformedURLs(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir("."); len(ents) > 0 {
 		t.Errorf("a malformed URL created %s in the working folder", ents[0].Name())
+	}
+}
+
+// Messages and reports about a fetched dataset name its URL, never the
+// temporary folder it was read from (gone when the user reads them).
+func TestFetchedNamedByURL(t *testing.T) {
+	srv := s3test.New(t, "qa")
+	t.Setenv("TMPDIR", t.TempDir())
+	grey := t.TempDir()
+	filetest.WritePNG(t, filepath.Join(grey, "a.png"), mixedImage("gray8", 8, 1))
+	greyURL := srv.URL("grey")
+	upload(t, grey, greyURL)
+	out := filepath.Join(t.TempDir(), "out")
+	if _, stderr, code := runCLI("generate", "--in", "../../testdata/cells", "--out", out, "--per-source", "3", "--size", "16", "--quiet"); code != 0 {
+		t.Fatalf("generate: exit %d: %s", code, stderr)
+	}
+	if err := os.Remove(filepath.Join(out, "dataset.json")); err != nil {
+		t.Fatal(err)
+	}
+	dsURL := srv.URL("ds")
+	upload(t, out, dsURL)
+	upload(t, filepath.Join("..", "..", "testdata", "cells"), srv.URL("model-dir")) // a PNG is no model
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"verify", dsURL}, "s3://qa/ds"},
+		{[]string{"verify", dsURL, "--json"}, "s3://qa/ds"},
+		{[]string{"train", "--data", greyURL, "--out", filepath.Join(t.TempDir(), "run"), "--epochs", "1"}, "s3://qa/grey"},
+		{[]string{"eval", "--model", strings.Replace(srv.URL("model-dir"), "/model-dir?", "/model-dir/round/round-01.png?", 1), "--data", greyURL}, "s3://qa/model-dir/round/round-01.png"},
+		{[]string{"audit", greyURL}, "s3://qa/grey"},
+		{[]string{"preview", greyURL}, "s3://qa/grey"},
+		{[]string{"generate", "--in", greyURL, "--out", filepath.Join(t.TempDir(), "o")}, "s3://qa/grey: no class subfolders"},
+	} {
+		stdout, stderr, code := runTrainCLI(c.args...)
+		all := stdout + stderr
+		if code == 0 || strings.Contains(all, "augsplit-fetch-") || !strings.Contains(all, c.want) {
+			t.Errorf("%q: exit %d, want a failure naming %q and no temporary folder:\n%s", c.args[:2], code, c.want, all)
+		}
 	}
 }

@@ -87,7 +87,7 @@ removes that run's files first.`,
   augsplit train --data data --holdout new-photos --holdout-every 5
   augsplit train --data data --cv 5 --cv-final`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			if o.data == "" {
 				return usagef("train: --data is required")
 			}
@@ -98,14 +98,17 @@ removes that run's files first.`,
 			// A URL's objects are fetched to a temporary folder; messages
 			// keep naming the URL.
 			o.holdoutName = store.Name(o.holdout)
-			data, cleanup, err := localDir(cmd.Context(), o.data, cmd.ErrOrStderr())
+			names := &fetchNames{}
+			stdout, stderr := names.writer(cmd.OutOrStdout()), names.writer(cmd.ErrOrStderr())
+			defer func() { stdout.Flush(); stderr.Flush(); err = names.err(err) }()
+			data, cleanup, err := localDir(cmd.Context(), o.data, stderr, names)
 			if err != nil {
 				return err
 			}
 			defer cleanup()
 			o.data = data
 			if o.holdout != "" {
-				hold, cleanup, err := localDir(cmd.Context(), o.holdout, cmd.ErrOrStderr())
+				hold, cleanup, err := localDir(cmd.Context(), o.holdout, stderr, names)
 				if err != nil {
 					return err
 				}
@@ -124,7 +127,7 @@ removes that run's files first.`,
 			if err := checkValidationFlags(cmd.Flags(), &cfg, o); err != nil {
 				return err
 			}
-			return runTrain(cmd.Context(), cfg, o, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return runTrain(cmd.Context(), cfg, o, stdout, stderr)
 		},
 	}
 	f := cmd.Flags()

@@ -37,10 +37,13 @@ is fetched afresh into a temporary folder, checked there, and the folder removed
   augsplit verify s3://bucket/data
   augsplit verify data --json | jq -r '.problems[]'`,
 		Args: exactlyOne("dataset folder"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
+			// Messages name a fetched URL, not its temporary folder.
+			names := &fetchNames{}
+			stdout, stderr := names.writer(cmd.OutOrStdout()), names.writer(cmd.ErrOrStderr())
+			defer func() { stdout.Flush(); stderr.Flush(); err = names.err(err) }()
 			dir := args[0]
-			local, cleanup, err := localDir(cmd.Context(), dir, stderr)
+			local, cleanup, err := localDir(cmd.Context(), dir, stderr, names)
 			if err != nil {
 				return err
 			}
@@ -49,6 +52,9 @@ is fetched afresh into a temporary folder, checked there, and the folder removed
 			rep, err := dataset.Verify(cmd.Context(), local)
 			if err != nil {
 				return err
+			}
+			for i, p := range rep.Problems {
+				rep.Problems[i] = names.text(p) // before JSON escapes the name
 			}
 			if asJSON {
 				if err := writeJSON(stdout, verifyResult{Dir: dir, OK: rep.OK(), Checked: rep.Checked, Problems: orEmpty(rep.Problems)}); err != nil {

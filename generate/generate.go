@@ -20,6 +20,7 @@ import (
 	"github.com/augsplit/augsplit/dataset"
 	"github.com/augsplit/augsplit/hub"
 	"github.com/augsplit/augsplit/internal/pngenc"
+	"github.com/augsplit/augsplit/internal/shq"
 	"github.com/augsplit/augsplit/plan"
 	"github.com/augsplit/augsplit/schema"
 	"github.com/augsplit/augsplit/split"
@@ -734,7 +735,7 @@ type DamagedError struct {
 
 func (e *DamagedError) Error() string {
 	return fmt.Sprintf("%s holds this run's dataset card, but %d files or records no longer match it (first: %s): run augsplit verify %s for the list, or re-run with --force to regenerate",
-		e.Dir, len(e.Problems), e.Problems[0], e.Dir)
+		e.Dir, len(e.Problems), e.Problems[0], shq.Quote(e.Dir))
 }
 
 // checkUpToDate turns the writer's "already finished" into a verified

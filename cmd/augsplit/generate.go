@@ -14,6 +14,7 @@ import (
 	"github.com/augsplit/augsplit/dataset"
 	"github.com/augsplit/augsplit/generate"
 	"github.com/augsplit/augsplit/hub"
+	"github.com/augsplit/augsplit/internal/shq"
 	"github.com/augsplit/augsplit/internal/store"
 	"github.com/augsplit/augsplit/preview"
 	"github.com/augsplit/augsplit/schema"
@@ -152,7 +153,7 @@ func runGenerate(ctx context.Context, cfg *generate.Config, o generateOptions, s
 	defer cleanup()
 	cfg.In = store.Name(cfg.In)
 	if o.preview && store.IsURL(cfg.Out) {
-		return usagef("generate: --preview writes pictures into a folder: with --out %s, run augsplit preview on it afterwards", store.Name(cfg.Out))
+		return usagef("generate: --preview writes pictures into a folder: with --out %s, run augsplit preview %s afterwards", store.Name(cfg.Out), shq.Quote(cfg.Out))
 	}
 	part, err := resolvePart(o.parts, cfg, os.Getenv, stderr)
 	if err != nil {
@@ -180,7 +181,7 @@ func runGenerate(ctx context.Context, cfg *generate.Config, o generateOptions, s
 	}
 	if !o.quiet {
 		printSummary(stderr, card, asked)
-		fmt.Fprintf(stderr, "wrote %d samples to %s (manifest.jsonl, dataset.json); check with: augsplit verify %s\n", card.Total, cfg.Out, cfg.Out)
+		fmt.Fprintf(stderr, "wrote %d samples to %s (manifest.jsonl, dataset.json); check with: augsplit verify %s\n", card.Total, cfg.Out, shq.Quote(cfg.Out))
 		croissantNote(stderr, hub.Meta{URL: cfg.URL, Creator: cfg.Creator, Date: cfg.Date})
 	}
 	if o.preview {

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/augsplit/augsplit/generate"
+	"github.com/augsplit/augsplit/internal/shq"
 	"github.com/augsplit/augsplit/schema"
 )
 
@@ -108,7 +109,7 @@ func runPart(ctx context.Context, cfg *generate.Config, o generateOptions, part 
 		}
 		if !o.quiet {
 			fmt.Fprintf(stderr, "part %d of %d: %d units (%d found done), %d samples written to %s; when every part is done: augsplit seal %s\n",
-				part, o.parts.parts, sum.Units, sum.Skipped, sum.Samples, cfg.Out, cfg.Out)
+				part, o.parts.parts, sum.Units, sum.Skipped, sum.Samples, cfg.Out, shq.Quote(cfg.Out))
 		}
 	}
 	if o.json {
@@ -160,7 +161,7 @@ the same command, for any N. Sealing again is harmless.
 			asked := cardShares(card)
 			if !quiet && !upToDate {
 				printSummary(stderr, card, asked)
-				fmt.Fprintf(stderr, "sealed %d samples in %s; check with: augsplit verify %s\n", card.Total, out, out)
+				fmt.Fprintf(stderr, "sealed %d samples in %s; check with: augsplit verify %s\n", card.Total, out, shq.Quote(out))
 			}
 			if asJSON {
 				return writeJSON(stdout, summarize(card, out, upToDate, asked))

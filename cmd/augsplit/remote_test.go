@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -317,5 +318,28 @@ func TestFetchedNamedByURL(t *testing.T) {
 		if code == 0 || strings.Contains(all, "augsplit-fetch-") || !strings.Contains(all, c.want) {
 			t.Errorf("%q: exit %d, want a failure naming %q and no temporary folder:\n%s", c.args[:2], code, c.want, all)
 		}
+	}
+}
+
+// A suggested command line pastes into a POSIX shell as it reads: a URL
+// with & and spaces is single-quoted, and sh hands it back whole.
+func TestHintQuoted(t *testing.T) {
+	srv := s3test.New(t, "qab")
+	url := srv.URL("my data ü/x")
+	_, stderr, code := runTrainCLI("generate", "--in", "../../testdata/cells", "--out", url, "--per-source", "3", "--size", "16")
+	if code != 0 {
+		t.Fatalf("generate --out %s: exit %d: %s", url, code, stderr)
+	}
+	_, hint, ok := strings.Cut(stderr, "check with: augsplit verify ")
+	hint, _, _ = strings.Cut(hint, "\n")
+	if !ok || hint != "'"+url+"'" {
+		t.Fatalf("hint %q, want the URL in single quotes:\n%s", hint, stderr)
+	}
+	got, err := exec.Command("sh", "-c", `printf %s `+hint).Output()
+	if err != nil || string(got) != url {
+		t.Errorf("sh reads the hint as %q (%v), want %q", got, err, url)
+	}
+	if _, stderr, code := runTrainCLI("verify", url); code != 0 {
+		t.Errorf("the suggested verify: exit %d: %s", code, stderr)
 	}
 }

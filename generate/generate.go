@@ -20,6 +20,7 @@ import (
 	"github.com/augsplit/augsplit/dataset"
 	"github.com/augsplit/augsplit/hub"
 	"github.com/augsplit/augsplit/internal/pngenc"
+	"github.com/augsplit/augsplit/internal/store"
 	"github.com/augsplit/augsplit/internal/shq"
 	"github.com/augsplit/augsplit/plan"
 	"github.com/augsplit/augsplit/schema"
@@ -67,7 +68,7 @@ type result struct {
 func Run(ctx context.Context, cfg Config, opts Options) (*schema.Card, error) {
 	if IsURL(cfg.Out) {
 		if _, err := RunPart(ctx, cfg, 0, 1, opts); err != nil {
-			return nil, err
+			return nil, CheckFinished(ctx, cfg.Out, err)
 		}
 		st, err := OpenStore(ctx, cfg.Out, opts.FS)
 		if err != nil {
@@ -731,11 +732,132 @@ func logScan(w io.Writer, tree *dataset.Tree) {
 type DamagedError struct {
 	Dir      string
 	Problems []string
+	// URL is set for a bucket: the command line to check it, and
+	// --force does not apply there (a bucket's objects are removed with
+	// the cloud's own tool).
+	URL string
 }
 
 func (e *DamagedError) Error() string {
+	if e.URL != "" {
+		return fmt.Sprintf("%s holds this run's dataset card, but %d objects or records no longer match it (first: %s): run augsplit verify %s for the list; to regenerate, delete the objects under %s/ with the cloud's tool (%s), or choose another --out",
+			e.Dir, len(e.Problems), e.Problems[0], shq.Quote(e.URL), e.Dir, DeleteHint(e.Dir))
+	}
 	return fmt.Sprintf("%s holds this run's dataset card, but %d files or records no longer match it (first: %s): run augsplit verify %s for the list, or re-run with --force to regenerate",
 		e.Dir, len(e.Problems), e.Problems[0], shq.Quote(e.Dir))
+}
+
+// DeleteHint is the cloud tool's command that deletes every object under
+// the bucket URL name (without its query), for messages that say how to
+// start a bucket --out afresh, which --force does not do.
+func DeleteHint(name string) string {
+	p := shq.Quote(strings.TrimSuffix(name, "/") + "/")
+	switch {
+	case strings.HasPrefix(name, "s3://"):
+		return "e.g. aws s3 rm --recursive " + p + ", with --endpoint-url for a non-AWS server"
+	case strings.HasPrefix(name, "gs://"):
+		return "e.g. gcloud storage rm --recursive " + p
+	case strings.HasPrefix(name, "azblob://"):
+		return "e.g. az storage blob delete-batch"
+	}
+	return "the bucket's own tool"
+}
+
+// CheckFinished turns an "already finished" from writing OUT into a
+// checked claim, as a folder's re-run does: any other err is returned as
+// it is. A folder is verified in full (dataset.Verify). A bucket gets the
+// check a listing allows (CheckObjects): reading every object again would
+// cost a full download on every re-run.
+func CheckFinished(ctx context.Context, out string, err error) error {
+	if !errors.Is(err, writer.ErrUpToDate) {
+		return err
+	}
+	if !IsURL(out) {
+		return checkUpToDate(ctx, out, err)
+	}
+	st, oerr := OpenStore(ctx, out, nil)
+	if oerr != nil {
+		return oerr
+	}
+	defer st.Close()
+	if st.Dir() != "" {
+		return checkUpToDate(ctx, st.Dir(), err)
+	}
+	problems, cerr := CheckObjects(ctx, st)
+	if cerr != nil {
+		return fmt.Errorf("check the finished dataset in %s: %w", store.Name(out), cerr)
+	}
+	if len(problems) > 0 {
+		return &DamagedError{Dir: store.Name(out), Problems: problems, URL: out}
+	}
+	return err
+}
+
+// CheckObjects checks a sealed dataset in a store against its card without
+// reading the samples: the manifest's sha256 is the card's, every object
+// the manifest and card list is there (one listing), and every shard has
+// the card's size. A sample changed in place with the same size is not
+// seen: augsplit verify reads every byte.
+func CheckObjects(ctx context.Context, st store.Store) ([]string, error) {
+	card, err := ReadCard(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := st.List(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	have := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		have[k] = true
+	}
+	var problems []string
+	missing := func(key string) bool {
+		if have[key] {
+			return false
+		}
+		problems = append(problems, key+": missing")
+		return true
+	}
+	if !missing(schema.ManifestFile) {
+		r, err := st.Open(ctx, schema.ManifestFile)
+		if err != nil {
+			return nil, err
+		}
+		h := sha256.New()
+		tee := io.TeeReader(r, h)
+		err = schema.ReadManifest(tee, schema.ManifestFile, func(_ int, rec schema.Record) error {
+			if rec.Path != "" {
+				missing(rec.Path)
+			}
+			return nil
+		})
+		if err == nil {
+			_, err = io.Copy(io.Discard, tee) // the hash covers the whole file
+		}
+		r.Close()
+		if err != nil {
+			problems = append(problems, err.Error())
+		} else if hex.EncodeToString(h.Sum(nil)) != card.ManifestSHA256 {
+			problems = append(problems, schema.ManifestFile+": changed since the card was sealed (sha256 differs)")
+		}
+	}
+	for _, m := range card.Metadata {
+		missing(m.Path)
+	}
+	for _, sh := range card.Shards {
+		if missing(sh.Path) {
+			continue
+		}
+		n, err := st.Stat(ctx, sh.Path)
+		if err != nil {
+			return nil, err
+		}
+		if n != sh.Bytes {
+			problems = append(problems, fmt.Sprintf("%s: %d bytes, the card says %d", sh.Path, n, sh.Bytes))
+		}
+	}
+	return problems, nil
 }
 
 // checkUpToDate turns the writer's "already finished" into a verified

@@ -18,6 +18,7 @@ import (
 	"github.com/augsplit/augsplit/internal/store"
 	"github.com/augsplit/augsplit/preview"
 	"github.com/augsplit/augsplit/schema"
+	"github.com/augsplit/augsplit/writer"
 )
 
 type generateOptions struct {
@@ -152,6 +153,9 @@ func runGenerate(ctx context.Context, cfg *generate.Config, o generateOptions, s
 	}
 	defer cleanup()
 	cfg.In = store.Name(cfg.In)
+	if cfg.Force && store.IsURL(cfg.Out) {
+		return usagef("generate: --force is not supported for a bucket --out: augsplit removes nothing from a bucket; to start %s afresh, delete its objects with the cloud's tool (%s), or choose another --out", store.Name(cfg.Out), generate.DeleteHint(store.Name(cfg.Out)))
+	}
 	if o.preview && store.IsURL(cfg.Out) {
 		return usagef("generate: --preview writes pictures into a folder: with --out %s, run augsplit preview %s afterwards", store.Name(cfg.Out), shq.Quote(cfg.Out))
 	}
@@ -177,7 +181,7 @@ func runGenerate(ctx context.Context, cfg *generate.Config, o generateOptions, s
 		return writeJSON(stdout, summarize(card, cfg.Out, true, asked))
 	}
 	if err != nil {
-		return explain(ctx, stderr, err)
+		return explain(ctx, stderr, bucketRefusal(cfg.Out, err))
 	}
 	if !o.quiet {
 		printSummary(stderr, card, asked)
@@ -211,4 +215,15 @@ func explain(ctx context.Context, stderr io.Writer, err error) error {
 		fmt.Fprintln(stderr, "stopped before the manifest and card were written: re-run the same command to finish (finished samples are reused)")
 	}
 	return err
+}
+
+// bucketRefusal rewrites a refusal that suggests --force, which does not
+// apply to a bucket --out, to say what does; the error chain is kept.
+func bucketRefusal(out string, err error) error {
+	var ne *writer.NotEmptyError
+	if !store.IsURL(out) || !errors.As(err, &ne) || ne.Foreign != "" {
+		return err
+	}
+	name := store.Name(out)
+	return &renamedError{err: err, msg: fmt.Sprintf("output %s is not empty: it %s; choose another --out, or delete the objects under %s/ with the cloud's tool (%s) and run again (--force does not apply to buckets)", name, ne.Reason, name, generate.DeleteHint(name))}
 }

@@ -90,6 +90,7 @@ func runPart(ctx context.Context, cfg *generate.Config, o generateOptions, part 
 	prog := newProgress(stderr, o.quiet, fmt.Sprintf("part %d/%d", part, o.parts.parts))
 	sum, err := generate.RunPart(ctx, *cfg, part, o.parts.parts, generate.Options{Log: stderr, Progress: prog.update, InDir: inDir})
 	prog.finish()
+	err = generate.CheckFinished(ctx, cfg.Out, err)
 	res := partResult{Command: "generate", Out: cfg.Out, Part: part, Parts: o.parts.parts}
 	switch {
 	case generate.IsUpToDate(err):
@@ -98,7 +99,7 @@ func runPart(ctx context.Context, cfg *generate.Config, o generateOptions, part 
 	case generate.IsPartRefusal(err):
 		return &usageError{msg: err.Error(), err: err}
 	case err != nil:
-		return explain(ctx, stderr, err)
+		return explain(ctx, stderr, bucketRefusal(cfg.Out, err))
 	default:
 		res.Units, res.Skipped, res.Samples, res.Fingerprint = sum.Units, sum.Skipped, sum.Samples, sum.Fingerprint
 		if sum.Units == 0 {
@@ -148,6 +149,9 @@ the same command, for any N. Sealing again is harmless.
 			}
 			defer st.Close()
 			card, err := generate.Seal(ctx, st, generate.Options{Log: stderr})
+			if st.Dir() == "" {
+				err = generate.CheckFinished(ctx, out, err) // a folder's Seal verified it already
+			}
 			upToDate := generate.IsUpToDate(err)
 			if upToDate {
 				fmt.Fprintf(stderr, "%s is already sealed: nothing to do\n", out)

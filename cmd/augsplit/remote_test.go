@@ -343,3 +343,44 @@ func TestHintQuoted(t *testing.T) {
 		t.Errorf("the suggested verify: exit %d: %s", code, stderr)
 	}
 }
+
+// A re-run into a bucket that holds this dataset, damaged, says so (not
+// "nothing to do"), and no bucket message suggests --force, which is a
+// usage error with a bucket --out.
+func TestBucketRerunDamaged(t *testing.T) {
+	srv := s3test.New(t, "qa")
+	url := srv.URL("ds")
+	args := []string{"generate", "--in", "../../testdata/cells", "--out", url, "--per-source", "3", "--size", "16", "--quiet"}
+	if _, stderr, code := runTrainCLI(args...); code != 0 {
+		t.Fatalf("generate: exit %d: %s", code, stderr)
+	}
+	if _, stderr, code := runTrainCLI(args...); code != 0 || !strings.Contains(stderr, "nothing to do") {
+		t.Fatalf("re-run of an intact dataset: exit %d, want 0 and nothing to do: %s", code, stderr)
+	}
+	s, _ := store.Open(context.Background(), url)
+	defer s.Close()
+	keys, _ := s.List(context.Background(), "train/")
+	if err := s.Delete(context.Background(), keys[0]); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range [][]string{args, append(slices.Clone(args), "--parts", "2", "--part", "1")} {
+		_, stderr, code := runTrainCLI(a...)
+		if code != 1 || strings.Contains(stderr, "nothing to do") || !strings.Contains(stderr, keys[0]+": missing") ||
+			!strings.Contains(stderr, "aws s3 rm --recursive s3://qa/ds/") || strings.Contains(stderr, "--force") {
+			t.Errorf("%q on a damaged bucket dataset: exit %d, want 1 naming %s and how to start afresh, not --force:\n%s", a[len(a)-2:], code, keys[0], stderr)
+		}
+	}
+	_, stderr, code := runTrainCLI("seal", url)
+	if code != 1 || !strings.Contains(stderr, keys[0]+": missing") {
+		t.Errorf("seal of a damaged bucket dataset: exit %d: %s", code, stderr)
+	}
+	_, stderr, code = runTrainCLI(append(slices.Clone(args), "--force")...)
+	if code != 2 || !strings.Contains(stderr, "--force is not supported for a bucket --out") {
+		t.Errorf("--force with a bucket --out: exit %d, want 2: %s", code, stderr)
+	}
+	// Another dataset's OUT: the refusal says what to do instead of --force.
+	_, stderr, code = runTrainCLI("generate", "--in", "../../testdata/cells", "--out", url, "--per-source", "4", "--size", "16", "--quiet")
+	if code == 0 || strings.Contains(stderr, "use --force") || !strings.Contains(stderr, "choose another --out") {
+		t.Errorf("generate of another dataset into a bucket OUT: exit %d: %s", code, stderr)
+	}
+}

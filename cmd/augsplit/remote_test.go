@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -382,5 +383,42 @@ func TestBucketRerunDamaged(t *testing.T) {
 	_, stderr, code = runTrainCLI("generate", "--in", "../../testdata/cells", "--out", url, "--per-source", "4", "--size", "16", "--quiet")
 	if code == 0 || strings.Contains(stderr, "use --force") || !strings.Contains(stderr, "choose another --out") {
 		t.Errorf("generate of another dataset into a bucket OUT: exit %d: %s", code, stderr)
+	}
+}
+
+// verify of a bucket whose endpoint takes connections and never answers
+// fails naming the endpoint, after AUGSPLIT_HTTP_TIMEOUT (and the SDK's
+// retries); it used to hang.
+func TestVerifySilentEndpoint(t *testing.T) {
+	for k, v := range s3test.Env() {
+		t.Setenv(k, v)
+	}
+	t.Setenv(store.TimeoutEnv, "100ms")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan []net.Conn)
+	go func() {
+		var held []net.Conn // kept open, never answered
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				done <- held
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	defer func() {
+		l.Close()
+		for _, c := range <-done {
+			c.Close()
+		}
+	}()
+	end := "http://" + l.Addr().String()
+	_, stderr, code := runTrainCLI("verify", "s3://b/ds?endpoint="+end+"&region=us-east-1&use_path_style=true&disable_https=true")
+	if code == 0 || !strings.Contains(stderr, "no answer from "+end) {
+		t.Errorf("verify of a silent endpoint: exit %d, want a failure naming %s:\n%s", code, end, stderr)
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -205,9 +204,10 @@ type renamedError struct {
 func (e *renamedError) Error() string { return e.msg }
 func (e *renamedError) Unwrap() error { return e.err }
 
-// writer returns w with fetched folders named by URL. It holds text until
-// a line ends ("\n", or "\r" of a progress line) so a name split across
-// writes is still replaced; call Flush when done.
+// writer returns w with fetched folders named by URL. It passes text on
+// as it comes (a progress line stays live) and holds back only a tail that
+// may be the start of a fetched folder's name, finished by the next write;
+// call Flush when done.
 func (n *fetchNames) writer(w io.Writer) *namesWriter { return &namesWriter{n: n, w: w} }
 
 type namesWriter struct {
@@ -217,15 +217,35 @@ type namesWriter struct {
 }
 
 func (w *namesWriter) Write(p []byte) (int, error) {
-	w.buf = append(w.buf, p...)
-	if i := bytes.LastIndexAny(w.buf, "\n\r"); i >= 0 {
-		line := w.n.text(string(w.buf[:i+1]))
-		w.buf = append(w.buf[:0], w.buf[i+1:]...)
-		if _, err := io.WriteString(w.w, line); err != nil {
+	if w.n == nil || len(w.n.pairs) == 0 {
+		if err := w.Flush(); err != nil {
 			return 0, err
 		}
+		return w.w.Write(p)
+	}
+	w.buf = append(w.buf, p...)
+	text := w.n.text(string(w.buf))
+	keep := w.n.partial(text)
+	w.buf = append(w.buf[:0], text[len(text)-keep:]...)
+	if _, err := io.WriteString(w.w, text[:len(text)-keep]); err != nil {
+		return 0, err
 	}
 	return len(p), nil
+}
+
+// partial is the length of the longest tail of s that is a proper start
+// of a fetched folder's name.
+func (n *fetchNames) partial(s string) int {
+	best := 0
+	for _, p := range n.pairs {
+		for k := min(len(p[0])-1, len(s)); k > best; k-- {
+			if strings.HasSuffix(s, p[0][:k]) {
+				best = k
+				break
+			}
+		}
+	}
+	return best
 }
 
 // Flush writes what is held back.

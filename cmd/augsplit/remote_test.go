@@ -422,3 +422,24 @@ func TestVerifySilentEndpoint(t *testing.T) {
 		t.Errorf("verify of a silent endpoint: exit %d, want a failure naming %s:\n%s", code, end, stderr)
 	}
 }
+
+// The names writer replaces a fetched folder split across writes, and
+// passes other text on at once (a live progress line must not wait).
+func TestNamesWriter(t *testing.T) {
+	n := &fetchNames{}
+	n.add("/tmp/augsplit-fetch-12", "s3://b/ds")
+	var got bytes.Buffer
+	w := n.writer(&got)
+	w.Write([]byte("Epoch 2/5 - "))
+	if got.String() != "Epoch 2/5 - " {
+		t.Errorf("text without a folder held back: %q", got.String())
+	}
+	w.Write([]byte("read /tmp/augsp"))
+	w.Write([]byte("lit-fetch-12/train/a.png and /tmp/augsplit-fetch-1"))
+	w.Write([]byte("\n/tmp/aug"))
+	w.Flush()
+	want := "Epoch 2/5 - read s3://b/ds/train/a.png and /tmp/augsplit-fetch-1\n/tmp/aug"
+	if got.String() != want {
+		t.Errorf("got %q, want %q", got.String(), want)
+	}
+}

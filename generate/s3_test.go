@@ -1,6 +1,9 @@
 package generate
 
 import (
+	// The tests write to mem:// and s3:// buckets.
+	_ "github.com/augsplit/augsplit/internal/store/bucket"
+
 	"context"
 	"fmt"
 	"testing"

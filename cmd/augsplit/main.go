@@ -7,6 +7,10 @@
 package main
 
 import (
+	// Bucket URLs (s3://, and gs://, azblob:// with their tags): only the
+	// command links the drivers, not the packages it calls.
+	_ "github.com/augsplit/augsplit/internal/store/bucket"
+
 	"context"
 	"errors"
 	"fmt"

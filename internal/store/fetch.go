@@ -113,8 +113,8 @@ func copyObject(ctx context.Context, src Store, dst *Local, key string, buf []by
 
 // objectName is key's full name in src, for messages.
 func objectName(src Store, key string) string {
-	if b, ok := src.(*bucket); ok {
-		return b.object(key)
+	if o, ok := src.(interface{ Object(key string) string }); ok {
+		return o.Object(key)
 	}
 	return src.URL() + "/" + key
 }

@@ -7,23 +7,35 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
-
-	"gocloud.dev/blob"
-	"gocloud.dev/blob/memblob"
+	"time"
 )
 
 // schemes are the URL schemes Open understands: file:// is a local folder,
 // the others are buckets through gocloud.dev/blob.
 var schemes = []string{"file", "s3", "gs", "azblob", "mem"}
 
-// built says which bucket drivers this binary has. gs and azblob pull in
-// large SDKs and are built only with -tags gcs / -tags azure (see
-// driver_gcs.go, driver_azure.go).
-var built = map[string]bool{"s3": true, "mem": true}
+// BucketOpener opens the bucket store of a parsed URL: scheme (lower case)
+// is one of s3, gs, azblob, mem; prefix is "" or ends in "/"; base names
+// the store's objects in messages (scheme://bucket/prefix/). The
+// internal/store/bucket package registers it: the bucket drivers
+// (gocloud.dev, the AWS SDK, gRPC) stay out of every package that only
+// needs the Store interface or local folders, and the augsplit command
+// links them.
+type BucketOpener func(ctx context.Context, u *url.URL, root, scheme, base, prefix string) (Store, error)
 
-// buildTag is the tag that adds a scheme's driver.
-var buildTag = map[string]string{"gs": "gcs", "azblob": "azure"}
+var openBucket BucketOpener
+
+// RegisterBuckets makes Open open bucket URLs with f.
+func RegisterBuckets(f BucketOpener) { openBucket = f }
+
+// TimeoutEnv names the variable that sets how long a bucket request waits
+// for an answer (a Go duration: 90s, 5m). Its default is DefaultTimeout.
+const TimeoutEnv = "AUGSPLIT_HTTP_TIMEOUT"
+
+// DefaultTimeout is how long a bucket request waits for the response's
+// headers: an endpoint that takes a connection and never answers must fail
+// a command, not hang it.
+const DefaultTimeout = 60 * time.Second
 
 // IsURL reports whether s names a store by a URL scheme Open handles
 // (s3://, gs://, azblob://, mem://, file://). Anything else is a local
@@ -82,9 +94,6 @@ func Open(ctx context.Context, root string) (Store, error) {
 		l.root = root
 		return l, nil
 	}
-	if !built[scheme] {
-		return nil, &DriverError{URL: root, Scheme: scheme, Tag: buildTag[scheme]}
-	}
 	if u.Host == "" {
 		return nil, fmt.Errorf("%s: no bucket: write %s://BUCKET/PREFIX", root, scheme)
 	}
@@ -95,50 +104,10 @@ func Open(ctx context.Context, root string) (Store, error) {
 		}
 		prefix += "/"
 	}
-	base := scheme + "://" + u.Host + "/" + prefix
-	var b *blob.Bucket
-	if scheme == "mem" {
-		if len(u.Query()) > 0 {
-			return nil, fmt.Errorf("%s: mem:// takes no options", root)
-		}
-		b = memBucket(u.Host)
-	} else {
-		bu := *u
-		bu.Path, bu.RawPath, bu.Fragment = "", "", ""
-		if scheme == "s3" {
-			b, err = openS3(ctx, &bu)
-		} else {
-			b, err = blob.OpenBucket(ctx, bu.String())
-		}
-		if err != nil {
-			return nil, fmt.Errorf("open %s: %w (check the URL's options and %s)", base, err, credentialsHint(scheme))
-		}
+	if openBucket == nil {
+		return nil, fmt.Errorf("%s: this program was built without bucket support (import augsplit's internal/store/bucket; the augsplit command has it)", root)
 	}
-	if prefix != "" {
-		b = blob.PrefixedBucket(b, prefix)
-	}
-	return &bucket{b: b, root: root, base: base, scheme: scheme, endpoint: endpointOf(scheme, u)}, nil
-}
-
-var (
-	memMu      sync.Mutex
-	memBuckets = map[string]*blob.Bucket{}
-)
-
-// memBucket returns the process's mem:// bucket called name, so a store
-// opened twice (a test writing, then a command reading) sees one bucket.
-// A store's Close closes a prefixed view or this shared bucket; memblob's
-// Close only marks the handle closed, so the shared one is never handed
-// out itself.
-func memBucket(name string) *blob.Bucket {
-	memMu.Lock()
-	defer memMu.Unlock()
-	b, ok := memBuckets[name]
-	if !ok {
-		b = memblob.OpenBucket(nil)
-		memBuckets[name] = b
-	}
-	return blob.PrefixedBucket(b, "")
+	return openBucket(ctx, u, root, scheme, scheme+"://"+u.Host+"/"+prefix, prefix)
 }
 
 // Name is root as a record names it: a URL without its query and fragment

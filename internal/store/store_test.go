@@ -1,6 +1,9 @@
 package store_test
 
 import (
+	// The conformance test covers mem:// and s3:// buckets.
+	_ "github.com/augsplit/augsplit/internal/store/bucket"
+
 	"bytes"
 	"context"
 	"errors"

@@ -1,4 +1,4 @@
-package store
+package bucket
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 
 	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
+
+	"github.com/augsplit/augsplit/internal/store"
 )
 
 // bucket is a store under a prefix of a gocloud.dev/blob bucket. An object
@@ -31,6 +33,10 @@ type bucket struct {
 // holds endpoints and options, not the object's name).
 func (s *bucket) object(key string) string { return s.base + key }
 
+// Object is key's full name, for messages of code that only has the
+// store.Store (store.Fetch).
+func (s *bucket) Object(key string) string { return s.object(key) }
+
 // explain wraps a gocloud error with the object's URL and what to do.
 // NotFound wraps fs.ErrNotExist, as the local store's errors do.
 func (s *bucket) explain(op, key string, err error) error {
@@ -39,7 +45,7 @@ func (s *bucket) explain(op, key string, err error) error {
 		what = s.base
 	}
 	if isTimeout(err) {
-		return fmt.Errorf("%s %s: no answer from %s: check that the endpoint is right and up (%s sets how long to wait, now %s): %w", op, what, s.endpoint, TimeoutEnv, waitNow(), err)
+		return fmt.Errorf("%s %s: no answer from %s: check that the endpoint is right and up (%s sets how long to wait, now %s): %w", op, what, s.endpoint, store.TimeoutEnv, waitNow(), err)
 	}
 	switch gcerrors.Code(err) {
 	case gcerrors.NotFound:
@@ -70,8 +76,8 @@ func credentialsHint(scheme string) string {
 	return "the driver's credentials"
 }
 
-func (s *bucket) Create(ctx context.Context, key string) (Writer, error) {
-	if err := CheckKey(key); err != nil {
+func (s *bucket) Create(ctx context.Context, key string) (store.Writer, error) {
+	if err := store.CheckKey(key); err != nil {
 		return nil, fmt.Errorf("%s: %w", s.base, err)
 	}
 	wctx, cancel := context.WithCancel(ctx)
@@ -127,7 +133,7 @@ func (w *bucketWriter) Abort() {
 }
 
 func (s *bucket) Open(ctx context.Context, key string) (io.ReadCloser, error) {
-	if err := CheckKey(key); err != nil {
+	if err := store.CheckKey(key); err != nil {
 		return nil, fmt.Errorf("%s: %w", s.base, err)
 	}
 	r, err := s.b.NewReader(ctx, key, nil)
@@ -156,7 +162,7 @@ func (r *bucketReader) Size() int64  { return r.r.Size() }
 func (r *bucketReader) Close() error { return r.r.Close() }
 
 func (s *bucket) Stat(ctx context.Context, key string) (int64, error) {
-	if err := CheckKey(key); err != nil {
+	if err := store.CheckKey(key); err != nil {
 		return 0, fmt.Errorf("%s: %w", s.base, err)
 	}
 	a, err := s.b.Attributes(ctx, key)
@@ -184,10 +190,10 @@ func (s *bucket) List(ctx context.Context, prefix string) ([]string, error) {
 			continue
 		}
 		base := o.Key[strings.LastIndex(o.Key, "/")+1:]
-		if IsTemp(base) {
+		if store.IsTemp(base) {
 			continue
 		}
-		if err := CheckKey(o.Key); err != nil {
+		if err := store.CheckKey(o.Key); err != nil {
 			return nil, fmt.Errorf("list %s: %w: rename or remove that object", s.base, err)
 		}
 		keys = append(keys, o.Key)
@@ -197,7 +203,7 @@ func (s *bucket) List(ctx context.Context, prefix string) ([]string, error) {
 }
 
 func (s *bucket) Delete(ctx context.Context, key string) error {
-	if err := CheckKey(key); err != nil {
+	if err := store.CheckKey(key); err != nil {
 		return fmt.Errorf("%s: %w", s.base, err)
 	}
 	err := s.b.Delete(ctx, key)

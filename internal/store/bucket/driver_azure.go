@@ -1,6 +1,6 @@
 //go:build azure
 
-package store
+package bucket
 
 import _ "gocloud.dev/blob/azureblob"
 

@@ -1,4 +1,4 @@
-package store
+package bucket
 
 import (
 	"context"
@@ -18,31 +18,26 @@ import (
 	gcaws "gocloud.dev/aws"
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/s3blob"
+
+	"github.com/augsplit/augsplit/internal/store"
 )
 
 // The s3 driver is in every build: S3's protocol is also MinIO's, Ceph's,
 // R2's and SeaweedFS's, and the fake server the tests use.
 
-// TimeoutEnv names the variable that sets how long a bucket request waits
-// for an answer (a Go duration: 90s, 5m). Its default is DefaultTimeout.
-const TimeoutEnv = "AUGSPLIT_HTTP_TIMEOUT"
-
 // Default waits: an endpoint that takes a connection and never answers
 // must fail a command, not hang it. There is no limit on a whole request,
 // since an upload of a large object may rightly take long.
-const (
-	DefaultTimeout = 60 * time.Second // until the response's headers
-	dialTimeout    = 30 * time.Second // connect, and the TLS handshake
-)
+const dialTimeout = 30 * time.Second // connect, and the TLS handshake (store.DefaultTimeout: the response's headers)
 
 // timeouts returns the response-header wait and the connect wait, from
-// TimeoutEnv when it is set; a shorter wait also shortens the connect one.
+// store.TimeoutEnv when it is set; a shorter wait also shortens the connect one.
 func timeouts() (header, dial time.Duration, err error) {
-	header, dial = DefaultTimeout, dialTimeout
-	if v := os.Getenv(TimeoutEnv); v != "" {
+	header, dial = store.DefaultTimeout, dialTimeout
+	if v := os.Getenv(store.TimeoutEnv); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
-			return 0, 0, fmt.Errorf("%s=%q: not a positive duration: write e.g. %s=90s", TimeoutEnv, v, TimeoutEnv)
+			return 0, 0, fmt.Errorf("%s=%q: not a positive duration: write e.g. %s=90s", store.TimeoutEnv, v, store.TimeoutEnv)
 		}
 		header, dial = d, min(dial, d)
 	}
@@ -155,7 +150,7 @@ func endpointOf(scheme string, u *url.URL) string {
 func waitNow() string {
 	h, _, err := timeouts()
 	if err != nil {
-		return os.Getenv(TimeoutEnv)
+		return os.Getenv(store.TimeoutEnv)
 	}
 	return h.String()
 }

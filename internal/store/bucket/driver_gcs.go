@@ -1,6 +1,6 @@
 //go:build gcs
 
-package store
+package bucket
 
 import _ "gocloud.dev/blob/gcsblob"
 
